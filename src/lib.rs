@@ -1,0 +1,6 @@
+//! dcplan: thermal and power planning of AI datacenter sites, solved on the GPU.
+//!
+//! Data flows one way: `site → climate → layout → solver → gpu → model → rank → report`;
+//! `cli` and `main.rs` only parse, call and print.
+
+pub mod solver;
