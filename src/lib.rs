@@ -3,4 +3,5 @@
 //! Data flows one way: `site → climate → layout → solver → gpu → model → rank → report`;
 //! `cli` and `main.rs` only parse, call and print.
 
+pub mod gpu;
 pub mod solver;

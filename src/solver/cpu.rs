@@ -5,7 +5,7 @@
 
 use super::hierarchy::{solve_coarsest, CoarseLevel, Hierarchy, Interp};
 use super::system::{Operator, System};
-use super::{BackendInfo, Problem, SolveError, SolveOptions, SolveStats, Solution, Solver};
+use super::{BackendInfo, Problem, Solution, SolveError, SolveOptions, SolveStats, Solver};
 use std::time::Instant;
 
 #[derive(Debug, Default, Clone)]
@@ -162,9 +162,8 @@ fn restrict(fine: &Operator, r: &[f64], coarse: &CoarseLevel, out: &mut Fields) 
 
 fn prolong_add(coarse: &CoarseLevel, e: &[f64], fine: &Operator, u: &mut [f64]) {
     let cnx = coarse.op.nx;
-    let at = |j: usize, x: &Interp| {
-        (1.0 - x.w_nb) * e[j * cnx + x.coarse] + x.w_nb * e[j * cnx + x.nb]
-    };
+    let at =
+        |j: usize, x: &Interp| (1.0 - x.w_nb) * e[j * cnx + x.coarse] + x.w_nb * e[j * cnx + x.nb];
     for (j, y) in coarse.py.iter().enumerate() {
         for (i, x) in coarse.px.iter().enumerate() {
             u[j * fine.nx + i] += (1.0 - y.w_nb) * at(y.coarse, x) + y.w_nb * at(y.nb, x);

@@ -6,8 +6,8 @@
 //! 2 × 2 or smaller, which is solved exactly. Coarse operators are built by aggregation, with
 //! each term scaled by how it changes under coarsening in finite-volume form: a face's
 //! conductance is `k × length / distance`, so a coarse face is the sum of the fine faces it
-//! covers scaled by the ratio of fine to coarse centre distance across it; sinks add by area; wall and cut links are
-//! faces. A coarse cell all of whose children are fixed is fixed (its correction is 0).
+//! covers scaled by the ratio of fine to coarse centre distance across it; sinks add by area;
+//! cut links scale like faces; wall links keep conduction and film apart (see `AnchorParts`). A coarse cell all of whose children are fixed is fixed (its correction is 0).
 //! Cells keep their true widths: the last coarse cell of an odd count is narrower, and every
 //! scaling and interpolation weight uses the real centre distances.
 //! Transfers: restriction sums the children's cell-integrated residuals; prolongation is
@@ -156,12 +156,8 @@ fn coarsen(fine: &Operator, parts: &AnchorParts, g: &Geometry) -> (Operator, Anc
     let (cnx, cny) = (g.cxw.len(), g.cyw.len());
     let (rx, ry) = (g.rx, g.ry);
     let n = cnx * cny;
-    let mut out = AnchorParts {
-        area: vec![0.0; n],
-        xface: vec![0.0; n],
-        yface: vec![0.0; n],
-        fixed: vec![true; n],
-    };
+    let mut out = AnchorParts::zeros(n);
+    out.fixed.fill(true);
     let mut cx = vec![0.0; n];
     let mut cy = vec![0.0; n];
     for cj in 0..cny {
@@ -179,8 +175,14 @@ fn coarsen(fine: &Operator, parts: &AnchorParts, g: &Geometry) -> (Operator, Anc
                     out.area[c] += parts.area[f];
                     // a link's conductance is k x length / distance: the distance grows with
                     // the cell width across it
-                    out.xface[c] += parts.xface[f] * g.xw[i] / g.cxw[ci];
-                    out.yface[c] += parts.yface[f] * g.yw[j] / g.cyw[cj];
+                    let (sx, sy) = (g.xw[i] / g.cxw[ci], g.yw[j] / g.cyw[cj]);
+                    out.xface[c] += parts.xface[f] * sx;
+                    out.yface[c] += parts.yface[f] * sy;
+                    out.wall_x[c] += parts.wall_x[f] * sx;
+                    out.wall_y[c] += parts.wall_y[f] * sy;
+                    // films act along the wall's length: they add
+                    out.film_x[c] += parts.film_x[f];
+                    out.film_y[c] += parts.film_y[f];
                 }
             }
             // faces on the coarse cell's east and north sides: parallel fine faces, each
@@ -198,13 +200,7 @@ fn coarsen(fine: &Operator, parts: &AnchorParts, g: &Geometry) -> (Operator, Anc
         }
     }
     let anchor = (0..n)
-        .map(|c| {
-            if out.fixed[c] {
-                1.0
-            } else {
-                out.area[c] + out.xface[c] + out.yface[c]
-            }
-        })
+        .map(|c| if out.fixed[c] { 1.0 } else { out.total(c) })
         .collect();
     (
         Operator {

@@ -28,14 +28,56 @@ pub struct Operator {
     pub anchor: Vec<f64>,
 }
 
-/// Anchor conductances split by how they coarsen: sinks scale with area, wall and cut links
-/// like faces normal to x or y. Fixed cells carry none (their effect is in the cut links).
+/// Anchor conductances split by how they coarsen: sinks scale with area; links cut at fixed
+/// cells like faces normal to x or y; a wall link is a series of the half-cell conduction
+/// (`k × length / distance`, scaled like a face) and the Robin film (`alpha × length`, summed
+/// along the wall; infinite for a fixed-value wall). A cell touches at most one wall per axis
+/// (every level has at least 2 cells per axis). Fixed cells carry none: their effect is in
+/// the cut links.
 #[derive(Clone, Debug)]
 pub struct AnchorParts {
     pub area: Vec<f64>,
     pub xface: Vec<f64>,
     pub yface: Vec<f64>,
+    /// Conduction part of the wall link along x (west or east wall), and its film part.
+    pub wall_x: Vec<f64>,
+    pub film_x: Vec<f64>,
+    pub wall_y: Vec<f64>,
+    pub film_y: Vec<f64>,
     pub fixed: Vec<bool>,
+}
+
+/// Conductance of conduction `k` in series with a film `film` (either may be infinite).
+pub fn series(k: f64, film: f64) -> f64 {
+    if k <= 0.0 || film <= 0.0 {
+        0.0
+    } else {
+        1.0 / (1.0 / k + 1.0 / film)
+    }
+}
+
+impl AnchorParts {
+    pub fn zeros(n: usize) -> Self {
+        AnchorParts {
+            area: vec![0.0; n],
+            xface: vec![0.0; n],
+            yface: vec![0.0; n],
+            wall_x: vec![0.0; n],
+            film_x: vec![0.0; n],
+            wall_y: vec![0.0; n],
+            film_y: vec![0.0; n],
+            fixed: vec![false; n],
+        }
+    }
+
+    /// Total anchor conductance of a free cell.
+    pub fn total(&self, p: usize) -> f64 {
+        self.area[p]
+            + self.xface[p]
+            + self.yface[p]
+            + series(self.wall_x[p], self.film_x[p])
+            + series(self.wall_y[p], self.film_y[p])
+    }
 }
 
 /// The finest level with its right-hand side, ready for any backend.
@@ -109,12 +151,8 @@ impl System {
         let fixed = |p: usize| problem.fixed[p].is_some();
         let mut cx = vec![0.0; n];
         let mut cy = vec![0.0; n];
-        let mut parts = AnchorParts {
-            area: vec![0.0; n],
-            xface: vec![0.0; n],
-            yface: vec![0.0; n],
-            fixed: problem.fixed.iter().map(Option::is_some).collect(),
-        };
+        let mut parts = AnchorParts::zeros(n);
+        parts.fixed = problem.fixed.iter().map(Option::is_some).collect();
         // sum of a_j w_j per cell, divided by a_P at the end
         let mut weighted = vec![0.0; n];
         // what a fixed cell's row would have on its diagonal: scales its identity row like its
@@ -153,29 +191,27 @@ impl System {
             }
         }
 
-        // walls: the link from the cell centre to the wall (h/2 away) in series with the Robin
-        // film; per face of length h that is 1 / (1/(2k) + 1/(alpha h))
-        let wall = |bc: Boundary, kp: f64| -> (f64, f64) {
-            match bc {
-                Boundary::Fixed { value } => (2.0 * kp, value),
-                Boundary::Robin { coeff, value } if coeff > 0.0 => {
-                    (1.0 / (1.0 / (2.0 * kp) + 1.0 / (coeff * h)), value)
-                }
-                _ => (0.0, 0.0),
-            }
-        };
+        // walls: the link from the cell centre to the wall (h/2 away, conductance 2k) in series
+        // with the Robin film (alpha h per face of length h; infinite for a fixed value)
         let mut add_wall = |p: usize, bc: Boundary, xdir: bool| {
-            let (c, v) = wall(bc, k[p]);
+            let (film, value) = match bc {
+                Boundary::Fixed { value } => (f64::INFINITY, value),
+                Boundary::Robin { coeff, value } if coeff > 0.0 => (coeff * h, value),
+                _ => return,
+            };
+            let c = series(2.0 * k[p], film);
             fixed_diag[p] += c;
-            if fixed(p) || c == 0.0 {
+            if fixed(p) {
                 return;
             }
-            if xdir {
-                parts.xface[p] += c;
+            let (wall, films) = if xdir {
+                (&mut parts.wall_x, &mut parts.film_x)
             } else {
-                parts.yface[p] += c;
-            }
-            weighted[p] += c * v;
+                (&mut parts.wall_y, &mut parts.film_y)
+            };
+            wall[p] += 2.0 * k[p];
+            films[p] += film;
+            weighted[p] += c * value;
         };
         for j in 0..ny {
             add_wall(j * nx, problem.boundary[0], true);
@@ -199,7 +235,7 @@ impl System {
             }
             parts.area[p] = area;
             weighted[p] += area * problem.sink_value[p];
-            anchor[p] = area + parts.xface[p] + parts.yface[p];
+            anchor[p] = parts.total(p);
             if anchor[p] > 0.0 {
                 anchor_value[p] = weighted[p] / anchor[p];
             }
@@ -255,7 +291,11 @@ impl System {
         let b_two = two(&b);
         Quality {
             eta: if denom > 0.0 { r_inf / denom } else { 0.0 },
-            rel_residual: if b_two > 0.0 { two(&r) / b_two } else { two(&r) },
+            rel_residual: if b_two > 0.0 {
+                two(&r) / b_two
+            } else {
+                two(&r)
+            },
             residual_inf: r_inf,
         }
     }
@@ -267,7 +307,10 @@ impl System {
         let offdiag = op.cx.iter().chain(op.cy.iter()).filter(|&&c| c != 0.0);
         let nnz = n + offdiag.count();
         writeln!(out, "%%MatrixMarket matrix coordinate real symmetric")?;
-        writeln!(out, "% dcplan finite-volume system, cell index = j*nx + i (1-based below)")?;
+        writeln!(
+            out,
+            "% dcplan finite-volume system, cell index = j*nx + i (1-based below)"
+        )?;
         writeln!(out, "{n} {n} {nnz}")?;
         for j in 0..op.ny {
             for i in 0..nx {

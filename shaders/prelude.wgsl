@@ -1,0 +1,34 @@
+// Shared by every multigrid stage; prepended to each stage's source before compilation.
+//
+// Grid layout: cell (i, j) of a level is element j * nx + i. Per-cell coefficients are packed
+// as vec4(cx, cy, anchor, anchor_value): cx is the conductance of the east face, cy of the north
+// face (0 on the last column/row), anchor and anchor_value the row's `a (u - w)` term.
+// Every stage runs 16 x 16 workgroups over the cells of the level it writes.
+
+// Kept in sync with `LevelParams` in src/gpu/buffers.rs (32 bytes).
+struct LevelParams {
+    nx: u32,
+    ny: u32,
+    // the next coarser level (equal to nx, ny on the coarsest)
+    cnx: u32,
+    cny: u32,
+    rx: u32,
+    ry: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+
+// Kept in sync with `GpuInterp` in src/gpu/buffers.rs (16 bytes): fine cell's parent, its
+// neighbour along one axis, and the neighbour's weight.
+struct Interp {
+    coarse: u32,
+    nb: u32,
+    w_nb: f32,
+    _pad: u32,
+}
+
+const WG: u32 = 16u;
+
+fn inside(i: i32, j: i32, p: LevelParams) -> bool {
+    return i >= 0 && j >= 0 && i < i32(p.nx) && j < i32(p.ny);
+}

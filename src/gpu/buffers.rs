@@ -1,0 +1,154 @@
+//! GPU buffers of the multigrid hierarchy: per level the packed coefficients, right-hand side,
+//! two solution buffers (ping-pong), residual, and the uniform describing the level.
+//!
+//! Invariants: every field is stored once per level, allocated once per solve, and labelled
+//! `mg.<field>.L<level>`. Values are f32; the finest level's anchor values are shifted by the
+//! solve's reference value so that f32 carries the variation of u, not its offset.
+
+use super::context::GpuContext;
+use super::GpuError;
+use crate::solver::hierarchy::{CoarseLevel, Interp};
+use crate::solver::system::Operator;
+use bytemuck::{Pod, Zeroable};
+use wgpu::util::DeviceExt;
+
+/// Kept in sync with `LevelParams` in shaders/prelude.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+pub struct LevelParams {
+    pub nx: u32,
+    pub ny: u32,
+    pub cnx: u32,
+    pub cny: u32,
+    pub rx: u32,
+    pub ry: u32,
+    pub _pad0: u32,
+    pub _pad1: u32,
+}
+const _: () = assert!(std::mem::size_of::<LevelParams>() == 32);
+
+/// Kept in sync with `Interp` in shaders/prelude.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+pub struct GpuInterp {
+    pub coarse: u32,
+    pub nb: u32,
+    pub w_nb: f32,
+    pub _pad: u32,
+}
+const _: () = assert!(std::mem::size_of::<GpuInterp>() == 16);
+
+impl From<&Interp> for GpuInterp {
+    fn from(x: &Interp) -> Self {
+        GpuInterp {
+            coarse: x.coarse as u32,
+            nb: x.nb as u32,
+            w_nb: x.w_nb as f32,
+            _pad: 0,
+        }
+    }
+}
+
+/// Bytes per cell on the finest level: coef (16) + rhs + u twice + r (4 each).
+pub const BYTES_PER_CELL: u64 = 32;
+
+pub struct LevelBuffers {
+    pub nx: u32,
+    pub ny: u32,
+    pub params: wgpu::Buffer,
+    pub coef: wgpu::Buffer,
+    pub rhs: wgpu::Buffer,
+    pub u: [wgpu::Buffer; 2],
+    pub r: wgpu::Buffer,
+    /// Prolongation tables from the next coarser level into this one (none on the coarsest).
+    pub interp: Option<[wgpu::Buffer; 2]>,
+}
+
+/// Packs (cx, cy, anchor, anchor value) per cell in f32.
+pub fn pack_coefficients(op: &Operator, anchor_value: Option<&[f64]>, shift: f64) -> Vec<[f32; 4]> {
+    (0..op.cells())
+        .map(|p| {
+            let w = anchor_value.map_or(0.0, |w| w[p] - shift);
+            [
+                op.cx[p] as f32,
+                op.cy[p] as f32,
+                op.anchor[p] as f32,
+                w as f32,
+            ]
+        })
+        .collect()
+}
+
+impl LevelBuffers {
+    /// Allocates one level. `next` is the coarser level below it, if any.
+    pub fn new(
+        ctx: &GpuContext,
+        level: usize,
+        op: &Operator,
+        coef: &[[f32; 4]],
+        rhs: &[f32],
+        next: Option<&CoarseLevel>,
+    ) -> Result<Self, GpuError> {
+        let (nx, ny) = (op.nx as u32, op.ny as u32);
+        let params = LevelParams {
+            nx,
+            ny,
+            cnx: next.map_or(nx, |c| c.op.nx as u32),
+            cny: next.map_or(ny, |c| c.op.ny as u32),
+            rx: next.map_or(1, |c| c.rx as u32),
+            ry: next.map_or(1, |c| c.ry as u32),
+            _pad0: 0,
+            _pad1: 0,
+        };
+        let device = &ctx.device;
+        let storage = wgpu::BufferUsages::STORAGE
+            | wgpu::BufferUsages::COPY_DST
+            | wgpu::BufferUsages::COPY_SRC;
+        let init = |name: &str, contents: &[u8], usage| {
+            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(&format!("mg.{name}.L{level}")),
+                contents,
+                usage,
+            })
+        };
+        let zeros = |name: &str| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(&format!("mg.{name}.L{level}")),
+                size: op.cells() as u64 * 4,
+                usage: storage,
+                mapped_at_creation: false,
+            })
+        };
+        ctx.scoped(&format!("allocating level {level} ({nx} x {ny})"), || {
+            let interp = next.map(|c| {
+                let table = |t: &[Interp], name: &str| {
+                    let g: Vec<GpuInterp> = t.iter().map(GpuInterp::from).collect();
+                    init(name, bytemuck::cast_slice(&g), wgpu::BufferUsages::STORAGE)
+                };
+                [table(&c.px, "interp_x"), table(&c.py, "interp_y")]
+            });
+            LevelBuffers {
+                nx,
+                ny,
+                params: init(
+                    "params",
+                    bytemuck::bytes_of(&params),
+                    wgpu::BufferUsages::UNIFORM,
+                ),
+                coef: init("coef", bytemuck::cast_slice(coef), storage),
+                rhs: init("rhs", bytemuck::cast_slice(rhs), storage),
+                u: [zeros("u0"), zeros("u1")],
+                r: zeros("r"),
+                interp,
+            }
+        })
+    }
+
+    /// Workgroups covering this level's cells.
+    pub fn groups(&self) -> (u32, u32) {
+        (
+            super::kernels::div_ceil(self.nx, super::kernels::WORKGROUP),
+            super::kernels::div_ceil(self.ny, super::kernels::WORKGROUP),
+        )
+    }
+}
