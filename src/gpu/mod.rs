@@ -39,6 +39,6 @@ pub enum GpuError {
 
 impl From<GpuError> for SolveError {
     fn from(e: GpuError) -> Self {
-        SolveError::Device(e.to_string())
+        SolveError::Device(Box::new(e))
     }
 }

@@ -81,8 +81,10 @@ pub enum SolveError {
     Problem(#[from] ProblemError),
     #[error("did not converge in {cycles} cycles (eta {eta:.3e}, relative residual {rel:.3e})")]
     NotConverged { cycles: usize, eta: f64, rel: f64 },
+    /// The device failed (allocation, pipeline, lost device); the source is the backend's
+    /// typed error (for wgpu, `crate::gpu::GpuError`).
     #[error("GPU: {0}")]
-    Device(String),
+    Device(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// Which backend and adapter did the work.

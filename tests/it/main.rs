@@ -1,0 +1,4 @@
+//! dcplan's integration tests: one binary, one module per area.
+
+mod common;
+mod solver;
