@@ -3,5 +3,10 @@
 //! Data flows one way: `site → climate → layout → solver → gpu → model → rank → report`;
 //! `cli` and `main.rs` only parse, call and print.
 
+pub mod backend;
+pub mod cli;
+pub mod climate;
+pub mod bench;
 pub mod gpu;
+pub mod site;
 pub mod solver;

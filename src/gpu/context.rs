@@ -74,7 +74,8 @@ pub fn pick_adapter(adapters: &[AdapterSummary], filter: Option<&str>) -> Option
 
 fn instance() -> wgpu::Instance {
     let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
-    desc.backends = wgpu::Backends::from_env().unwrap_or(wgpu::Backends::all());
+    // Vulkan, Metal, DX12; WGPU_BACKEND=gl (or a list) opts into others
+    desc.backends = wgpu::Backends::from_env().unwrap_or(wgpu::Backends::PRIMARY);
     wgpu::Instance::new(desc)
 }
 

@@ -2,6 +2,7 @@
 //! buffers (per-level fields) and the GPU multigrid that records whole V-cycles.
 //! Nothing outside this module sees a wgpu type.
 
+pub mod bandwidth;
 pub mod buffers;
 pub mod context;
 pub mod kernels;

@@ -515,3 +515,6 @@ impl Solver for GpuMultigrid {
         self.iterate(&prepared, options)
     }
 }
+
+/// Bytes a GPU sweep must move per cell: reads u, coef (vec4) and rhs, writes u (f32 each).
+pub const SWEEP_BYTES_PER_CELL: f64 = 28.0;

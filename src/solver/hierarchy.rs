@@ -105,7 +105,7 @@ impl Hierarchy {
     pub fn build(system: &System) -> Hierarchy {
         let sizes = level_sizes(system.op.nx, system.op.ny);
         let mut coarse: Vec<CoarseLevel> = Vec::with_capacity(sizes.len().saturating_sub(1));
-        let mut parts = system.parts.clone();
+        let mut coarse_parts: Option<AnchorParts> = None;
         let mut xw = vec![1.0; system.op.nx];
         let mut yw = vec![1.0; system.op.ny];
         for &(_, _, rx, ry) in &sizes[1..] {
@@ -119,7 +119,8 @@ impl Hierarchy {
                 rx,
                 ry,
             };
-            let (op, coarse_parts) = coarsen(fine_op, &parts, &geometry);
+            let parts = coarse_parts.as_ref().unwrap_or(&system.parts);
+            let (op, next_parts) = coarsen(fine_op, parts, &geometry);
             let level = CoarseLevel {
                 op,
                 rx,
@@ -128,7 +129,7 @@ impl Hierarchy {
                 py: interp_table(&yw, &cyw, ry),
             };
             coarse.push(level);
-            parts = coarse_parts;
+            coarse_parts = Some(next_parts);
             xw = cxw;
             yw = cyw;
         }

@@ -282,19 +282,32 @@ impl System {
     /// Normwise backward error and relative residual of `u` (see [`Quality`]).
     pub fn quality(&self, u: &[f64]) -> Quality {
         let mut r = vec![0.0; self.cells()];
-        self.residual(u, &mut r);
+        self.quality_with(&self.norms(), u, &mut r)
+    }
+
+    /// The norms of `A` and `b` that [`Quality`] divides by, computed once per solve.
+    pub fn norms(&self) -> Norms {
         let b = self.b();
-        let inf = |v: &[f64]| v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-        let two = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
-        let (r_inf, b_inf, u_inf) = (inf(&r), inf(&b), inf(u));
-        let denom = self.op.norm_inf() * u_inf + b_inf;
-        let b_two = two(&b);
+        Norms {
+            a_inf: self.op.norm_inf(),
+            b_inf: b.iter().fold(0.0f64, |m, x| m.max(x.abs())),
+            b_two: b.iter().map(|x| x * x).sum::<f64>().sqrt(),
+        }
+    }
+
+    /// [`System::quality`] without allocating: `r` receives the residual.
+    pub fn quality_with(&self, norms: &Norms, u: &[f64], r: &mut [f64]) -> Quality {
+        self.residual(u, r);
+        let r_inf = r.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        let r_two = r.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let u_inf = u.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        let denom = norms.a_inf * u_inf + norms.b_inf;
         Quality {
             eta: if denom > 0.0 { r_inf / denom } else { 0.0 },
-            rel_residual: if b_two > 0.0 {
-                two(&r) / b_two
+            rel_residual: if norms.b_two > 0.0 {
+                r_two / norms.b_two
             } else {
-                two(&r)
+                r_two
             },
             residual_inf: r_inf,
         }
@@ -338,6 +351,14 @@ pub fn write_vector_market(v: &[f64], out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "{x:.17e}")?;
     }
     Ok(())
+}
+
+/// `||A||inf`, `||b||inf`, `||b||2`.
+#[derive(Clone, Copy, Debug)]
+pub struct Norms {
+    pub a_inf: f64,
+    pub b_inf: f64,
+    pub b_two: f64,
 }
 
 /// How good an approximate solution is.

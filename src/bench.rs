@@ -1,0 +1,189 @@
+//! `dcplan bench`: a size sweep of the solver on one fixed variable-coefficient problem with
+//! sinks and mixed boundaries, with throughput set against the memory system's own copy rate;
+//! and the export of that problem in Matrix Market form so other solvers can race it.
+
+use crate::backend::Backend;
+use crate::gpu::bandwidth::copy_gbps;
+use crate::solver::system::{write_vector_market, System};
+use crate::solver::{cpu, Boundary, Problem, Side, SolveError, SolveOptions, Solver};
+use serde::Serialize;
+use std::f64::consts::PI;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::time::Instant;
+
+/// The benchmark problem on an n × n grid over a 1 m square: smoothly varying conductivity
+/// with ten-times-higher stripes (like busways), four sink blocks (like cooling units), a source
+/// in rows of blocks (like racks), a fixed wall, two Robin walls and one zero-flux wall.
+pub fn problem(n: usize) -> Problem {
+    let mut p = Problem::new(n, n, 1.0 / n as f64);
+    for j in 0..n {
+        for i in 0..n {
+            let q = p.index(i, j);
+            let (x, y) = p.centre_m(i, j);
+            let stripe = (y * 8.0).fract() < 0.1;
+            p.conductivity[q] = (1.0 + 0.5 * (2.0 * PI * x).sin() * (2.0 * PI * y).sin())
+                * if stripe { 10.0 } else { 1.0 };
+            let cooler = ((x - 0.25).abs() < 0.06 || (x - 0.75).abs() < 0.06)
+                && ((y - 0.2).abs() < 0.08 || (y - 0.8).abs() < 0.08);
+            if cooler {
+                p.sink_coeff[q] = 400.0;
+                p.sink_value[q] = 18.0;
+            }
+            let rack = (x * 6.0).fract() > 0.3 && (x * 6.0).fract() < 0.7 && (0.1..0.9).contains(&y);
+            p.source[q] = if rack { 2000.0 } else { 0.0 };
+        }
+    }
+    p.set_boundary(Side::West, Boundary::Fixed { value: 25.0 });
+    p.set_boundary(Side::East, Boundary::Robin { coeff: 10.0, value: 30.0 });
+    p.set_boundary(Side::South, Boundary::ZeroFlux);
+    p.set_boundary(Side::North, Boundary::Robin { coeff: 5.0, value: 20.0 });
+    p
+}
+
+/// One line of the sweep.
+#[derive(Clone, Debug, Serialize)]
+pub struct Record {
+    pub backend: String,
+    pub adapter: String,
+    pub n: usize,
+    pub cells: usize,
+    pub levels: usize,
+    pub cycles: usize,
+    pub eta: f64,
+    pub rel_residual: f64,
+    pub setup_s: f64,
+    pub solve_s: f64,
+    pub total_s: f64,
+    /// Whether solve_s comes from GPU timestamp queries.
+    pub timestamped: bool,
+    pub smoother_cups: f64,
+    pub smoother_gbps: f64,
+    pub copy_gbps: f64,
+    /// smoother_gbps / copy_gbps.
+    pub bandwidth_fraction: f64,
+}
+
+/// Default sizes: up to 4096 on a hardware GPU, smaller on the CPU or a software adapter.
+pub fn default_sizes(backend: &Backend) -> Vec<usize> {
+    match backend {
+        Backend::Gpu(g) if g.ctx.adapter.hardware => vec![256, 512, 1024, 2048, 4096],
+        Backend::Gpu(_) => vec![64, 128, 256, 512],
+        Backend::Cpu(_) => vec![128, 256, 512, 1024, 2048],
+    }
+}
+
+/// Memory copy bandwidth of the host (read + write bytes), for the CPU backend's ratio.
+fn host_copy_gbps(bytes: usize) -> f64 {
+    let src = vec![1.0f64; bytes / 8];
+    let mut dst = vec![0.0f64; bytes / 8];
+    dst.copy_from_slice(&src);
+    let mut best = f64::INFINITY;
+    for _ in 0..5 {
+        let start = Instant::now();
+        dst.copy_from_slice(&src);
+        std::hint::black_box(&mut dst);
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    2.0 * bytes as f64 / best / 1e9
+}
+
+/// Runs the sweep, calling `report` after each size.
+pub fn run(
+    backend: &mut Backend,
+    sizes: &[usize],
+    options: &SolveOptions,
+    mut report: impl FnMut(&Record),
+) -> Result<Vec<Record>, SolveError> {
+    let copy = match backend {
+        Backend::Gpu(g) => copy_gbps(&g.ctx, 1 << 30, 5)?,
+        Backend::Cpu(_) => host_copy_gbps(256 << 20),
+    };
+    // first use compiles pipelines and warms caches; keep it out of the figures
+    if let Some(&smallest) = sizes.iter().min() {
+        backend.solver().solve(&problem(smallest.min(64)), options)?;
+    }
+    let mut records = Vec::new();
+    for &n in sizes {
+        let p = problem(n);
+        let start = Instant::now();
+        let (solution, sweep_s, bytes) = match backend {
+            Backend::Gpu(g) => {
+                let prepared = g.prepare(&p)?;
+                let solution = g.iterate(&prepared, options)?;
+                let total = start.elapsed().as_secs_f64();
+                let sweep = g.time_smoother(&prepared, 20)?;
+                ((solution, total), sweep, crate::gpu::solver::SWEEP_BYTES_PER_CELL)
+            }
+            Backend::Cpu(c) => {
+                let solution = c.solve(&p, options)?;
+                let total = start.elapsed().as_secs_f64();
+                let system = System::assemble(&p);
+                let sweeps = (20_000_000 / p.cells()).clamp(2, 50);
+                let sweep = cpu::time_smoother(&system, sweeps);
+                ((solution, total), sweep, cpu::SWEEP_BYTES_PER_CELL)
+            }
+        };
+        let ((solution, total_s), cells) = (solution, p.cells());
+        let info = backend.solver().info();
+        let cups = cells as f64 / sweep_s;
+        let gbps = cups * bytes / 1e9;
+        let s = &solution.stats;
+        let record = Record {
+            backend: info.backend,
+            adapter: info.adapter,
+            n,
+            cells,
+            levels: s.levels,
+            cycles: s.cycles,
+            eta: s.quality.eta,
+            rel_residual: s.quality.rel_residual,
+            setup_s: s.setup_s,
+            solve_s: s.solve_s,
+            total_s,
+            timestamped: s.timestamped,
+            smoother_cups: cups,
+            smoother_gbps: gbps,
+            copy_gbps: copy,
+            bandwidth_fraction: gbps / copy,
+        };
+        report(&record);
+        records.push(record);
+    }
+    Ok(records)
+}
+
+/// Writes the benchmark problem of size n as A.mtx, b.mtx and x.mtx (dcplan's solution) in
+/// `dir`, plus dcplan.json with dcplan's own record for the comparison script. Each file is
+/// written to a temporary name and renamed.
+pub fn export(dir: &Path, system: &System, x: &[f64], record: &Record) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let write = |name: &str, body: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| {
+        let tmp = dir.join(format!(".{name}.tmp"));
+        {
+            let mut out = BufWriter::new(std::fs::File::create(&tmp)?);
+            body(&mut out)?;
+            out.flush()?;
+        }
+        std::fs::rename(&tmp, dir.join(name))
+    };
+    write("A.mtx", &|o| system.write_matrix_market(&mut WriteRef(o)))?;
+    write("b.mtx", &|o| write_vector_market(&system.b(), &mut WriteRef(o)))?;
+    write("x.mtx", &|o| write_vector_market(x, &mut WriteRef(o)))?;
+    write("dcplan.json", &|o| {
+        serde_json::to_writer_pretty(&mut WriteRef(o), record).map_err(std::io::Error::other)?;
+        writeln!(o)
+    })
+}
+
+/// Adapts `&mut dyn Write` to the `impl Write` the writers take.
+struct WriteRef<'a>(&'a mut dyn Write);
+
+impl Write for WriteRef<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}

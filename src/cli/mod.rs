@@ -1,0 +1,198 @@
+//! Command line: parse raw arguments into a typed command, run it, map failures to exit codes.
+//! Nothing here computes; it calls the library and prints.
+//!
+//! Exit codes: 0 success, 1 internal error, 2 bad input, 4 GPU/device error.
+
+use crate::backend::{self, BackendChoice};
+use crate::bench;
+use crate::gpu::{list_adapters, pick_adapter};
+use crate::site;
+use crate::solver::{SolveError, SolveOptions, Tolerance};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "dcplan", version, about = "Thermal and power planning of AI datacenter sites, solved on the GPU")]
+pub struct Cli {
+    /// Solver backend: a hardware GPU when there is one (auto), any GPU adapter, or the CPU.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto, global = true)]
+    pub backend: BackendChoice,
+    /// Use the adapter whose name contains this (case-insensitive), e.g. `H100` or `llvmpipe`.
+    #[arg(long, global = true)]
+    pub adapter: Option<String>,
+    /// Print only results, no status lines.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List every adapter wgpu sees and which one `--backend auto` picks.
+    Adapters,
+    /// Solver throughput over a size sweep of a variable-coefficient problem.
+    Bench(BenchArgs),
+    /// Check site and facility files; report every problem in every file.
+    Validate {
+        /// Site files, facility files, or folders of them.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Also check that this facility fits each site's land.
+        #[arg(long)]
+        facility: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of a site or facility file.
+    Schema {
+        #[arg(value_enum)]
+        kind: SchemaKind,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum SchemaKind {
+    Site,
+    Facility,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    /// Grid sizes n (n × n cells), comma-separated. Default: up to 4096 on a hardware GPU,
+    /// smaller on the CPU or a software adapter.
+    #[arg(long, value_delimiter = ',')]
+    pub sizes: Option<Vec<usize>>,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Stop at this relative residual ||b - Ax||2/||b||2 instead of the backward-error target
+    /// (1e-12 on the CPU, 1e-6 on a GPU), to compare with other solvers' usual rule.
+    #[arg(long)]
+    pub rtol: Option<f64>,
+    /// Write the system of the (single) size in --sizes as A.mtx, b.mtx, x.mtx to this folder.
+    #[arg(long)]
+    pub export: Option<PathBuf>,
+}
+
+/// Failures, by who is at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Device(#[from] crate::gpu::GpuError),
+    #[error(transparent)]
+    Solve(#[from] SolveError),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Input(_) | CliError::Solve(SolveError::Problem(_)) => 2,
+            CliError::Device(_) | CliError::Solve(SolveError::Device(_)) => 4,
+            _ => 1,
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    match &cli.command {
+        Command::Adapters => adapters(&cli),
+        Command::Bench(args) => bench_command(&cli, args),
+        Command::Validate { paths, facility } => validate(paths, facility.as_deref()),
+        Command::Schema { kind } => {
+            let schema = match kind {
+                SchemaKind::Site => site::site_schema(),
+                SchemaKind::Facility => site::facility_schema(),
+            };
+            let text = serde_json::to_string_pretty(&schema).map_err(anyhow::Error::from)?;
+            println!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn adapters(cli: &Cli) -> Result<ExitCode, CliError> {
+    let list = list_adapters();
+    if list.is_empty() {
+        println!("wgpu sees no adapter");
+    }
+    let picked = pick_adapter(&list, cli.adapter.as_deref());
+    println!("{:<3} {:<40} {:<8} {:<14} driver", "", "name", "backend", "type");
+    for (i, a) in list.iter().enumerate() {
+        let mark = if Some(i) == picked { "*" } else { "" };
+        println!("{mark:<3} {:<40} {:<8} {:<14} {}", a.name, a.backend, a.device_type, a.driver);
+    }
+    let (_, line) = backend::select(cli.backend, cli.adapter.as_deref())?;
+    println!("{line}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<ExitCode, CliError> {
+    if let Some(r) = args.rtol {
+        if !(r.is_finite() && r > 0.0 && r < 1.0) {
+            return Err(CliError::Input(format!("--rtol: expected a number in (0, 1), found {r}")));
+        }
+    }
+    if let Some(sizes) = &args.sizes {
+        if let Some(bad) = sizes.iter().find(|&&n| n < 2) {
+            return Err(CliError::Input(format!("--sizes: expected sizes >= 2, found {bad}")));
+        }
+    }
+    if args.export.is_some() && args.sizes.as_ref().is_none_or(|s| s.len() != 1) {
+        return Err(CliError::Input("--export needs exactly one size in --sizes".into()));
+    }
+    let (mut backend, line) = backend::select(cli.backend, cli.adapter.as_deref())?;
+    if !cli.quiet {
+        eprintln!("{line}");
+    }
+    let sizes = args.sizes.clone().unwrap_or_else(|| bench::default_sizes(&backend));
+    let mut options = SolveOptions::for_precision(backend.is_gpu());
+    if let Some(r) = args.rtol {
+        options.tolerance = Tolerance::RelResidual(r);
+    }
+    if !args.json {
+        println!(
+            "{:<4} {:<28} {:>5} {:>3} {:>6} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>8} {:>6}",
+            "", "adapter", "n", "lvl", "cycles", "eta", "rel_res", "solve_s", "total_s",
+            "sweep_cups", "GB/s", "copyGB/s", "ratio"
+        );
+    }
+    let records = bench::run(&mut backend, &sizes, &options, |r| {
+        if args.json {
+            println!("{}", serde_json::to_string(r).unwrap_or_default());
+        } else {
+            println!(
+                "{:<4} {:<28.28} {:>5} {:>3} {:>6} {:>9.2e} {:>9.2e} {:>9.4} {:>9.4} {:>10.3e} {:>8.1} {:>8.1} {:>6.2}",
+                r.backend, r.adapter, r.n, r.levels, r.cycles, r.eta, r.rel_residual, r.solve_s,
+                r.total_s, r.smoother_cups, r.smoother_gbps, r.copy_gbps, r.bandwidth_fraction
+            );
+        }
+    })?;
+    if let (Some(dir), Some(record)) = (&args.export, records.first()) {
+        let problem = bench::problem(record.n);
+        let solution = backend.solver().solve(&problem, &options)?;
+        let system = crate::solver::System::assemble(&problem);
+        bench::export(dir, &system, &solution.u, record)
+            .map_err(|e| CliError::Input(format!("{}: cannot write the export: {e}", dir.display())))?;
+        if !cli.quiet {
+            eprintln!("wrote {}/A.mtx, b.mtx, x.mtx, dcplan.json", dir.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn validate(paths: &[PathBuf], facility: Option<&std::path::Path>) -> Result<ExitCode, CliError> {
+    let problems = site::validate_paths(paths, facility);
+    if problems.is_empty() {
+        let (files, _) = site::expand_paths(paths);
+        println!("{} file(s) valid", files.len());
+        return Ok(ExitCode::SUCCESS);
+    }
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    Err(CliError::Input(format!("{} problem(s) found", problems.len())))
+}

@@ -1,0 +1,34 @@
+//! Input files: site and facility formats, their validation, and their JSON Schema.
+//!
+//! Owns `sites/*.json` (one candidate site each) and `sites/facilities/*.json` (one facility
+//! design each): the serde types ([`types`]), the checks that turn any bad input into
+//! [`Problem`]s naming file, JSON path, line:column and what was expected ([`validate`]), and the
+//! schema editors use ([`schema`]).
+//!
+//! Invariants: a [`Site`] or [`Facility`] returned by [`load_site`] / [`load_facility`] has
+//! passed every check: all numbers finite, monthly series exactly 12 long, values within
+//! [`limits`], every `assumed` entry naming a field present in its file, any EPW file present.
+//! Nothing here panics on input; errors are values.
+//!
+//! Units are in the field names: `_c` °C, `_k` kelvin (temperature differences), `_m` metres,
+//! `_km`, `_mw`, `_kw`, `_kv`, `_v` volts, `_pct` percent, `_krw_per_kwh`, `_kg_per_kwh` (kg CO2),
+//! `_s_m` siemens-metres; `lat`/`lon` are WGS 84 degrees; `_fraction`/`_efficiency` are 0-1.
+//! Monthly series run January to December.
+
+pub mod limits;
+pub mod locate;
+pub mod problem;
+pub mod schema;
+pub mod types;
+pub mod validate;
+
+pub use problem::{Detail, Problem, ProblemKind, SiteError};
+pub use schema::{facility_schema, site_schema};
+pub use types::{
+    Climate, Cooling, CoolingType, DesignConditions, Facility, Footprint, Hazards, KmaStation,
+    Land, Power, Site,
+};
+pub use validate::{
+    check_facility, check_fit, check_site, expand_paths, load_facility, load_site, parse_facility,
+    parse_site, validate_facility_file, validate_paths, validate_site_file, FileKind,
+};

@@ -1,0 +1,242 @@
+//! What validation reports: one [`Problem`] per defect, and [`SiteError`] for loading.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Class of a problem, so callers and tests can match on it without parsing text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProblemKind {
+    /// The file or folder could not be read, or a folder held no `.json` file.
+    Io,
+    /// Not valid JSON (includes `NaN` and `Infinity`, which JSON does not have).
+    Syntax,
+    /// A number too large to represent (for example `1e999`), or a NaN/infinite value.
+    NonFinite,
+    /// A value of the wrong JSON type, or a string that is not one of the allowed values.
+    WrongType,
+    /// A field the format does not have.
+    UnknownField,
+    /// A required field is absent.
+    MissingField,
+    /// A number outside its physical or plausible range.
+    OutOfRange,
+    /// A list with the wrong number of entries (monthly series need exactly 12).
+    WrongCount,
+    /// A value inconsistent with another one (id vs file name, wet bulb above dry bulb, ...).
+    Inconsistent,
+    /// A file the input refers to does not exist (an EPW weather file).
+    MissingFile,
+    /// An `assumed` entry that names no field of the file.
+    BadAssumed,
+    /// The facility's footprint does not fit on the site's land.
+    DoesNotFit,
+}
+
+/// What was wrong: a mismatch between expected and found, or a free-text reason.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Detail {
+    /// `expected >= 0, found -3`.
+    Expected {
+        /// What the format requires.
+        expected: String,
+        /// What the file holds.
+        found: String,
+    },
+    /// Anything that does not fit the expected/found shape.
+    Reason(String),
+}
+
+impl fmt::Display for Detail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Detail::Expected { expected, found } => write!(f, "expected {expected}, found {found}"),
+            Detail::Reason(reason) => f.write_str(reason),
+        }
+    }
+}
+
+/// One defect in one input file.
+///
+/// Displays as `sites/x.json:12:5: power.grid_headroom_mw: expected >= 0, found -3`; the
+/// line:column part is left out when unknown, and the path when the problem concerns the whole
+/// file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// The file, as the caller named it.
+    pub file: PathBuf,
+    /// JSON path inside the file (`climate.monthly_mean_c[12]`); empty for the whole file.
+    pub path: String,
+    /// 1-based line, where known.
+    pub line: Option<usize>,
+    /// 1-based column in characters, where known.
+    pub column: Option<usize>,
+    /// Class of the problem.
+    pub kind: ProblemKind,
+    /// What was expected and found, or why the value is rejected.
+    pub detail: Detail,
+}
+
+impl Problem {
+    /// A problem with no position yet.
+    pub fn new(
+        file: impl Into<PathBuf>,
+        path: impl Into<String>,
+        kind: ProblemKind,
+        detail: Detail,
+    ) -> Self {
+        Problem {
+            file: file.into(),
+            path: path.into(),
+            line: None,
+            column: None,
+            kind,
+            detail,
+        }
+    }
+
+    /// Shorthand for a [`Detail::Expected`] problem.
+    pub fn expected(
+        file: impl Into<PathBuf>,
+        path: impl Into<String>,
+        kind: ProblemKind,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+    ) -> Self {
+        let detail = Detail::Expected {
+            expected: expected.into(),
+            found: found.into(),
+        };
+        Problem::new(file, path, kind, detail)
+    }
+
+    /// Shorthand for a [`Detail::Reason`] problem.
+    pub fn reason(
+        file: impl Into<PathBuf>,
+        path: impl Into<String>,
+        kind: ProblemKind,
+        reason: impl Into<String>,
+    ) -> Self {
+        Problem::new(file, path, kind, Detail::Reason(reason.into()))
+    }
+
+    /// The same problem at a line and column.
+    pub fn at(mut self, position: Option<(usize, usize)>) -> Self {
+        if let Some((line, column)) = position {
+            self.line = Some(line);
+            self.column = Some(column);
+        }
+        self
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        if !self.path.is_empty() {
+            write!(f, ": {}", self.path)?;
+        }
+        write!(f, ": {}", self.detail)
+    }
+}
+
+/// Why an input file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    /// The file could not be read.
+    #[error("{}: cannot read: {source}", file.display())]
+    Read {
+        /// The file.
+        file: PathBuf,
+        /// The operating-system error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid JSON.
+    #[error("{}:{line}:{column}: invalid JSON: {reason}", file.display())]
+    Syntax {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column in characters.
+        column: usize,
+        /// What the parser found.
+        reason: String,
+    },
+    /// The file is JSON but breaks the format or its physical limits.
+    #[error("{}", Problems(problems))]
+    Invalid {
+        /// The file.
+        file: PathBuf,
+        /// Every problem found, at least one.
+        problems: Vec<Problem>,
+    },
+}
+
+impl SiteError {
+    /// Every problem behind this error, as validation would report them.
+    pub fn problems(&self) -> Vec<Problem> {
+        match self {
+            SiteError::Read { file, source } => vec![Problem::reason(
+                file,
+                "",
+                ProblemKind::Io,
+                format!("cannot read: {source}"),
+            )],
+            SiteError::Syntax {
+                file,
+                line,
+                column,
+                reason,
+            } => vec![
+                Problem::reason(file, "", ProblemKind::Syntax, reason.clone())
+                    .at(Some((*line, *column))),
+            ],
+            SiteError::Invalid { problems, .. } => problems.clone(),
+        }
+    }
+}
+
+/// Displays a list of problems one per line.
+struct Problems<'a>(&'a [Problem]);
+
+impl fmt::Display for Problems<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, problem) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_matches_the_documented_shape() {
+        let p = Problem::expected(
+            "sites/x.json",
+            "power.grid_headroom_mw",
+            ProblemKind::OutOfRange,
+            ">= 0",
+            "-3",
+        )
+        .at(Some((12, 5)));
+        assert_eq!(
+            p.to_string(),
+            "sites/x.json:12:5: power.grid_headroom_mw: expected >= 0, found -3"
+        );
+        let whole = Problem::reason("a.json", "", ProblemKind::Io, "cannot read");
+        assert_eq!(whole.to_string(), "a.json: cannot read");
+    }
+}

@@ -1,0 +1,437 @@
+//! Serde types for site files (`sites/*.json`) and facility files (`sites/facilities/*.json`).
+//!
+//! Every struct rejects unknown fields. Doc comments on fields become the JSON Schema
+//! descriptions, and the `schemars` range attributes use the same bounds as validation
+//! (`crate::site::limits`), so an editor flags what `dcplan validate` rejects.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::site::limits::{
+    APPROACH_K_MAX, CARBON_KG_PER_KWH_MAX, COP_MAX, DISTANCE_KM_MAX, DISTRIBUTION_V_MAX,
+    DIURNAL_RANGE_K_MAX, ELEVATION_MAX_M, ELEVATION_MIN_M, HEADROOM_MW_MAX, IT_LOAD_MW_MAX,
+    LAND_SIDE_M_MAX, LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG, MONTHS, RACK_KW_MAX,
+    TARIFF_KRW_PER_KWH_MAX, TEMP_MAX_C, TEMP_MIN_C, VOLTAGE_KV_MAX,
+};
+
+/// One candidate site: where it is, its climate, its grid connection, its land and hazards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "dcplan site")]
+pub struct Site {
+    /// Optional link to this schema, for editors. Ignored by dcplan.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Short identifier: lowercase ASCII letters, digits, `_` or `-`. Must equal the file name
+    /// without `.json`.
+    #[schemars(regex(pattern = r"^[a-z0-9_-]+$"), length(min = 1))]
+    pub id: String,
+    /// Name in English.
+    #[schemars(length(min = 1))]
+    pub name_en: String,
+    /// Name in Korean (Hangul).
+    #[schemars(length(min = 1))]
+    pub name_ko: String,
+    /// Province or metropolitan city, in English.
+    #[schemars(length(min = 1))]
+    pub province: String,
+    /// Latitude, degrees north (WGS 84).
+    #[schemars(range(min = LAT_MIN_DEG, max = LAT_MAX_DEG))]
+    pub lat: f64,
+    /// Longitude, degrees east (WGS 84).
+    #[schemars(range(min = LON_MIN_DEG, max = LON_MAX_DEG))]
+    pub lon: f64,
+    /// Ground elevation, metres above mean sea level.
+    #[schemars(range(min = ELEVATION_MIN_M, max = ELEVATION_MAX_M))]
+    pub elevation_m: f64,
+    /// Outdoor climate at the site.
+    pub climate: Climate,
+    /// Grid connection and electricity prices.
+    pub power: Power,
+    /// Buildable plot.
+    pub land: Land,
+    /// Natural-hazard exposure scores.
+    pub hazards: Hazards,
+    /// Great-circle distance to Seoul City Hall, km (for a latency criterion).
+    #[schemars(range(min = 0.0, max = DISTANCE_KM_MAX))]
+    pub distance_to_seoul_km: f64,
+    /// Where each figure comes from, one citation per entry.
+    #[schemars(length(min = 1))]
+    pub sources: Vec<String>,
+    /// JSON paths (`power.grid_headroom_mw`, `climate.monthly_rh_pct`) of every figure that is
+    /// an assumption rather than a sourced fact. Each must name a field present in this file.
+    #[serde(default)]
+    pub assumed: Vec<String>,
+}
+
+/// Climate inputs. Monthly series run January to December.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Climate {
+    /// The KMA station whose normals are used.
+    pub kma_station: KmaStation,
+    /// 1991-2020 monthly mean air temperature normals, °C, exactly 12 values.
+    #[schemars(
+        length(min = MONTHS, max = MONTHS),
+        inner(range(min = TEMP_MIN_C, max = TEMP_MAX_C))
+    )]
+    pub monthly_mean_c: Vec<f64>,
+    /// Mean daily maximum minus mean daily minimum for each month, K (°C difference), 12 values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        length(min = MONTHS, max = MONTHS),
+        inner(range(min = 0.0, max = DIURNAL_RANGE_K_MAX))
+    )]
+    pub monthly_diurnal_range_c: Option<Vec<f64>>,
+    /// Monthly mean relative humidity, %, 12 values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = MONTHS, max = MONTHS), inner(range(min = 0.0, max = 100.0)))]
+    pub monthly_rh_pct: Option<Vec<f64>>,
+    /// Cooling design condition (for example ASHRAE 0.4 % dry bulb with its mean coincident
+    /// wet bulb).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub design: Option<DesignConditions>,
+    /// Path to an EnergyPlus weather file, relative to the folder holding this site file. When
+    /// present it replaces the year synthesised from the monthly values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub epw: Option<String>,
+}
+
+/// A Korea Meteorological Administration observing station.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KmaStation {
+    /// KMA station number (ASOS point), e.g. 138 for Pohang.
+    pub id: u32,
+    /// Station name as KMA writes it.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// Why this station: required reading when the normals come from a nearby station because
+    /// the site's own station has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Cooling design condition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DesignConditions {
+    /// Design outdoor dry-bulb temperature, °C.
+    #[schemars(range(min = TEMP_MIN_C, max = TEMP_MAX_C))]
+    pub dry_bulb_c: f64,
+    /// Wet-bulb temperature coincident with the design dry bulb, °C; not above the dry bulb.
+    #[schemars(range(min = TEMP_MIN_C, max = TEMP_MAX_C))]
+    pub coincident_wet_bulb_c: f64,
+    /// Which design condition this is (percentile, edition).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Grid connection and electricity economics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Power {
+    /// Capacity the grid can supply to a new load at this site without reinforcement, MW.
+    #[schemars(range(min = 0.0, max = HEADROOM_MW_MAX))]
+    pub grid_headroom_mw: f64,
+    /// Supply voltage of the connection, kV (22.9 distribution, 154 or 345 transmission).
+    #[schemars(range(min = 0.0, max = VOLTAGE_KV_MAX))]
+    pub connection_voltage_kv: f64,
+    /// Distance from the site to the substation that would feed it, km.
+    #[schemars(range(min = 0.0, max = DISTANCE_KM_MAX))]
+    pub substation_distance_km: f64,
+    /// Energy tariff, KRW per kWh.
+    #[schemars(range(min = 0.0, max = TARIFF_KRW_PER_KWH_MAX))]
+    pub tariff_krw_per_kwh: f64,
+    /// Grid emission factor, kg CO2 per kWh consumed.
+    #[schemars(range(min = 0.0, max = CARBON_KG_PER_KWH_MAX))]
+    pub grid_carbon_kg_per_kwh: f64,
+    /// Generation nearby, free text with its citation.
+    #[serde(default)]
+    pub nearby_generation: Vec<String>,
+}
+
+/// Buildable plot, as a rectangle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Land {
+    /// Usable plot width, m.
+    #[schemars(range(min = 0.0, max = LAND_SIDE_M_MAX))]
+    pub usable_width_m: f64,
+    /// Usable plot depth, m.
+    #[schemars(range(min = 0.0, max = LAND_SIDE_M_MAX))]
+    pub usable_depth_m: f64,
+}
+
+/// Hazard exposure scores, 0 (none) to 1 (worst among Korean sites).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Hazards {
+    /// Earthquake exposure, 0-1.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub seismic: f64,
+    /// River, coastal or urban flooding exposure, 0-1.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub flood: f64,
+    /// Typhoon exposure, 0-1.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub typhoon: f64,
+    /// How the scores were chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One facility design, evaluated at every site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "dcplan facility")]
+pub struct Facility {
+    /// Optional link to this schema, for editors. Ignored by dcplan.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Human-readable name of the design.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// IT load at full utilisation, MW.
+    #[schemars(range(min = 0.0, max = IT_LOAD_MW_MAX))]
+    pub it_load_mw: f64,
+    /// Electrical (= heat) load per rack, kW; at most 300.
+    #[schemars(range(min = 0.0, max = RACK_KW_MAX))]
+    pub rack_kw: f64,
+    /// Rack width along the row, m.
+    #[schemars(range(min = 0.0, max = 10.0))]
+    pub rack_width_m: f64,
+    /// Rack depth across the row (front to back), m.
+    #[schemars(range(min = 0.0, max = 10.0))]
+    pub rack_depth_m: f64,
+    /// Racks in one row; the last row may be shorter.
+    #[schemars(range(min = 1))]
+    pub racks_per_row: u32,
+    /// Width of each cold aisle (between two rack fronts), m.
+    #[schemars(range(min = 0.0, max = 20.0))]
+    pub cold_aisle_m: f64,
+    /// Width of each hot aisle (between two rack backs), m.
+    #[schemars(range(min = 0.0, max = 20.0))]
+    pub hot_aisle_m: f64,
+    /// Clear band on all four sides of the rack block for cooling units and access, m.
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub perimeter_clearance_m: f64,
+    /// Cooling plant.
+    pub cooling: Cooling,
+    /// UPS efficiency at the design load, fraction (0-1].
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub ups_efficiency: f64,
+    /// Air-moving fan power in the hall, kW per kW of IT load.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub fan_power_fraction: f64,
+    /// Chilled- or cooling-water pump power, kW per kW of IT load.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub pump_power_fraction: f64,
+    /// Nominal in-hall distribution voltage (line to line), V.
+    #[schemars(range(min = 0.0, max = DISTRIBUTION_V_MAX))]
+    pub distribution_voltage_v: f64,
+    /// Busway conductance per unit length, in siemens times metres (S·m): a run of length L m
+    /// has conductance `busway_conductance_s_m / L` S. Equals 1 / (resistance per metre).
+    #[schemars(range(min = 0.0))]
+    pub busway_conductance_s_m: f64,
+    /// Where each figure comes from, one citation per entry.
+    #[schemars(length(min = 1))]
+    pub sources: Vec<String>,
+    /// JSON paths of every figure that is an assumption rather than a sourced fact.
+    #[serde(default)]
+    pub assumed: Vec<String>,
+}
+
+/// Cooling plant of a facility.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cooling {
+    /// Heat-rejection path.
+    #[serde(rename = "type")]
+    pub kind: CoolingType,
+    /// Supply temperature delivered to the IT equipment (air at the rack inlet, or coolant at
+    /// the cold plates), °C.
+    #[schemars(range(min = TEMP_MIN_C, max = TEMP_MAX_C))]
+    pub supply_setpoint_c: f64,
+    /// Temperature rise of the air (or coolant) across the IT equipment, K.
+    #[schemars(range(min = 0.0, max = APPROACH_K_MAX))]
+    pub supply_delta_t_k: f64,
+    /// Economizer approach: how far the supply must sit above the outdoor (or water) source
+    /// temperature for free cooling, K.
+    #[schemars(range(min = 0.0, max = APPROACH_K_MAX))]
+    pub economizer_approach_k: f64,
+    /// Cooling-tower approach to the outdoor wet bulb, or dry-cooler approach to the dry bulb,
+    /// K.
+    #[schemars(range(min = 0.0, max = APPROACH_K_MAX))]
+    pub tower_or_drycooler_approach_k: f64,
+    /// Tower or dry-cooler fan power, kW per kW of heat rejected.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub heat_rejection_fan_fraction: f64,
+    /// Chiller efficiency as a fraction of the Carnot COP: COP = eta * T_evap / (T_cond -
+    /// T_evap), temperatures in kelvin. (0, 1].
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub chiller_carnot_efficiency: f64,
+    /// Lowest chiller COP the model may use (clamp).
+    #[schemars(range(min = 0.0, max = COP_MAX))]
+    pub chiller_cop_min: f64,
+    /// Highest chiller COP the model may use (clamp, for small lifts).
+    #[schemars(range(min = 0.0, max = COP_MAX))]
+    pub chiller_cop_max: f64,
+}
+
+/// Heat-rejection path of the cooling plant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CoolingType {
+    /// Air cooling with an outdoor-air or water-side economizer, chillers and cooling towers
+    /// as trim.
+    AirEconomizer,
+    /// Direct-to-chip liquid cooling rejected through dry coolers.
+    DirectLiquidDryCooler,
+    /// Once-through seawater (or lake water) cooling through heat exchangers.
+    Seawater,
+}
+
+/// Floor area a facility's rack block needs, perimeter clearance included.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Footprint {
+    /// Along the rows, m.
+    pub width_m: f64,
+    /// Across the rows, m.
+    pub depth_m: f64,
+    /// Racks needed for the IT load.
+    pub racks: u64,
+    /// Rows of racks.
+    pub rows: u64,
+}
+
+impl Facility {
+    /// Racks needed to carry `it_load_mw` at `rack_kw` each (rounded up). Zero when the
+    /// inputs are not positive and finite.
+    pub fn rack_count(&self) -> u64 {
+        if !(self.it_load_mw.is_finite() && self.rack_kw.is_finite() && self.rack_kw > 0.0) {
+            return 0;
+        }
+        let exact = self.it_load_mw * 1000.0 / self.rack_kw;
+        // A tolerance so that 20 MW at 40 kW is 500 racks, not 501 from rounding noise.
+        (exact - 1e-9).ceil().max(0.0) as u64
+    }
+
+    /// Floor footprint of the rack block.
+    ///
+    /// Rows run along the width. Between consecutive rows the aisles alternate cold, hot,
+    /// cold, ... (rows face each other across a cold aisle and back onto a hot aisle), and a
+    /// `perimeter_clearance_m` band surrounds the block on all four sides:
+    ///
+    /// - width = min(racks, racks_per_row) × rack_width_m + 2 × perimeter_clearance_m
+    /// - depth = rows × rack_depth_m + ceil((rows-1)/2) × cold_aisle_m
+    ///   + floor((rows-1)/2) × hot_aisle_m + 2 × perimeter_clearance_m
+    pub fn footprint(&self) -> Footprint {
+        let racks = self.rack_count();
+        let per_row = u64::from(self.racks_per_row.max(1));
+        let rows = racks.div_ceil(per_row);
+        let in_longest_row = racks.min(per_row);
+        let gaps = rows.saturating_sub(1);
+        let cold = gaps.div_ceil(2);
+        let hot = gaps / 2;
+        let width_m = in_longest_row as f64 * self.rack_width_m + 2.0 * self.perimeter_clearance_m;
+        let depth_m = rows as f64 * self.rack_depth_m
+            + cold as f64 * self.cold_aisle_m
+            + hot as f64 * self.hot_aisle_m
+            + 2.0 * self.perimeter_clearance_m;
+        Footprint {
+            width_m,
+            depth_m,
+            racks,
+            rows,
+        }
+    }
+}
+
+impl Land {
+    /// Whether a footprint fits on the plot, in either orientation.
+    pub fn fits(&self, footprint: &Footprint) -> bool {
+        let (w, d) = (footprint.width_m, footprint.depth_m);
+        let (lw, ld) = (self.usable_width_m, self.usable_depth_m);
+        (w <= lw && d <= ld) || (w <= ld && d <= lw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hall(it_load_mw: f64, rack_kw: f64, racks_per_row: u32) -> Facility {
+        Facility {
+            schema: None,
+            name: "test".into(),
+            it_load_mw,
+            rack_kw,
+            rack_width_m: 0.6,
+            rack_depth_m: 1.2,
+            racks_per_row,
+            cold_aisle_m: 1.2,
+            hot_aisle_m: 0.9,
+            perimeter_clearance_m: 3.0,
+            cooling: Cooling {
+                kind: CoolingType::AirEconomizer,
+                supply_setpoint_c: 22.0,
+                supply_delta_t_k: 11.0,
+                economizer_approach_k: 2.0,
+                tower_or_drycooler_approach_k: 5.0,
+                heat_rejection_fan_fraction: 0.015,
+                chiller_carnot_efficiency: 0.6,
+                chiller_cop_min: 3.0,
+                chiller_cop_max: 10.0,
+            },
+            ups_efficiency: 0.97,
+            fan_power_fraction: 0.04,
+            pump_power_fraction: 0.015,
+            distribution_voltage_v: 380.0,
+            busway_conductance_s_m: 58_000.0,
+            sources: vec!["test".into()],
+            assumed: vec![],
+        }
+    }
+
+    #[test]
+    fn rack_count_rounds_up_without_float_noise() {
+        assert_eq!(hall(20.0, 40.0, 20).rack_count(), 500);
+        assert_eq!(hall(20.0, 40.8, 20).rack_count(), 491);
+        assert_eq!(hall(20.0, 0.0, 20).rack_count(), 0);
+        assert_eq!(hall(f64::NAN, 40.0, 20).rack_count(), 0);
+    }
+
+    #[test]
+    fn footprint_alternates_aisles() {
+        // 5 racks, 2 per row: 3 rows, gaps cold + hot.
+        let f = hall(0.5, 100.0, 2).footprint();
+        assert_eq!((f.racks, f.rows), (5, 3));
+        assert!((f.width_m - (2.0 * 0.6 + 6.0)).abs() < 1e-12);
+        assert!((f.depth_m - (3.0 * 1.2 + 1.2 + 0.9 + 6.0)).abs() < 1e-12);
+        // One row: no aisles between rows.
+        let one = hall(0.1, 100.0, 20).footprint();
+        assert_eq!(one.rows, 1);
+        assert!((one.depth_m - (1.2 + 6.0)).abs() < 1e-12);
+        assert!((one.width_m - (0.6 + 6.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn land_fits_in_either_orientation() {
+        let land = Land {
+            usable_width_m: 100.0,
+            usable_depth_m: 20.0,
+        };
+        let fp = |w, d| Footprint {
+            width_m: w,
+            depth_m: d,
+            racks: 1,
+            rows: 1,
+        };
+        assert!(land.fits(&fp(90.0, 20.0)));
+        assert!(land.fits(&fp(20.0, 90.0)));
+        assert!(!land.fits(&fp(30.0, 30.0)));
+        assert!(!land.fits(&fp(f64::NAN, 1.0)));
+    }
+}
