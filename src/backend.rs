@@ -41,7 +41,10 @@ pub fn select(choice: BackendChoice, adapter: Option<&str>) -> Result<(Backend, 
     let gpu = |why: String| -> Result<(Backend, String), GpuError> {
         let solver = GpuMultigrid::new(GpuContext::new(adapter)?)?;
         let a = &solver.ctx.adapter;
-        let line = format!("backend: gpu, {} ({}, {}) — {why}", a.name, a.backend, a.device_type);
+        let line = format!(
+            "backend: gpu, {} ({}, {}) — {why}",
+            a.name, a.backend, a.device_type
+        );
         Ok((Backend::Gpu(Box::new(solver)), line))
     };
     match choice {

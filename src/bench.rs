@@ -30,14 +30,27 @@ pub fn problem(n: usize) -> Problem {
                 p.sink_coeff[q] = 400.0;
                 p.sink_value[q] = 18.0;
             }
-            let rack = (x * 6.0).fract() > 0.3 && (x * 6.0).fract() < 0.7 && (0.1..0.9).contains(&y);
+            let rack =
+                (x * 6.0).fract() > 0.3 && (x * 6.0).fract() < 0.7 && (0.1..0.9).contains(&y);
             p.source[q] = if rack { 2000.0 } else { 0.0 };
         }
     }
     p.set_boundary(Side::West, Boundary::Fixed { value: 25.0 });
-    p.set_boundary(Side::East, Boundary::Robin { coeff: 10.0, value: 30.0 });
+    p.set_boundary(
+        Side::East,
+        Boundary::Robin {
+            coeff: 10.0,
+            value: 30.0,
+        },
+    );
     p.set_boundary(Side::South, Boundary::ZeroFlux);
-    p.set_boundary(Side::North, Boundary::Robin { coeff: 5.0, value: 20.0 });
+    p.set_boundary(
+        Side::North,
+        Boundary::Robin {
+            coeff: 5.0,
+            value: 20.0,
+        },
+    );
     p
 }
 
@@ -101,7 +114,9 @@ pub fn run(
     };
     // first use compiles pipelines and warms caches; keep it out of the figures
     if let Some(&smallest) = sizes.iter().min() {
-        backend.solver().solve(&problem(smallest.min(64)), options)?;
+        backend
+            .solver()
+            .solve(&problem(smallest.min(64)), options)?;
     }
     let mut records = Vec::new();
     for &n in sizes {
@@ -113,7 +128,11 @@ pub fn run(
                 let solution = g.iterate(&prepared, options)?;
                 let total = start.elapsed().as_secs_f64();
                 let sweep = g.time_smoother(&prepared, 20)?;
-                ((solution, total), sweep, crate::gpu::solver::SWEEP_BYTES_PER_CELL)
+                (
+                    (solution, total),
+                    sweep,
+                    crate::gpu::solver::SWEEP_BYTES_PER_CELL,
+                )
             }
             Backend::Cpu(c) => {
                 let solution = c.solve(&p, options)?;
@@ -168,7 +187,9 @@ pub fn export(dir: &Path, system: &System, x: &[f64], record: &Record) -> std::i
         std::fs::rename(&tmp, dir.join(name))
     };
     write("A.mtx", &|o| system.write_matrix_market(&mut WriteRef(o)))?;
-    write("b.mtx", &|o| write_vector_market(&system.b(), &mut WriteRef(o)))?;
+    write("b.mtx", &|o| {
+        write_vector_market(&system.b(), &mut WriteRef(o))
+    })?;
     write("x.mtx", &|o| write_vector_market(x, &mut WriteRef(o)))?;
     write("dcplan.json", &|o| {
         serde_json::to_writer_pretty(&mut WriteRef(o), record).map_err(std::io::Error::other)?;

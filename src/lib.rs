@@ -4,9 +4,9 @@
 //! `cli` and `main.rs` only parse, call and print.
 
 pub mod backend;
+pub mod bench;
 pub mod cli;
 pub mod climate;
-pub mod bench;
 pub mod gpu;
 pub mod site;
 pub mod solver;

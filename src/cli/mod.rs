@@ -13,7 +13,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "dcplan", version, about = "Thermal and power planning of AI datacenter sites, solved on the GPU")]
+#[command(
+    name = "dcplan",
+    version,
+    about = "Thermal and power planning of AI datacenter sites, solved on the GPU"
+)]
 pub struct Cli {
     /// Solver backend: a hardware GPU when there is one (auto), any GPU adapter, or the CPU.
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto, global = true)]
@@ -120,10 +124,16 @@ fn adapters(cli: &Cli) -> Result<ExitCode, CliError> {
         println!("wgpu sees no adapter");
     }
     let picked = pick_adapter(&list, cli.adapter.as_deref());
-    println!("{:<3} {:<40} {:<8} {:<14} driver", "", "name", "backend", "type");
+    println!(
+        "{:<3} {:<40} {:<8} {:<14} driver",
+        "", "name", "backend", "type"
+    );
     for (i, a) in list.iter().enumerate() {
         let mark = if Some(i) == picked { "*" } else { "" };
-        println!("{mark:<3} {:<40} {:<8} {:<14} {}", a.name, a.backend, a.device_type, a.driver);
+        println!(
+            "{mark:<3} {:<40} {:<8} {:<14} {}",
+            a.name, a.backend, a.device_type, a.driver
+        );
     }
     let (_, line) = backend::select(cli.backend, cli.adapter.as_deref())?;
     println!("{line}");
@@ -133,22 +143,31 @@ fn adapters(cli: &Cli) -> Result<ExitCode, CliError> {
 fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<ExitCode, CliError> {
     if let Some(r) = args.rtol {
         if !(r.is_finite() && r > 0.0 && r < 1.0) {
-            return Err(CliError::Input(format!("--rtol: expected a number in (0, 1), found {r}")));
+            return Err(CliError::Input(format!(
+                "--rtol: expected a number in (0, 1), found {r}"
+            )));
         }
     }
     if let Some(sizes) = &args.sizes {
         if let Some(bad) = sizes.iter().find(|&&n| n < 2) {
-            return Err(CliError::Input(format!("--sizes: expected sizes >= 2, found {bad}")));
+            return Err(CliError::Input(format!(
+                "--sizes: expected sizes >= 2, found {bad}"
+            )));
         }
     }
     if args.export.is_some() && args.sizes.as_ref().is_none_or(|s| s.len() != 1) {
-        return Err(CliError::Input("--export needs exactly one size in --sizes".into()));
+        return Err(CliError::Input(
+            "--export needs exactly one size in --sizes".into(),
+        ));
     }
     let (mut backend, line) = backend::select(cli.backend, cli.adapter.as_deref())?;
     if !cli.quiet {
         eprintln!("{line}");
     }
-    let sizes = args.sizes.clone().unwrap_or_else(|| bench::default_sizes(&backend));
+    let sizes = args
+        .sizes
+        .clone()
+        .unwrap_or_else(|| bench::default_sizes(&backend));
     let mut options = SolveOptions::for_precision(backend.is_gpu());
     if let Some(r) = args.rtol {
         options.tolerance = Tolerance::RelResidual(r);
@@ -156,8 +175,19 @@ fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<ExitCode, CliError> {
     if !args.json {
         println!(
             "{:<4} {:<28} {:>5} {:>3} {:>6} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>8} {:>6}",
-            "", "adapter", "n", "lvl", "cycles", "eta", "rel_res", "solve_s", "total_s",
-            "sweep_cups", "GB/s", "copyGB/s", "ratio"
+            "",
+            "adapter",
+            "n",
+            "lvl",
+            "cycles",
+            "eta",
+            "rel_res",
+            "solve_s",
+            "total_s",
+            "sweep_cups",
+            "GB/s",
+            "copyGB/s",
+            "ratio"
         );
     }
     let records = bench::run(&mut backend, &sizes, &options, |r| {
@@ -175,8 +205,9 @@ fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<ExitCode, CliError> {
         let problem = bench::problem(record.n);
         let solution = backend.solver().solve(&problem, &options)?;
         let system = crate::solver::System::assemble(&problem);
-        bench::export(dir, &system, &solution.u, record)
-            .map_err(|e| CliError::Input(format!("{}: cannot write the export: {e}", dir.display())))?;
+        bench::export(dir, &system, &solution.u, record).map_err(|e| {
+            CliError::Input(format!("{}: cannot write the export: {e}", dir.display()))
+        })?;
         if !cli.quiet {
             eprintln!("wrote {}/A.mtx, b.mtx, x.mtx, dcplan.json", dir.display());
         }
@@ -194,5 +225,8 @@ fn validate(paths: &[PathBuf], facility: Option<&std::path::Path>) -> Result<Exi
     for p in &problems {
         eprintln!("{p}");
     }
-    Err(CliError::Input(format!("{} problem(s) found", problems.len())))
+    Err(CliError::Input(format!(
+        "{} problem(s) found",
+        problems.len()
+    )))
 }

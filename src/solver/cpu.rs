@@ -198,7 +198,14 @@ fn threads() -> usize {
 }
 
 /// Updates the cells of one colour in row j (red: (i + j) even).
-fn relax_row(op: &Operator, w: Option<&[f64]>, s: &[f64], u: &SharedCells, j: usize, colour: usize) {
+fn relax_row(
+    op: &Operator,
+    w: Option<&[f64]>,
+    s: &[f64],
+    u: &SharedCells,
+    j: usize,
+    colour: usize,
+) {
     let (nx, ny) = (op.nx, op.ny);
     let row = j * nx;
     for i in ((j + colour) % 2..nx).step_by(2) {
