@@ -14,8 +14,10 @@ struct LevelParams {
     cny: u32,
     rx: u32,
     ry: u32,
-    _pad0: u32,
-    _pad1: u32,
+    // coarsest level only: half-bandwidth of its Cholesky factor, and whether cells are
+    // numbered down columns (see `BandedCholesky` in src/solver/hierarchy.rs)
+    band: u32,
+    column_major: u32,
 }
 
 // Kept in sync with `GpuInterp` in src/gpu/buffers.rs (16 bytes): fine cell's parent, its

@@ -7,7 +7,7 @@
 
 use super::context::GpuContext;
 use super::GpuError;
-use crate::solver::hierarchy::{CoarseLevel, Interp};
+use crate::solver::hierarchy::{BandedCholesky, CoarseLevel, Interp};
 use crate::solver::system::Operator;
 use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
@@ -22,8 +22,8 @@ pub struct LevelParams {
     pub cny: u32,
     pub rx: u32,
     pub ry: u32,
-    pub _pad0: u32,
-    pub _pad1: u32,
+    pub band: u32,
+    pub column_major: u32,
 }
 const _: () = assert!(std::mem::size_of::<LevelParams>() == 32);
 
@@ -62,6 +62,8 @@ pub struct LevelBuffers {
     pub r: wgpu::Buffer,
     /// Prolongation tables from the next coarser level into this one (none on the coarsest).
     pub interp: Option<[wgpu::Buffer; 2]>,
+    /// The coarsest level's banded Cholesky factor (none on other levels).
+    pub factor: Option<wgpu::Buffer>,
 }
 
 /// Packs (cx, cy, anchor, anchor value) per cell in f32.
@@ -88,6 +90,7 @@ impl LevelBuffers {
         coef: &[[f32; 4]],
         rhs: &[f32],
         next: Option<&CoarseLevel>,
+        coarsest: Option<&BandedCholesky>,
     ) -> Result<Self, GpuError> {
         let (nx, ny) = (op.nx as u32, op.ny as u32);
         let params = LevelParams {
@@ -97,8 +100,8 @@ impl LevelBuffers {
             cny: next.map_or(ny, |c| c.op.ny as u32),
             rx: next.map_or(1, |c| c.rx as u32),
             ry: next.map_or(1, |c| c.ry as u32),
-            _pad0: 0,
-            _pad1: 0,
+            band: coarsest.map_or(0, |f| f.band as u32),
+            column_major: coarsest.map_or(0, |f| u32::from(f.column_major)),
         };
         let device = &ctx.device;
         let storage = wgpu::BufferUsages::STORAGE
@@ -140,6 +143,10 @@ impl LevelBuffers {
                 u: [zeros("u0"), zeros("u1")],
                 r: zeros("r"),
                 interp,
+                factor: coarsest.map(|f| {
+                    let l: Vec<f32> = f.l.iter().map(|&v| v as f32).collect();
+                    init("factor", bytemuck::cast_slice(&l), wgpu::BufferUsages::STORAGE)
+                }),
             }
         })
     }

@@ -149,6 +149,8 @@ impl GpuMultigrid {
         let mut levels = Vec::with_capacity(hierarchy.levels());
         let rhs0: Vec<f32> = system.rhs.iter().map(|&v| v as f32).collect();
         let coef0 = pack_coefficients(op, Some(&system.anchor_value), shift);
+        let last = hierarchy.levels() - 1;
+        let factor = |l: usize| (l == last).then_some(&hierarchy.coarsest);
         levels.push(LevelBuffers::new(
             ctx,
             0,
@@ -156,13 +158,22 @@ impl GpuMultigrid {
             &coef0,
             &rhs0,
             hierarchy.coarse.first(),
+            factor(0),
         )?);
         drop((rhs0, coef0));
         for (l, level) in hierarchy.coarse.iter().enumerate() {
             let coef = pack_coefficients(&level.op, None, 0.0);
             let rhs = vec![0.0f32; level.op.cells()];
             let next = hierarchy.coarse.get(l + 1);
-            levels.push(LevelBuffers::new(ctx, l + 1, &level.op, &coef, &rhs, next)?);
+            levels.push(LevelBuffers::new(
+                ctx,
+                l + 1,
+                &level.op,
+                &coef,
+                &rhs,
+                next,
+                factor(l + 1),
+            )?);
         }
         let readback = self.readback(op.cells())?;
         let groups = self.bind_groups(&levels, &readback.atomics)?;
@@ -231,10 +242,11 @@ impl GpuMultigrid {
                 }
             }
             let lc = &levels[last];
+            let factor = lc.factor.as_ref().unwrap_or(&lc.rhs);
             let coarse = k.coarse.bind(
                 ctx,
                 &label(&k.coarse, last),
-                &[&lc.params, &lc.coef, &lc.rhs, &lc.u[0]],
+                &[&lc.params, &lc.coef, &lc.rhs, &lc.u[0], factor],
             );
             let l0 = &levels[0];
             let reduce = k.reduce.bind(

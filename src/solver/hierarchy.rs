@@ -7,7 +7,9 @@
 //! each term scaled by how it changes under coarsening in finite-volume form: a face's
 //! conductance is `k × length / distance`, so a coarse face is the sum of the fine faces it
 //! covers scaled by the ratio of fine to coarse centre distance across it; sinks add by area;
-//! cut links scale like faces; wall links keep conduction and film apart (see `AnchorParts`). A coarse cell all of whose children are fixed is fixed (its correction is 0).
+//! wall links keep conduction and film apart (see `AnchorParts`); fixed cells pin the coarse
+//! cells around them by a well index and by links stretched to their true distance (see
+//! `anchor_to_fixed_cells`). A coarse cell all of whose children are fixed is fixed.
 //! Cells keep their true widths: the last coarse cell of an odd count is narrower, and every
 //! scaling and interpolation weight uses the real centre distances.
 //! Transfers: restriction sums the children's cell-integrated residuals; prolongation is
@@ -39,20 +41,32 @@ pub struct CoarseLevel {
 #[derive(Clone, Debug)]
 pub struct Hierarchy {
     pub coarse: Vec<CoarseLevel>,
+    /// Exact solver of the coarsest level (the finest itself when it cannot coarsen).
+    pub coarsest: BandedCholesky,
 }
 
 /// Sizes of every level from the finest, with the ratios used to reach each one.
+///
+/// An axis is halved while it has 3 or more cells and its cells are no wider than the other
+/// axis's, so coarse cells never get more elongated than 2:1: point smoothing cannot smooth
+/// along the weak direction of elongated cells. A thin grid (2 × 1000, say) therefore stops
+/// with many cells on its coarsest level, which the banded direct solver takes.
 pub fn level_sizes(nx: usize, ny: usize) -> Vec<(usize, usize, usize, usize)> {
     let mut sizes = vec![(nx, ny, 1, 1)];
     let (mut x, mut y) = (nx, ny);
-    while x > 2 || y > 2 {
-        let rx = if x >= 3 { 2 } else { 1 };
-        let ry = if y >= 3 { 2 } else { 1 };
+    let (mut hx, mut hy) = (1u64, 1u64);
+    loop {
+        let rx = if x >= 3 && hx <= hy { 2 } else { 1 };
+        let ry = if y >= 3 && hy <= hx { 2 } else { 1 };
+        if rx == 1 && ry == 1 {
+            return sizes;
+        }
         x = x.div_ceil(rx);
         y = y.div_ceil(ry);
+        hx *= rx as u64;
+        hy *= ry as u64;
         sizes.push((x, y, rx, ry));
     }
-    sizes
 }
 
 /// Cell widths along one axis after coarsening by `r` (the last cell of an odd count keeps one
@@ -108,7 +122,11 @@ impl Hierarchy {
         let mut coarse_parts: Option<AnchorParts> = None;
         let mut xw = vec![1.0; system.op.nx];
         let mut yw = vec![1.0; system.op.ny];
+        // how many times each axis has been halved: a finest cell's ancestor is (i >> sx, j >> sy)
+        let (mut sx, mut sy) = (0u32, 0u32);
         for &(_, _, rx, ry) in &sizes[1..] {
+            sx += u32::from(rx == 2);
+            sy += u32::from(ry == 2);
             let fine_op = coarse.last().map_or(&system.op, |l| &l.op);
             let (cxw, cyw) = (coarse_widths(&xw, rx), coarse_widths(&yw, ry));
             let geometry = Geometry {
@@ -120,7 +138,8 @@ impl Hierarchy {
                 ry,
             };
             let parts = coarse_parts.as_ref().unwrap_or(&system.parts);
-            let (op, next_parts) = coarsen(fine_op, parts, &geometry);
+            let (mut op, mut next_parts) = coarsen(fine_op, parts, &geometry);
+            anchor_to_fixed_cells(system, &mut op, &mut next_parts, &cxw, &cyw, (sx, sy));
             let level = CoarseLevel {
                 op,
                 rx,
@@ -133,7 +152,8 @@ impl Hierarchy {
             xw = cxw;
             yw = cyw;
         }
-        Hierarchy { coarse }
+        let coarsest = BandedCholesky::factor(coarse.last().map_or(&system.op, |l| &l.op));
+        Hierarchy { coarse, coarsest }
     }
 
     /// Number of levels, the finest included.
@@ -152,56 +172,90 @@ struct Geometry<'a> {
     ry: usize,
 }
 
+/// Anchor of a fixed coarse cell: its row reads `1e30 u = s`, so its correction is zero to
+/// working precision whatever residual its free children restrict into it.
+pub const FIXED_COARSE_ANCHOR: f64 = 1e30;
+
 fn coarsen(fine: &Operator, parts: &AnchorParts, g: &Geometry) -> (Operator, AnchorParts) {
     let (fnx, fny) = (fine.nx, fine.ny);
     let (cnx, cny) = (g.cxw.len(), g.cyw.len());
     let (rx, ry) = (g.rx, g.ry);
     let n = cnx * cny;
     let mut out = AnchorParts::zeros(n);
-    out.fixed.fill(true);
-    let mut cx = vec![0.0; n];
-    let mut cy = vec![0.0; n];
     for cj in 0..cny {
         for ci in 0..cnx {
             let c = cj * cnx + ci;
             let cols = (ci * rx)..((ci * rx + rx).min(fnx));
             let rows = (cj * ry)..((cj * ry + ry).min(fny));
+            let child = |i: usize, j: usize| j * fnx + i;
+            out.fixed[c] = rows.clone().all(|j| cols.clone().all(|i| parts.fixed[child(i, j)]));
+            // through-conductance: children side by side add, children in a row chain
+            // (columns in parallel, then in series along x; rows likewise along y)
+            out.gx[c] = 1.0
+                / cols
+                    .clone()
+                    .map(|i| 1.0 / rows.clone().map(|j| parts.gx[child(i, j)]).sum::<f64>())
+                    .sum::<f64>();
+            out.gy[c] = 1.0
+                / rows
+                    .clone()
+                    .map(|j| 1.0 / cols.clone().map(|i| parts.gy[child(i, j)]).sum::<f64>())
+                    .sum::<f64>();
             for j in rows.clone() {
                 for i in cols.clone() {
-                    let f = j * fnx + i;
+                    let f = child(i, j);
+                    out.well[c] += parts.well[f];
                     if parts.fixed[f] {
                         continue;
                     }
-                    out.fixed[c] = false;
                     out.area[c] += parts.area[f];
-                    // a link's conductance is k x length / distance: the distance grows with
-                    // the cell width across it
-                    let (sx, sy) = (g.xw[i] / g.cxw[ci], g.yw[j] / g.cyw[cj]);
-                    out.xface[c] += parts.xface[f] * sx;
-                    out.yface[c] += parts.yface[f] * sy;
-                    out.wall_x[c] += parts.wall_x[f] * sx;
-                    out.wall_y[c] += parts.wall_y[f] * sy;
                     // films act along the wall's length: they add
                     out.film_x[c] += parts.film_x[f];
                     out.film_y[c] += parts.film_y[f];
                 }
             }
-            // faces on the coarse cell's east and north sides: parallel fine faces, each
-            // stretched from the fine to the coarse centre distance
-            if ci + 1 < cnx {
-                let i = ci * rx + rx - 1;
-                let scale = (g.xw[i] + g.xw[i + 1]) / (g.cxw[ci] + g.cxw[ci + 1]);
-                cx[c] = rows.clone().map(|j| fine.cx[j * fnx + i]).sum::<f64>() * scale;
+            // the conduction part of a wall link is the half cell next to the wall
+            if out.film_x[c] > 0.0 {
+                out.wall_x[c] = 2.0 * out.gx[c];
             }
-            if cj + 1 < cny {
-                let j = cj * ry + ry - 1;
-                let scale = (g.yw[j] + g.yw[j + 1]) / (g.cyw[cj] + g.cyw[cj + 1]);
-                cy[c] = cols.clone().map(|i| fine.cy[j * fnx + i]).sum::<f64>() * scale;
+            if out.film_y[c] > 0.0 {
+                out.wall_y[c] = 2.0 * out.gy[c];
+            }
+        }
+    }
+    // faces: the two half cells between neighbouring centres in series; none into a fixed
+    // cell (its pull is an anchor, see `anchor_to_fixed_cells`)
+    let half_series = |a: f64, b: f64| {
+        if a > 0.0 && b > 0.0 {
+            1.0 / (1.0 / (2.0 * a) + 1.0 / (2.0 * b))
+        } else {
+            0.0
+        }
+    };
+    let mut cx = vec![0.0; n];
+    let mut cy = vec![0.0; n];
+    for cj in 0..cny {
+        for ci in 0..cnx {
+            let c = cj * cnx + ci;
+            if out.fixed[c] {
+                continue;
+            }
+            if ci + 1 < cnx && !out.fixed[c + 1] {
+                cx[c] = half_series(out.gx[c], out.gx[c + 1]);
+            }
+            if cj + 1 < cny && !out.fixed[c + cnx] {
+                cy[c] = half_series(out.gy[c], out.gy[c + cnx]);
             }
         }
     }
     let anchor = (0..n)
-        .map(|c| if out.fixed[c] { 1.0 } else { out.total(c) })
+        .map(|c| {
+            if out.fixed[c] {
+                FIXED_COARSE_ANCHOR
+            } else {
+                out.total(c)
+            }
+        })
         .collect();
     (
         Operator {
@@ -215,56 +269,167 @@ fn coarsen(fine: &Operator, parts: &AnchorParts, g: &Geometry) -> (Operator, Anc
     )
 }
 
-/// Solves a system of at most a few cells exactly (dense Gaussian elimination with partial
-/// pivoting). Used for the coarsest level; `u` receives the solution of `A u = s` with the
-/// anchors pulling toward 0 (coarse levels solve for corrections).
-pub fn solve_coarsest(op: &Operator, s: &[f64], u: &mut [f64]) {
-    let n = op.cells();
-    let mut m = vec![0.0; n * (n + 1)];
-    let w = n + 1;
-    for j in 0..op.ny {
-        for i in 0..op.nx {
-            let p = j * op.nx + i;
-            m[p * w + p] = op.face_sum(i, j) + op.anchor[p];
-            m[p * w + n] = s[p];
-            if i + 1 < op.nx {
-                m[p * w + p + 1] = -op.cx[p];
-                m[(p + 1) * w + p] = -op.cx[p];
-            }
-            if j + 1 < op.ny {
-                m[p * w + p + op.nx] = -op.cy[p];
-                m[(p + op.nx) * w + p] = -op.cy[p];
+/// How strongly fixed cells inside a coarse cell pin it: Peaceman's well index, the
+/// conductance between a point held fixed and the mean of a square block of side `width`
+/// (in finest cells) around it, `2 pi k / ln(r_e / r_w)` with `r_e = 0.2 width`. The fixed
+/// cell's equivalent radius `r_w` makes the index equal the cell's own four links (4k) at
+/// width 1, giving `2 pi k / (pi/2 + ln width)`. `well` is the sum of `k` over the fixed cells.
+pub fn well_index(well: f64, width: f64) -> f64 {
+    2.0 * std::f64::consts::PI * well / (std::f64::consts::FRAC_PI_2 + width.max(1.0).ln())
+}
+
+/// Anchors each free coarse cell to the fixed cells of the finest grid, computed from the
+/// finest data on every level because a fixed cell may sit anywhere inside or beside a coarse
+/// cell and a point, a line and a block of fixed cells pull differently:
+/// - fixed cells inside the coarse cell pin it by their well index (see [`well_index`]);
+/// - a link from a free cell inside to a fixed cell outside is stretched to the distance from
+///   the coarse centre to the fixed cell along the link (at least half a finest cell).
+fn anchor_to_fixed_cells(
+    system: &System,
+    op: &mut Operator,
+    parts: &mut AnchorParts,
+    xw: &[f64],
+    yw: &[f64],
+    (sx, sy): (u32, u32),
+) {
+    if system.cut_links.is_empty() {
+        return;
+    }
+    let (xc, yc) = (centres(xw), centres(yw));
+    let nx0 = system.op.nx;
+    for link in &system.cut_links {
+        let (fi, fj) = (link.free % nx0, link.free / nx0);
+        let (qi, qj) = (link.fixed % nx0, link.fixed / nx0);
+        let (ci, cj) = (fi >> sx, fj >> sy);
+        if (ci, cj) == (qi >> sx, qj >> sy) {
+            continue; // inside: counted by the well index
+        }
+        let distance = if link.xdir {
+            (xc[ci] - (qi as f64 + 0.5)).abs()
+        } else {
+            (yc[cj] - (qj as f64 + 0.5)).abs()
+        };
+        // the finest link spans one cell: conductance x 1 / distance
+        parts.cut[cj * op.nx + ci] += link.conductance / distance.max(0.5);
+    }
+    for cj in 0..op.ny {
+        for ci in 0..op.nx {
+            let c = cj * op.nx + ci;
+            if !parts.fixed[c] {
+                let width = (xw[ci] * yw[cj]).sqrt();
+                op.anchor[c] = parts.total(c) + well_index(parts.well[c], width);
             }
         }
     }
-    for col in 0..n {
-        let pivot = (col..n)
-            .max_by(|&a, &b| m[a * w + col].abs().total_cmp(&m[b * w + col].abs()))
-            .unwrap_or(col);
-        if pivot != col {
-            for k in 0..w {
-                m.swap(col * w + k, pivot * w + k);
-            }
-        }
-        let d = m[col * w + col];
-        if d == 0.0 {
-            continue;
-        }
-        for row in (col + 1)..n {
-            let f = m[row * w + col] / d;
-            if f != 0.0 {
-                for k in col..w {
-                    m[row * w + k] -= f * m[col * w + k];
+}
+
+/// Cholesky factor of a level's matrix in band storage, for the exact coarsest solve.
+///
+/// Cells are numbered along the shorter axis first, so the half-bandwidth is `min(nx, ny)`;
+/// the work is `O(n b²)`, small because coarsening stops only at 2 × 2 or at thin grids.
+#[derive(Clone, Debug)]
+pub struct BandedCholesky {
+    pub nx: usize,
+    pub ny: usize,
+    /// Half-bandwidth.
+    pub band: usize,
+    /// Numbering runs down columns (x-major) because the grid is wider than tall.
+    pub column_major: bool,
+    /// `l[k * (band + 1) + d] = L[k][k - d]`.
+    pub l: Vec<f64>,
+}
+
+impl BandedCholesky {
+    pub fn factor(op: &Operator) -> Self {
+        let (nx, ny) = (op.nx, op.ny);
+        let column_major = nx > ny;
+        let band = nx.min(ny);
+        let w = band + 1;
+        let n = op.cells();
+        let mut chol = BandedCholesky {
+            nx,
+            ny,
+            band,
+            column_major,
+            l: vec![0.0; n * w],
+        };
+        // the matrix in band storage: a[k][d] = A[k][k - d]
+        let mut a = vec![0.0; n * w];
+        for j in 0..ny {
+            for i in 0..nx {
+                let (p, k) = (j * nx + i, chol.order(i, j));
+                a[k * w] = op.face_sum(i, j) + op.anchor[p];
+                for (q, c) in [(i + 1 < nx).then(|| (chol.order(i + 1, j), op.cx[p])), (j + 1 < ny).then(|| (chol.order(i, j + 1), op.cy[p]))]
+                    .into_iter()
+                    .flatten()
+                {
+                    let (hi, lo) = (k.max(q), k.min(q));
+                    a[hi * w + (hi - lo)] = -c;
                 }
             }
         }
-    }
-    for row in (0..n).rev() {
-        let mut acc = m[row * w + n];
-        for k in (row + 1)..n {
-            acc -= m[row * w + k] * u[k];
+        let l = &mut chol.l;
+        for k in 0..n {
+            for d in (1..=band.min(k)).rev() {
+                let col = k - d;
+                // L[k][col] = (A[k][col] - sum_m L[k][m] L[col][m]) / L[col][col]
+                let mut acc = a[k * w + d];
+                for m in (col.saturating_sub(band))..col {
+                    if k - m <= band {
+                        acc -= l[k * w + (k - m)] * l[col * w + (col - m)];
+                    }
+                }
+                l[k * w + d] = acc / l[col * w];
+            }
+            let mut diag = a[k * w];
+            for d in 1..=band.min(k) {
+                diag -= l[k * w + d] * l[k * w + d];
+            }
+            // SPD by construction (an anchored, weakly diagonally dominant M-matrix)
+            l[k * w] = diag.max(f64::MIN_POSITIVE).sqrt();
         }
-        let d = m[row * w + row];
-        u[row] = if d != 0.0 { acc / d } else { 0.0 };
+        chol
+    }
+
+    /// Position of cell (i, j) in the banded numbering.
+    pub fn order(&self, i: usize, j: usize) -> usize {
+        if self.column_major {
+            i * self.ny + j
+        } else {
+            j * self.nx + i
+        }
+    }
+
+    /// Grid index of the k-th cell in the banded numbering.
+    fn grid(&self, k: usize) -> usize {
+        if self.column_major {
+            (k % self.ny) * self.nx + k / self.ny
+        } else {
+            k
+        }
+    }
+
+    /// Solves `A u = rhs` (both in grid order).
+    pub fn solve(&self, rhs: &[f64], u: &mut [f64]) {
+        let (b, w, n) = (self.band, self.band + 1, self.nx * self.ny);
+        let l = &self.l;
+        let mut y = vec![0.0; n];
+        for k in 0..n {
+            let mut acc = rhs[self.grid(k)];
+            for d in 1..=b.min(k) {
+                acc -= l[k * w + d] * y[k - d];
+            }
+            y[k] = acc / l[k * w];
+        }
+        for k in (0..n).rev() {
+            let mut acc = y[k];
+            for d in 1..=b.min(n - 1 - k) {
+                acc -= l[(k + d) * w + d] * y[k + d];
+            }
+            y[k] = acc / l[k * w];
+        }
+        for k in 0..n {
+            u[self.grid(k)] = y[k];
+        }
     }
 }

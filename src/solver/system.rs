@@ -29,7 +29,8 @@ pub struct Operator {
 }
 
 /// Anchor conductances split by how they coarsen: sinks scale with area; links cut at fixed
-/// cells like faces normal to x or y; a wall link is a series of the half-cell conduction
+/// cells and fixed cells themselves are handled per level from the finest data (see
+/// `hierarchy`); a wall link is a series of the half-cell conduction
 /// (`k × length / distance`, scaled like a face) and the Robin film (`alpha × length`, summed
 /// along the wall; infinite for a fixed-value wall). A cell touches at most one wall per axis
 /// (every level has at least 2 cells per axis). Fixed cells carry none: their effect is in
@@ -37,8 +38,15 @@ pub struct Operator {
 #[derive(Clone, Debug)]
 pub struct AnchorParts {
     pub area: Vec<f64>,
-    pub xface: Vec<f64>,
-    pub yface: Vec<f64>,
+    /// Links cut at fixed cells.
+    pub cut: Vec<f64>,
+    /// Sum of the mean link conductance of the fixed cells inside (a fixed cell's pull on a
+    /// coarse cell around it, see `hierarchy::well_index`).
+    pub well: Vec<f64>,
+    /// Through-conductance of the cell along x and y (`k × height / width`; `k` on the
+    /// finest level), from which coarse faces and wall links are rediscretised.
+    pub gx: Vec<f64>,
+    pub gy: Vec<f64>,
     /// Conduction part of the wall link along x (west or east wall), and its film part.
     pub wall_x: Vec<f64>,
     pub film_x: Vec<f64>,
@@ -60,8 +68,10 @@ impl AnchorParts {
     pub fn zeros(n: usize) -> Self {
         AnchorParts {
             area: vec![0.0; n],
-            xface: vec![0.0; n],
-            yface: vec![0.0; n],
+            cut: vec![0.0; n],
+            well: vec![0.0; n],
+            gx: vec![0.0; n],
+            gy: vec![0.0; n],
             wall_x: vec![0.0; n],
             film_x: vec![0.0; n],
             wall_y: vec![0.0; n],
@@ -73,11 +83,21 @@ impl AnchorParts {
     /// Total anchor conductance of a free cell.
     pub fn total(&self, p: usize) -> f64 {
         self.area[p]
-            + self.xface[p]
-            + self.yface[p]
+            + self.cut[p]
             + series(self.wall_x[p], self.film_x[p])
             + series(self.wall_y[p], self.film_y[p])
     }
+}
+
+/// A face between a free cell and a fixed cell, removed from the operator and turned into an
+/// anchor of the free cell.
+#[derive(Clone, Copy, Debug)]
+pub struct CutLink {
+    pub free: usize,
+    pub fixed: usize,
+    pub conductance: f64,
+    /// The face is normal to x (else y).
+    pub xdir: bool,
 }
 
 /// The finest level with its right-hand side, ready for any backend.
@@ -85,6 +105,7 @@ impl AnchorParts {
 pub struct System {
     pub op: Operator,
     pub parts: AnchorParts,
+    pub cut_links: Vec<CutLink>,
     /// w_P: the value each cell's anchor pulls toward.
     pub anchor_value: Vec<f64>,
     /// s_P = f h².
@@ -153,12 +174,15 @@ impl System {
         let mut cy = vec![0.0; n];
         let mut parts = AnchorParts::zeros(n);
         parts.fixed = problem.fixed.iter().map(Option::is_some).collect();
+        parts.gx.clone_from(&problem.conductivity);
+        parts.gy.clone_from(&problem.conductivity);
         // sum of a_j w_j per cell, divided by a_P at the end
         let mut weighted = vec![0.0; n];
         // what a fixed cell's row would have on its diagonal: scales its identity row like its
         // neighbours so ||A|| and ||b|| stay meaningful
         let mut fixed_diag = vec![0.0; n];
 
+        let mut cut_links = Vec::new();
         let harmonic = |a: f64, b: f64| 2.0 * a * b / (a + b);
         // a face between p and q of conductance c, normal to x (xdir) or y
         let mut link = |p: usize, q: usize, c: f64, xdir: bool, cface: &mut f64| {
@@ -167,14 +191,15 @@ impl System {
             match (problem.fixed[p], problem.fixed[q]) {
                 (None, None) => *cface = c,
                 (None, Some(v)) | (Some(v), None) => {
-                    let free = if fixed(p) { q } else { p };
-                    let part = if xdir {
-                        &mut parts.xface
-                    } else {
-                        &mut parts.yface
-                    };
-                    part[free] += c;
+                    let (free, fixed) = if fixed(p) { (q, p) } else { (p, q) };
+                    parts.cut[free] += c;
                     weighted[free] += c * v;
+                    cut_links.push(CutLink {
+                        free,
+                        fixed,
+                        conductance: c,
+                        xdir,
+                    });
                 }
                 (Some(_), Some(_)) => {}
             }
@@ -230,6 +255,7 @@ impl System {
             if let Some(v) = problem.fixed[p] {
                 let d = fixed_diag[p] + area;
                 anchor[p] = if d > 0.0 { d } else { 1.0 };
+                parts.well[p] = fixed_diag[p] / 4.0;
                 anchor_value[p] = v;
                 continue;
             }
@@ -250,6 +276,7 @@ impl System {
                 anchor,
             },
             parts,
+            cut_links,
             anchor_value,
             rhs,
         }
