@@ -11,7 +11,7 @@
 
 // Grid index of the k-th cell of the banded numbering.
 fn grid(k: u32) -> u32 {
-    if level.column_major != 0u {
+    if level.by_columns != 0u {
         return (k % level.ny) * level.nx + k / level.ny;
     }
     return k;
@@ -27,7 +27,7 @@ fn main() {
         let g = grid(k);
         let c = coef[g];
         // the anchor value is 0 on coarse levels and the problem's own on a single-level grid
-        var acc = rhs[g] + c.z * c.w;
+        var acc = rhs[g] + c.z * anchor_value(c, level);
         for (var d = 1u; d <= min(b, k); d++) {
             acc -= factor[k * w + d] * u[grid(k - d)];
         }

@@ -5,7 +5,7 @@
 // face (0 on the last column/row), anchor and anchor_value the row's `a (u - w)` term.
 // Every stage runs 16 x 16 workgroups over the cells of the level it writes.
 
-// Kept in sync with `LevelParams` in src/gpu/buffers.rs (32 bytes).
+// Kept in sync with `LevelParams` in src/gpu/buffers.rs (48 bytes).
 struct LevelParams {
     nx: u32,
     ny: u32,
@@ -17,7 +17,13 @@ struct LevelParams {
     // coarsest level only: half-bandwidth of its Cholesky factor, and whether cells are
     // numbered down columns (see `BandedCholesky` in src/solver/hierarchy.rs)
     band: u32,
-    column_major: u32,
+    by_columns: u32,
+    // 1: solve for a correction (anchor values read as 0) — the multigrid preconditioner;
+    // 0: the problem's own anchor values (the true residual of the finest level)
+    homogeneous: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 // Kept in sync with `GpuInterp` in src/gpu/buffers.rs (16 bytes): fine cell's parent, its
@@ -33,4 +39,19 @@ const WG: u32 = 16u;
 
 fn inside(i: i32, j: i32, p: LevelParams) -> bool {
     return i >= 0 && j >= 0 && i < i32(p.nx) && j < i32(p.ny);
+}
+
+// The anchor value of a cell's coefficients, or 0 when solving for a correction.
+fn anchor_value(c: vec4<f32>, p: LevelParams) -> f32 {
+    return select(c.w, 0.0, p.homogeneous != 0u);
+}
+
+// Kept in sync with `Scalars` in src/gpu/solver.rs: the Krylov coefficients, on the GPU so
+// that no iteration waits for a readback.
+struct Scalars {
+    beta: f32,
+    alpha: f32,
+    // p . A p of the previous direction (0 before the first)
+    pq_prev: f32,
+    _pad: f32,
 }

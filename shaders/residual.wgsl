@@ -27,5 +27,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if j > 0u {
         flux += coef[p - nx].y * (up - u[p - nx]);
     }
-    r[p] = rhs[p] - flux - c.z * (up - c.w);
+    r[p] = rhs[p] - flux - c.z * (up - anchor_value(c, level));
 }

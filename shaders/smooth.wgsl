@@ -29,7 +29,7 @@ fn relax(t: u32) -> f32 {
     let flux = c.x * (up - tile_u[t + 1u]) + cw * (up - tile_u[t - 1u])
         + c.y * (up - tile_u[t + SPAN]) + cs * (up - tile_u[t - SPAN]);
     let diag = c.x + cw + c.y + cs + c.z;
-    return up + (tile_s[t] - flux - c.z * (up - c.w)) / diag;
+    return up + (tile_s[t] - flux - c.z * (up - anchor_value(c, level))) / diag;
 }
 
 @compute @workgroup_size(16, 16)

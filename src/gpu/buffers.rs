@@ -23,9 +23,13 @@ pub struct LevelParams {
     pub rx: u32,
     pub ry: u32,
     pub band: u32,
-    pub column_major: u32,
+    pub by_columns: u32,
+    pub homogeneous: u32,
+    pub _pad0: u32,
+    pub _pad1: u32,
+    pub _pad2: u32,
 }
-const _: () = assert!(std::mem::size_of::<LevelParams>() == 32);
+const _: () = assert!(std::mem::size_of::<LevelParams>() == 48);
 
 /// Kept in sync with `Interp` in shaders/prelude.wgsl.
 #[repr(C)]
@@ -49,13 +53,11 @@ impl From<&Interp> for GpuInterp {
     }
 }
 
-/// Bytes per cell on the finest level: coef (16) + rhs + u twice + r (4 each).
-pub const BYTES_PER_CELL: u64 = 32;
-
 pub struct LevelBuffers {
     pub nx: u32,
     pub ny: u32,
     pub params: wgpu::Buffer,
+    pub params_value: LevelParams,
     pub coef: wgpu::Buffer,
     pub rhs: wgpu::Buffer,
     pub u: [wgpu::Buffer; 2],
@@ -101,7 +103,13 @@ impl LevelBuffers {
             rx: next.map_or(1, |c| c.rx as u32),
             ry: next.map_or(1, |c| c.ry as u32),
             band: coarsest.map_or(0, |f| f.band as u32),
-            column_major: coarsest.map_or(0, |f| u32::from(f.column_major)),
+            by_columns: coarsest.map_or(0, |f| u32::from(f.column_major)),
+            // the cycle always solves for a correction; the solver's own residual uses a copy
+            // of the finest level's params with this cleared
+            homogeneous: 1,
+            _pad0: 0,
+            _pad1: 0,
+            _pad2: 0,
         };
         let device = &ctx.device;
         let storage = wgpu::BufferUsages::STORAGE
@@ -133,6 +141,7 @@ impl LevelBuffers {
             LevelBuffers {
                 nx,
                 ny,
+                params_value: params,
                 params: init(
                     "params",
                     bytemuck::bytes_of(&params),
@@ -145,7 +154,11 @@ impl LevelBuffers {
                 interp,
                 factor: coarsest.map(|f| {
                     let l: Vec<f32> = f.l.iter().map(|&v| v as f32).collect();
-                    init("factor", bytemuck::cast_slice(&l), wgpu::BufferUsages::STORAGE)
+                    init(
+                        "factor",
+                        bytemuck::cast_slice(&l),
+                        wgpu::BufferUsages::STORAGE,
+                    )
                 }),
             }
         })

@@ -10,14 +10,19 @@ use super::GpuError;
 /// Prepended to every stage.
 pub const PRELUDE: &str = include_str!("../../shaders/prelude.wgsl");
 
-/// Every stage's name and source, in the order of a V-cycle.
-pub const STAGES: [(&str, &str); 6] = [
+/// Every stage's name and source: the V-cycle's, then the Krylov iteration's.
+pub const STAGES: [(&str, &str); 11] = [
     ("smooth", include_str!("../../shaders/smooth.wgsl")),
     ("residual", include_str!("../../shaders/residual.wgsl")),
     ("restrict", include_str!("../../shaders/restrict.wgsl")),
     ("prolong", include_str!("../../shaders/prolong.wgsl")),
     ("coarse", include_str!("../../shaders/coarse.wgsl")),
     ("reduce", include_str!("../../shaders/reduce.wgsl")),
+    ("apply", include_str!("../../shaders/apply.wgsl")),
+    ("dot", include_str!("../../shaders/dot.wgsl")),
+    ("scalars", include_str!("../../shaders/scalars.wgsl")),
+    ("direction", include_str!("../../shaders/direction.wgsl")),
+    ("advance", include_str!("../../shaders/advance.wgsl")),
 ];
 
 /// Workgroup edge of every 2D stage (`WG` in the prelude).
@@ -42,6 +47,11 @@ pub struct Kernels {
     pub prolong: Kernel,
     pub coarse: Kernel,
     pub reduce: Kernel,
+    pub apply: Kernel,
+    pub dot: Kernel,
+    pub scalars: Kernel,
+    pub direction: Kernel,
+    pub advance: Kernel,
 }
 
 impl Kernels {
@@ -80,6 +90,11 @@ impl Kernels {
             prolong: build(3)?,
             coarse: build(4)?,
             reduce: build(5)?,
+            apply: build(6)?,
+            dot: build(7)?,
+            scalars: build(8)?,
+            direction: build(9)?,
+            advance: build(10)?,
         })
     }
 }

@@ -1,10 +1,12 @@
-//! GPU f32 geometric multigrid: the same hierarchy, transfers and smoother as the CPU reference,
-//! recorded as whole V-cycles into one compute pass per convergence check.
+//! GPU f32 geometric multigrid: the same hierarchy, transfers, smoother and flexible-CG outer
+//! iteration as the CPU reference, recorded as whole iterations (true residual, V-cycle,
+//! Krylov update) with the Krylov coefficients computed on the GPU, so nothing waits for the
+//! host between convergence checks.
 //!
 //! Invariants: buffers, bind groups and pipelines are made once per solve (pipelines once per
 //! device); a check reads back 16 bytes (max |r|, max u, min u) plus two timestamps every
-//! `check_every` cycles; the solution is read back once, and its quality judged in f64 on the
-//! host. The finest level solves for `u - shift`, `shift` being the anchor-weighted mean of the
+//! `check_every` iterations; the solution is read back once, and its quality judged in f64 on
+//! the host. The finest level solves for `u - shift`, `shift` being the anchor-weighted mean of the
 //! anchor values, so f32 resolves the variation of u rather than its offset (a 400 V bus with a
 //! few volts of drop, say).
 
@@ -32,6 +34,7 @@ pub struct Prepared {
     pub hierarchy: Hierarchy,
     pub shift: f64,
     levels: Vec<LevelBuffers>,
+    krylov: Krylov,
     groups: BindGroups,
     readback: Readback,
     a_norm: f64,
@@ -48,6 +51,37 @@ pub struct Prepared {
 /// what f32 can deliver when |u| is large against its variation.
 const F32_FLOOR_ETA: f64 = 1e-8;
 
+/// The outer iteration's fields on the finest level. The V-cycle's finest `u0` is z, the
+/// preconditioned residual.
+struct Krylov {
+    /// The finest level's params with the problem's anchor values switched on.
+    params: wgpu::Buffer,
+    /// The solution (shifted by `shift`).
+    x: wgpu::Buffer,
+    /// b - A x, recomputed from x every iteration.
+    r: wgpu::Buffer,
+    p: wgpu::Buffer,
+    q: wgpu::Buffer,
+    partials: wgpu::Buffer,
+    scalars: wgpu::Buffer,
+    /// `ScalarsStep` uniforms for beta (mode 0) and alpha (mode 1).
+    steps: [wgpu::Buffer; 2],
+}
+
+/// Kept in sync with `Step` in shaders/scalars.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+struct ScalarsStep {
+    mode: u32,
+    groups: u32,
+    _pad0: u32,
+    _pad1: u32,
+}
+const _: () = assert!(std::mem::size_of::<ScalarsStep>() == 16);
+
+/// Kept in sync with `Scalars` in shaders/prelude.wgsl.
+const SCALARS_BYTES: u64 = 16;
+
 struct BindGroups {
     /// Per level: sweep u0 -> u1 and u1 -> u0.
     smooth: Vec<[wgpu::BindGroup; 2]>,
@@ -55,6 +89,15 @@ struct BindGroups {
     restrict: Vec<wgpu::BindGroup>,
     prolong: Vec<wgpu::BindGroup>,
     coarse: wgpu::BindGroup,
+    /// r = b - A x on the finest level.
+    true_residual: wgpu::BindGroup,
+    /// partials of (z . q, z . r) and of (p . q, p . r)
+    dot: [wgpu::BindGroup; 2],
+    /// beta, then alpha
+    scalars: [wgpu::BindGroup; 2],
+    direction: wgpu::BindGroup,
+    apply: wgpu::BindGroup,
+    advance: wgpu::BindGroup,
     reduce: wgpu::BindGroup,
 }
 
@@ -176,7 +219,8 @@ impl GpuMultigrid {
             )?);
         }
         let readback = self.readback(op.cells())?;
-        let groups = self.bind_groups(&levels, &readback.atomics)?;
+        let krylov = self.krylov(&levels[0])?;
+        let groups = self.bind_groups(&levels, &krylov, &readback.atomics)?;
         let b = system.b();
         let b_inf = b.iter().fold(0.0f64, |m, x| m.max(x.abs()));
         let b_two = b.iter().map(|x| x * x).sum::<f64>().sqrt();
@@ -191,6 +235,7 @@ impl GpuMultigrid {
             hierarchy,
             shift,
             levels,
+            krylov,
             groups,
             readback,
             a_norm,
@@ -201,9 +246,67 @@ impl GpuMultigrid {
         })
     }
 
+    fn krylov(&self, finest: &LevelBuffers) -> Result<Krylov, GpuError> {
+        let ctx = &self.ctx;
+        let (gx, gy) = finest.groups();
+        let groups = gx * gy;
+        ctx.scoped("allocating the Krylov fields", || {
+            use wgpu::util::DeviceExt;
+            use wgpu::BufferUsages as U;
+            let field = |label: &str| {
+                ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some(label),
+                    size: u64::from(finest.nx) * u64::from(finest.ny) * 4,
+                    usage: U::STORAGE | U::COPY_SRC | U::COPY_DST,
+                    mapped_at_creation: false,
+                })
+            };
+            let uniform = |label: &str, bytes: &[u8]| {
+                ctx.device
+                    .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                        label: Some(label),
+                        contents: bytes,
+                        usage: U::UNIFORM,
+                    })
+            };
+            let mut full = finest.params_value;
+            full.homogeneous = 0;
+            let step = |mode| ScalarsStep {
+                mode,
+                groups,
+                _pad0: 0,
+                _pad1: 0,
+            };
+            Krylov {
+                params: uniform("fcg.params", bytemuck::bytes_of(&full)),
+                x: field("fcg.x"),
+                r: field("fcg.r"),
+                p: field("fcg.p"),
+                q: field("fcg.q"),
+                partials: ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("fcg.partials"),
+                    size: u64::from(groups) * 8,
+                    usage: U::STORAGE,
+                    mapped_at_creation: false,
+                }),
+                scalars: ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                    label: Some("fcg.scalars"),
+                    size: SCALARS_BYTES,
+                    usage: U::STORAGE | U::COPY_DST,
+                    mapped_at_creation: false,
+                }),
+                steps: [
+                    uniform("fcg.step.beta", bytemuck::bytes_of(&step(0))),
+                    uniform("fcg.step.alpha", bytemuck::bytes_of(&step(1))),
+                ],
+            }
+        })
+    }
+
     fn bind_groups(
         &self,
         levels: &[LevelBuffers],
+        kr: &Krylov,
         atomics: &wgpu::Buffer,
     ) -> Result<BindGroups, GpuError> {
         let (ctx, k) = (&self.ctx, &self.kernels);
@@ -214,19 +317,22 @@ impl GpuMultigrid {
             let mut residual = Vec::new();
             let mut restrict = Vec::new();
             let mut prolong = Vec::new();
+            // the cycle preconditions the Krylov residual: on the finest level its right-hand
+            // side is r, elsewhere the restricted residual
+            let rhs = |l: usize| if l == 0 { &kr.r } else { &levels[l].rhs };
             for (l, lv) in levels.iter().enumerate() {
                 let sweep = |from: usize| {
                     k.smooth.bind(
                         ctx,
                         &label(&k.smooth, l),
-                        &[&lv.params, &lv.coef, &lv.rhs, &lv.u[from], &lv.u[1 - from]],
+                        &[&lv.params, &lv.coef, rhs(l), &lv.u[from], &lv.u[1 - from]],
                     )
                 };
                 smooth.push([sweep(0), sweep(1)]);
                 residual.push(k.residual.bind(
                     ctx,
                     &label(&k.residual, l),
-                    &[&lv.params, &lv.coef, &lv.rhs, &lv.u[0], &lv.r],
+                    &[&lv.params, &lv.coef, rhs(l), &lv.u[0], &lv.r],
                 ));
                 if let (Some(coarse), Some([ix, iy])) = (levels.get(l + 1), &lv.interp) {
                     restrict.push(k.restrict.bind(
@@ -246,21 +352,35 @@ impl GpuMultigrid {
             let coarse = k.coarse.bind(
                 ctx,
                 &label(&k.coarse, last),
-                &[&lc.params, &lc.coef, &lc.rhs, &lc.u[0], factor],
+                &[&lc.params, &lc.coef, rhs(last), &lc.u[0], factor],
             );
             let l0 = &levels[0];
-            let reduce = k.reduce.bind(
-                ctx,
-                &label(&k.reduce, 0),
-                &[&l0.params, &l0.r, &l0.u[0], atomics],
-            );
+            let z = &l0.u[0];
+            let fcg = |kernel: &Kernel, buffers: &[&wgpu::Buffer]| {
+                kernel.bind(ctx, &format!("fcg.{}", kernel.label), buffers)
+            };
             BindGroups {
                 smooth,
                 residual,
                 restrict,
                 prolong,
                 coarse,
-                reduce,
+                true_residual: fcg(&k.residual, &[&kr.params, &l0.coef, &l0.rhs, &kr.x, &kr.r]),
+                dot: [
+                    fcg(&k.dot, &[&l0.params, z, &kr.q, z, &kr.r, &kr.partials]),
+                    fcg(
+                        &k.dot,
+                        &[&l0.params, &kr.p, &kr.q, &kr.p, &kr.r, &kr.partials],
+                    ),
+                ],
+                scalars: [
+                    fcg(&k.scalars, &[&kr.steps[0], &kr.partials, &kr.scalars]),
+                    fcg(&k.scalars, &[&kr.steps[1], &kr.partials, &kr.scalars]),
+                ],
+                direction: fcg(&k.direction, &[&l0.params, &kr.scalars, z, &kr.p]),
+                apply: fcg(&k.apply, &[&l0.params, &l0.coef, &kr.p, &kr.q]),
+                advance: fcg(&k.advance, &[&l0.params, &kr.scalars, &kr.p, &kr.x]),
+                reduce: fcg(&k.reduce, &[&l0.params, &kr.r, &kr.x, atomics]),
             }
         })
     }
@@ -344,45 +464,107 @@ impl GpuMultigrid {
         }
     }
 
-    /// Runs `record` in one timestamped compute pass, then reads back the reduction result
-    /// (when `reduce` is set) and the pass's GPU time. Returns (max |r|, max u, min u, seconds
-    /// from timestamps if available).
-    fn run_pass(
+    fn dispatch(
+        &self,
+        pass: &mut wgpu::ComputePass,
+        kernel: &Kernel,
+        group: &wgpu::BindGroup,
+        (gx, gy): (u32, u32),
+    ) {
+        pass.set_pipeline(&kernel.pipeline);
+        pass.set_bind_group(0, group, &[]);
+        pass.dispatch_workgroups(gx, gy, 1);
+    }
+
+    /// r = b - A x in the problem's own terms (anchor values on).
+    fn record_true_residual(&self, pass: &mut wgpu::ComputePass, p: &Prepared) {
+        let g = &p.groups;
+        self.dispatch(
+            pass,
+            &self.kernels.residual,
+            &g.true_residual,
+            p.levels[0].groups(),
+        );
+    }
+
+    /// One flexible-CG iteration after the true residual: z = M r (one V-cycle from z = 0,
+    /// which the caller clears), p = z - beta p, q = A p, x += alpha p.
+    fn record_krylov(&self, pass: &mut wgpu::ComputePass, p: &Prepared, o: &SolveOptions) {
+        let (k, g) = (&self.kernels, &p.groups);
+        let fine = p.levels[0].groups();
+        self.record_vcycle(pass, p, o);
+        self.dispatch(pass, &k.dot, &g.dot[0], fine);
+        self.dispatch(pass, &k.scalars, &g.scalars[0], (1, 1));
+        self.dispatch(pass, &k.direction, &g.direction, fine);
+        self.dispatch(pass, &k.apply, &g.apply, fine);
+        self.dispatch(pass, &k.dot, &g.dot[1], fine);
+        self.dispatch(pass, &k.scalars, &g.scalars[1], (1, 1));
+        self.dispatch(pass, &k.advance, &g.advance, fine);
+    }
+
+    /// Records `iterations` Krylov iterations (or, with 0, only smoothing sweeps for the
+    /// benchmark via `sweeps`), then the true residual and its reduction; submits, waits and
+    /// reads back (max |r|, max x, min x) and the GPU time between the first and last pass.
+    fn run_batch(
         &self,
         p: &Prepared,
-        reduce: bool,
-        record: impl FnOnce(&mut wgpu::ComputePass),
+        options: &SolveOptions,
+        iterations: usize,
+        sweeps: usize,
     ) -> Result<([f32; 3], Option<f64>), GpuError> {
         let ctx = &self.ctx;
         let rb = &p.readback;
         let mut encoder = ctx
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                label: Some("mg.cycles"),
+                label: Some("fcg.batch"),
             });
         encoder.clear_buffer(&rb.atomics, 0, None);
-        {
-            let timestamp_writes =
-                rb.timestamps
-                    .as_ref()
-                    .map(|(set, _)| wgpu::ComputePassTimestampWrites {
-                        query_set: set,
-                        beginning_of_pass_write_index: Some(0),
-                        end_of_pass_write_index: Some(1),
-                    });
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                label: Some("mg.cycles"),
+        let stamp = |index: u32| {
+            rb.timestamps
+                .as_ref()
+                .map(|(set, _)| wgpu::ComputePassTimestampWrites {
+                    query_set: set,
+                    beginning_of_pass_write_index: (index == 0).then_some(0),
+                    end_of_pass_write_index: (index == 1).then_some(1),
+                })
+        };
+        fn pass<'e>(
+            encoder: &'e mut wgpu::CommandEncoder,
+            label: &str,
+            timestamp_writes: Option<wgpu::ComputePassTimestampWrites<'_>>,
+        ) -> wgpu::ComputePass<'e> {
+            encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some(label),
                 timestamp_writes,
-            });
-            record(&mut pass);
-            if reduce {
-                self.record_residual(&mut pass, p, 0);
-                let (gx, gy) = p.levels[0].groups();
-                pass.set_pipeline(&self.kernels.reduce.pipeline);
-                pass.set_bind_group(0, &p.groups.reduce, &[]);
-                pass.dispatch_workgroups(gx, gy, 1);
-            }
+            })
         }
+        drop(pass(&mut encoder, "fcg.begin", stamp(0)));
+        if iterations == 0 {
+            let mut pass = pass(&mut encoder, "bench.smooth", None);
+            self.record_smooth(&mut pass, p, 0, sweeps);
+        }
+        for _ in 0..iterations {
+            {
+                let mut pass = pass(&mut encoder, "fcg.residual", None);
+                self.record_true_residual(&mut pass, p);
+            }
+            encoder.clear_buffer(&p.levels[0].u[0], 0, None);
+            let mut pass = pass(&mut encoder, "fcg.iteration", None);
+            self.record_krylov(&mut pass, p, options);
+        }
+        {
+            let mut pass = pass(&mut encoder, "fcg.check", None);
+            self.record_true_residual(&mut pass, p);
+            let g = &p.groups;
+            self.dispatch(
+                &mut pass,
+                &self.kernels.reduce,
+                &g.reduce,
+                p.levels[0].groups(),
+            );
+        }
+        drop(pass(&mut encoder, "fcg.end", stamp(1)));
         encoder.copy_buffer_to_buffer(&rb.atomics, 0, &rb.check, 0, 16);
         if let Some((set, resolve)) = &rb.timestamps {
             encoder.resolve_query_set(set, 0..2, resolve, 0);
@@ -413,17 +595,31 @@ impl GpuMultigrid {
                 label: Some("mg.download"),
             });
         let size = p.readback.solution.size();
-        encoder.copy_buffer_to_buffer(&p.levels[0].u[0], 0, &p.readback.solution, 0, size);
+        encoder.copy_buffer_to_buffer(&p.krylov.x, 0, &p.readback.solution, 0, size);
         ctx.queue.submit([encoder.finish()]);
         let bytes = read_buffer(ctx, &p.readback.solution)?;
         let values: &[f32] = bytemuck::cast_slice(&bytes);
         Ok(values.iter().map(|&v| f64::from(v) + p.shift).collect())
     }
 
-    /// V-cycles until the tolerance is met, checking every `check_every` cycles on the GPU and
-    /// confirming in f64 on the host. Stops early when the estimate stalls (the f32 floor).
+    /// Flexible-CG iterations (one V-cycle each) until the tolerance is met, checking every
+    /// `check_every` iterations on the GPU and confirming in f64 on the host. Stops early when
+    /// the estimate stalls (the f32 floor). Starts from x = 0 (u = shift).
     pub fn iterate(&self, p: &Prepared, options: &SolveOptions) -> Result<Solution, SolveError> {
         let start = Instant::now();
+        {
+            // a fresh start: x = 0 and no previous direction (pq_prev = 0)
+            let mut encoder =
+                self.ctx
+                    .device
+                    .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                        label: Some("fcg.reset"),
+                    });
+            encoder.clear_buffer(&p.krylov.x, 0, None);
+            encoder.clear_buffer(&p.krylov.p, 0, None);
+            encoder.clear_buffer(&p.krylov.scalars, 0, None);
+            self.ctx.queue.submit([encoder.finish()]);
+        }
         let mut stats = SolveStats {
             setup_s: p.setup_s,
             levels: p.levels.len(),
@@ -439,11 +635,7 @@ impl GpuMultigrid {
                 .check_every
                 .max(1)
                 .min(options.max_cycles - stats.cycles);
-            let ([r_inf, u_max, u_min], seconds) = self.run_pass(p, true, |pass| {
-                for _ in 0..batch {
-                    self.record_vcycle(pass, p, options);
-                }
-            })?;
+            let ([r_inf, u_max, u_min], seconds) = self.run_batch(p, options, batch, 0)?;
             gpu_s += seconds.unwrap_or(0.0);
             stats.cycles += batch;
             let (r_inf, u_max, u_min) = (f64::from(r_inf), f64::from(u_max), f64::from(u_min));
@@ -489,8 +681,8 @@ impl GpuMultigrid {
     /// (GPU timestamps where available, else wall clock around a blocking submit).
     pub fn time_smoother(&self, p: &Prepared, sweeps: usize) -> Result<f64, GpuError> {
         let start = Instant::now();
-        let (_, seconds) =
-            self.run_pass(p, false, |pass| self.record_smooth(pass, p, 0, sweeps))?;
+        let options = SolveOptions::for_precision(true);
+        let (_, seconds) = self.run_batch(p, &options, 0, sweeps)?;
         let total = seconds.unwrap_or_else(|| start.elapsed().as_secs_f64());
         Ok(total / (sweeps.div_ceil(2) * 2) as f64)
     }

@@ -130,8 +130,6 @@ impl Hierarchy {
             let fine_op = coarse.last().map_or(&system.op, |l| &l.op);
             let (cxw, cyw) = (coarse_widths(&xw, rx), coarse_widths(&yw, ry));
             let geometry = Geometry {
-                xw: &xw,
-                yw: &yw,
                 cxw: &cxw,
                 cyw: &cyw,
                 rx,
@@ -162,10 +160,8 @@ impl Hierarchy {
     }
 }
 
-/// Cell widths (in finest-cell units) of a fine level and its coarse level.
+/// Cell widths (in finest-cell units) of a coarse level, and the ratios that made it.
 struct Geometry<'a> {
-    xw: &'a [f64],
-    yw: &'a [f64],
     cxw: &'a [f64],
     cyw: &'a [f64],
     rx: usize,
@@ -188,7 +184,9 @@ fn coarsen(fine: &Operator, parts: &AnchorParts, g: &Geometry) -> (Operator, Anc
             let cols = (ci * rx)..((ci * rx + rx).min(fnx));
             let rows = (cj * ry)..((cj * ry + ry).min(fny));
             let child = |i: usize, j: usize| j * fnx + i;
-            out.fixed[c] = rows.clone().all(|j| cols.clone().all(|i| parts.fixed[child(i, j)]));
+            out.fixed[c] = rows
+                .clone()
+                .all(|j| cols.clone().all(|i| parts.fixed[child(i, j)]));
             // through-conductance: children side by side add, children in a row chain
             // (columns in parallel, then in series along x; rows likewise along y)
             out.gx[c] = 1.0
@@ -359,9 +357,12 @@ impl BandedCholesky {
             for i in 0..nx {
                 let (p, k) = (j * nx + i, chol.order(i, j));
                 a[k * w] = op.face_sum(i, j) + op.anchor[p];
-                for (q, c) in [(i + 1 < nx).then(|| (chol.order(i + 1, j), op.cx[p])), (j + 1 < ny).then(|| (chol.order(i, j + 1), op.cy[p]))]
-                    .into_iter()
-                    .flatten()
+                for (q, c) in [
+                    (i + 1 < nx).then(|| (chol.order(i + 1, j), op.cx[p])),
+                    (j + 1 < ny).then(|| (chol.order(i, j + 1), op.cy[p])),
+                ]
+                .into_iter()
+                .flatten()
                 {
                     let (hi, lo) = (k.max(q), k.min(q));
                     a[hi * w + (hi - lo)] = -c;
