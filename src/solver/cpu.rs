@@ -4,6 +4,7 @@
 //! hardware GPU. Same hierarchy, transfers and smoother as the GPU solver, in f64.
 
 use super::hierarchy::{CoarseLevel, Hierarchy, Interp};
+use super::parallel::{dot, for_rows, threads};
 use super::system::{Operator, System};
 use super::{BackendInfo, Problem, Solution, SolveError, SolveOptions, SolveStats, Solver};
 use std::time::Instant;
@@ -242,10 +243,6 @@ fn sweep_block(j0: usize, j1: usize, relax: &(impl Fn(usize, usize) + Sync)) {
     }
 }
 
-fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
 /// Updates the cells of one colour in row j (red: (i + j) even).
 fn relax_row(
     op: &Operator,
@@ -257,29 +254,75 @@ fn relax_row(
 ) {
     let (nx, ny) = (op.nx, op.ny);
     let row = j * nx;
-    for i in ((j + colour) % 2..nx).step_by(2) {
-        let p = row + i;
-        let up = u.get(p);
-        let (mut flux, mut diag) = (0.0, op.anchor[p]);
-        if i + 1 < nx {
-            flux += op.cx[p] * (up - u.get(p + 1));
-            diag += op.cx[p];
+    let first = (j + colour) % 2;
+    if j == 0 || j + 1 == ny || nx < 3 {
+        for i in (first..nx).step_by(2) {
+            relax_cell(op, w, s, u, i, j);
         }
-        if i > 0 {
-            flux += op.cx[p - 1] * (up - u.get(p - 1));
-            diag += op.cx[p - 1];
-        }
-        if j + 1 < ny {
-            flux += op.cy[p] * (up - u.get(p + nx));
-            diag += op.cy[p];
-        }
-        if j > 0 {
-            flux += op.cy[p - nx] * (up - u.get(p - nx));
-            diag += op.cy[p - nx];
-        }
-        let wp = w.map_or(0.0, |w| w[p]);
-        u.set(p, up + (s[p] - flux - op.anchor[p] * (up - wp)) / diag);
+        return;
     }
+    // an interior row: the end cells have missing neighbours, the rest do not, so the loop
+    // over them needs no neighbour tests (this loop is most of a solve's time)
+    if first == 0 {
+        relax_cell(op, w, s, u, 0, j);
+    }
+    let start = if first == 0 { 2 } else { 1 };
+    let end = row + nx - 1; // exclusive: the last cell is done below
+    let (cx, cy, anchor) = (&op.cx[..], &op.cy[..], &op.anchor[..]);
+    let (lo, hi) = (row - nx, row + 2 * nx);
+    assert!(hi <= u.len && hi <= cx.len() && hi <= s.len() && w.is_none_or(|w| hi <= w.len()));
+    let mut p = row + start;
+    while p < end {
+        // SAFETY: lo <= p - nx and p + nx < hi <= every slice's length (asserted above); the
+        // cells read and written follow the rules of `SharedCells`.
+        unsafe {
+            let up = u.read(p);
+            let (ce, cw) = (*cx.get_unchecked(p), *cx.get_unchecked(p - 1));
+            let (cn, cs) = (*cy.get_unchecked(p), *cy.get_unchecked(p - nx));
+            let a = *anchor.get_unchecked(p);
+            let flux = ce * (up - u.read(p + 1))
+                + cw * (up - u.read(p - 1))
+                + cn * (up - u.read(p + nx))
+                + cs * (up - u.read(p - nx));
+            let wp = match w {
+                Some(w) => *w.get_unchecked(p),
+                None => 0.0,
+            };
+            let diag = ce + cw + cn + cs + a;
+            u.write(p, up + (*s.get_unchecked(p) - flux - a * (up - wp)) / diag);
+        }
+        p += 2;
+    }
+    debug_assert!(lo < row);
+    if (nx - 1 + first) % 2 == 0 {
+        relax_cell(op, w, s, u, nx - 1, j);
+    }
+}
+
+/// Updates cell (i, j), whichever neighbours it has.
+fn relax_cell(op: &Operator, w: Option<&[f64]>, s: &[f64], u: &SharedCells, i: usize, j: usize) {
+    let (nx, ny) = (op.nx, op.ny);
+    let p = j * nx + i;
+    let up = u.get(p);
+    let (mut flux, mut diag) = (0.0, op.anchor[p]);
+    if i + 1 < nx {
+        flux += op.cx[p] * (up - u.get(p + 1));
+        diag += op.cx[p];
+    }
+    if i > 0 {
+        flux += op.cx[p - 1] * (up - u.get(p - 1));
+        diag += op.cx[p - 1];
+    }
+    if j + 1 < ny {
+        flux += op.cy[p] * (up - u.get(p + nx));
+        diag += op.cy[p];
+    }
+    if j > 0 {
+        flux += op.cy[p - nx] * (up - u.get(p - nx));
+        diag += op.cy[p - nx];
+    }
+    let wp = w.map_or(0.0, |w| w[p]);
+    u.set(p, up + (s[p] - flux - op.anchor[p] * (up - wp)) / diag);
 }
 
 /// A solution vector that smoothing threads update in place, each its own cells.
@@ -310,6 +353,20 @@ impl SharedCells {
         unsafe { *self.ptr.add(p) }
     }
 
+    /// # Safety
+    /// `p < len`, and no other thread writes cell p now.
+    #[inline(always)]
+    unsafe fn read(&self, p: usize) -> f64 {
+        unsafe { *self.ptr.add(p) }
+    }
+
+    /// # Safety
+    /// `p < len`, and no other thread reads or writes cell p now.
+    #[inline(always)]
+    unsafe fn write(&self, p: usize, v: f64) {
+        unsafe { *self.ptr.add(p) = v }
+    }
+
     #[inline(always)]
     fn set(&self, p: usize, v: f64) {
         assert!(p < self.len);
@@ -318,50 +375,52 @@ impl SharedCells {
     }
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(a, b)| a * b).sum()
-}
-
 /// `q = A p` (no anchor values: A is the linear part).
 fn apply(op: &Operator, p: &[f64], q: &mut [f64]) {
-    for j in 0..op.ny {
-        for i in 0..op.nx {
+    for_rows(q, op.nx, |j, row| {
+        for (i, q) in row.iter_mut().enumerate() {
             let k = j * op.nx + i;
-            q[k] = op.flux_out(p, i, j) + op.anchor[k] * p[k];
+            *q = op.flux_out(p, i, j) + op.anchor[k] * p[k];
         }
-    }
+    });
 }
 
 fn residual(op: &Operator, w: Option<&[f64]>, f: &mut Fields) {
-    for j in 0..op.ny {
-        for i in 0..op.nx {
+    let (u, s) = (&f.u, &f.s);
+    for_rows(&mut f.r, op.nx, |j, row| {
+        for (i, r) in row.iter_mut().enumerate() {
             let p = j * op.nx + i;
             let wp = w.map_or(0.0, |w| w[p]);
-            f.r[p] = f.s[p] - op.flux_out(&f.u, i, j) - op.anchor[p] * (f.u[p] - wp);
+            *r = s[p] - op.flux_out(u, i, j) - op.anchor[p] * (u[p] - wp);
         }
-    }
+    });
 }
 
 /// Coarse right-hand side = sum of the children's residuals; coarse correction starts at 0.
 fn restrict(fine: &Operator, r: &[f64], coarse: &CoarseLevel, out: &mut Fields) {
-    out.s.fill(0.0);
     out.u.fill(0.0);
-    for j in 0..fine.ny {
-        for i in 0..fine.nx {
-            out.s[(j / coarse.ry) * coarse.op.nx + i / coarse.rx] += r[j * fine.nx + i];
+    let (rx, ry) = (coarse.rx, coarse.ry);
+    for_rows(&mut out.s, coarse.op.nx, |cj, row| {
+        row.fill(0.0);
+        for j in (cj * ry)..((cj * ry + ry).min(fine.ny)) {
+            let fine_row = &r[j * fine.nx..(j + 1) * fine.nx];
+            for (i, v) in fine_row.iter().enumerate() {
+                row[i / rx] += v;
+            }
         }
-    }
+    });
 }
 
 fn prolong_add(coarse: &CoarseLevel, e: &[f64], fine: &Operator, u: &mut [f64]) {
     let cnx = coarse.op.nx;
     let at =
         |j: usize, x: &Interp| (1.0 - x.w_nb) * e[j * cnx + x.coarse] + x.w_nb * e[j * cnx + x.nb];
-    for (j, y) in coarse.py.iter().enumerate() {
-        for (i, x) in coarse.px.iter().enumerate() {
-            u[j * fine.nx + i] += (1.0 - y.w_nb) * at(y.coarse, x) + y.w_nb * at(y.nb, x);
+    for_rows(u, fine.nx, |j, row| {
+        let y = &coarse.py[j];
+        for (u, x) in row.iter_mut().zip(&coarse.px) {
+            *u += (1.0 - y.w_nb) * at(y.coarse, x) + y.w_nb * at(y.nb, x);
         }
-    }
+    });
 }
 
 /// Seconds per red–black sweep on the finest level of `system`, timed over `sweeps` sweeps

@@ -6,6 +6,7 @@
 
 pub mod cpu;
 pub mod hierarchy;
+pub mod parallel;
 pub mod problem;
 pub mod system;
 

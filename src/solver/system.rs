@@ -296,14 +296,14 @@ impl System {
     /// `b - A u` in difference form.
     pub fn residual(&self, u: &[f64], r: &mut [f64]) {
         let op = &self.op;
-        for j in 0..op.ny {
-            for i in 0..op.nx {
+        super::parallel::for_rows(r, op.nx, |j, row| {
+            for (i, r) in row.iter_mut().enumerate() {
                 let p = j * op.nx + i;
-                r[p] = self.rhs[p]
+                *r = self.rhs[p]
                     - op.flux_out(u, i, j)
                     - op.anchor[p] * (u[p] - self.anchor_value[p]);
             }
-        }
+        });
     }
 
     /// Normwise backward error and relative residual of `u` (see [`Quality`]).

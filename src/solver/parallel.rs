@@ -1,0 +1,53 @@
+//! Row-parallel loops for the CPU solver: each thread owns a contiguous block of output rows,
+//! so no two threads write the same cell and no synchronisation is needed inside a loop.
+
+/// Grids smaller than this run on the calling thread (spawning costs more than it saves).
+const MIN_PARALLEL_CELLS: usize = 1 << 15;
+
+/// Threads available to the solver.
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Calls `f(j, row)` for every row `j` of `out` (rows of `nx` values).
+pub fn for_rows(out: &mut [f64], nx: usize, f: impl Fn(usize, &mut [f64]) + Sync) {
+    let rows = out.len() / nx.max(1);
+    let threads = threads().min(rows).max(1);
+    if threads == 1 || out.len() < MIN_PARALLEL_CELLS {
+        for (j, row) in out.chunks_mut(nx).enumerate() {
+            f(j, row);
+        }
+        return;
+    }
+    let block = rows.div_ceil(threads);
+    std::thread::scope(|scope| {
+        for (b, chunk) in out.chunks_mut(block * nx).enumerate() {
+            let f = &f;
+            scope.spawn(move || {
+                for (k, row) in chunk.chunks_mut(nx).enumerate() {
+                    f(b * block + k, row);
+                }
+            });
+        }
+    });
+}
+
+/// `sum_i a_i b_i`, split across threads for long vectors.
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let threads = threads();
+    if threads == 1 || a.len() < MIN_PARALLEL_CELLS {
+        return a.iter().zip(b).map(|(x, y)| x * y).sum();
+    }
+    let block = a.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = a
+            .chunks(block)
+            .zip(b.chunks(block))
+            .map(|(a, b)| scope.spawn(move || a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>()))
+            .collect();
+        parts
+            .into_iter()
+            .map(|h| h.join().unwrap_or(f64::NAN))
+            .sum()
+    })
+}
