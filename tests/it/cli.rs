@@ -1,0 +1,198 @@
+//! The `dcplan` binary as a user or a CI pipeline runs it: output, files and exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn dcplan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dcplan"))
+        .args(args)
+        .output()
+        .expect("the dcplan binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dcplan-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn bench_json_has_every_documented_key_and_a_converged_solve() {
+    let o = dcplan(&["--backend", "cpu", "bench", "--sizes", "32,48", "--json"]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is one JSON object"))
+        .collect();
+    assert_eq!(lines.len(), 2, "one line per size: {}", stdout(&o));
+    for (line, n) in lines.iter().zip([32, 48]) {
+        for key in [
+            "backend",
+            "adapter",
+            "n",
+            "cycles",
+            "eta",
+            "rel_residual",
+            "solve_s",
+            "total_s",
+            "smoother_cups",
+            "smoother_gbps",
+            "copy_gbps",
+        ] {
+            assert!(line.get(key).is_some(), "missing key {key} in {line}");
+        }
+        assert_eq!(line["n"], n);
+        assert_eq!(line["backend"], "cpu");
+        let eta = line["eta"].as_f64().expect("eta is a number");
+        assert!(eta <= 1e-12, "CPU bench solve reached eta {eta}");
+        assert!(line["copy_gbps"].as_f64().is_some_and(|g| g > 0.0));
+    }
+    assert!(
+        stderr(&o).contains("backend: cpu"),
+        "the choice is announced: {}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn bench_export_writes_a_matrix_market_system_that_matches_its_solution() {
+    let dir = temp_dir("export");
+    let d = dir.to_string_lossy().into_owned();
+    let o = dcplan(&[
+        "--backend",
+        "cpu",
+        "bench",
+        "--sizes",
+        "24",
+        "--export",
+        &d,
+        "--json",
+    ]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect("exported file");
+    let a = read("A.mtx");
+    let mut lines = a.lines().filter(|l| !l.starts_with('%'));
+    let header: Vec<usize> = lines
+        .next()
+        .expect("size line")
+        .split_whitespace()
+        .map(|t| t.parse().expect("integer"))
+        .collect();
+    assert_eq!(header[..2], [576, 576]);
+    // recompute b - A x from the files alone (symmetric storage: lower triangle)
+    let vector = |text: String| -> Vec<f64> {
+        text.lines()
+            .filter(|l| !l.starts_with('%'))
+            .skip(1)
+            .map(|l| l.trim().parse().expect("number"))
+            .collect()
+    };
+    let (b, x) = (vector(read("b.mtx")), vector(read("x.mtx")));
+    let mut ax = vec![0.0; 576];
+    let mut a_inf = vec![0.0f64; 576];
+    let mut entries = 0;
+    for line in lines {
+        let t: Vec<&str> = line.split_whitespace().collect();
+        let (i, j): (usize, usize) = (t[0].parse().unwrap(), t[1].parse().unwrap());
+        let v: f64 = t[2].parse().unwrap();
+        let (i, j) = (i - 1, j - 1);
+        ax[i] += v * x[j];
+        a_inf[i] += v.abs();
+        if i != j {
+            ax[j] += v * x[i];
+            a_inf[j] += v.abs();
+        }
+        entries += 1;
+    }
+    assert_eq!(entries, header[2]);
+    let r_inf = (0..576).map(|i| (b[i] - ax[i]).abs()).fold(0.0, f64::max);
+    let x_inf = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let b_inf = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let a_norm = a_inf.iter().fold(0.0f64, |m, v| m.max(*v));
+    let eta = r_inf / (a_norm * x_inf + b_inf);
+    assert!(
+        eta < 1e-11,
+        "exported x solves exported A x = b only to eta {eta}"
+    );
+    let record: serde_json::Value = serde_json::from_str(&read("dcplan.json")).expect("JSON");
+    assert_eq!(record["n"], 24);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_arguments_exit_2_with_the_reason() {
+    let o = dcplan(&["bench", "--sizes", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--sizes"), "{}", stderr(&o));
+    let o = dcplan(&["bench", "--rtol", "7"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--rtol"), "{}", stderr(&o));
+    let o = dcplan(&["bench", "--export", "/tmp/x", "--sizes", "8,16"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--export"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_missing_adapter_is_a_device_error_exit_4() {
+    let o = dcplan(&[
+        "--backend",
+        "gpu",
+        "--adapter",
+        "no-such-adapter-xyz",
+        "adapters",
+    ]);
+    assert_eq!(o.status.code(), Some(4), "stderr: {}", stderr(&o));
+    assert!(stderr(&o).contains("no-such-adapter-xyz"), "{}", stderr(&o));
+}
+
+#[test]
+fn auto_backend_names_its_choice_and_reason() {
+    let o = dcplan(&["adapters"]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let out = stdout(&o);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("backend: "))
+        .unwrap_or_else(|| panic!("no backend line in {out}"));
+    assert!(line.contains("auto"), "the line says why: {line}");
+}
+
+#[test]
+fn validate_accepts_the_shipped_sites_and_rejects_a_bad_file_with_exit_2() {
+    let sites = Path::new(env!("CARGO_MANIFEST_DIR")).join("sites");
+    let o = dcplan(&["validate", &sites.to_string_lossy()]);
+    assert!(o.status.success(), "shipped sites invalid: {}", stderr(&o));
+    let dir = temp_dir("validate");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\n  \"id\": \"bad\",\n  \"lat\": 35.0,\n").unwrap();
+    let o = dcplan(&["validate", &bad.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("bad.json"),
+        "names the file: {}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn schema_prints_json_schema_for_both_formats() {
+    for kind in ["site", "facility"] {
+        let o = dcplan(&["schema", kind]);
+        assert!(o.status.success());
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON Schema");
+        assert!(
+            v.get("properties").is_some(),
+            "{kind} schema has properties"
+        );
+    }
+}
