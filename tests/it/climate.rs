@@ -155,10 +155,10 @@ fn epw_fixture_header_and_hours() {
     assert_eq!(loc.city, "TESTVILLE");
     assert_eq!(loc.country, "KOR");
     assert_eq!(loc.wmo, "999001");
-    assert_eq!(loc.latitude_deg, 36.25);
-    assert_eq!(loc.longitude_deg, 128.75);
-    assert_eq!(loc.time_zone_h, 9.0);
-    assert_eq!(loc.elevation_m, 120.0);
+    assert_parsed(loc.latitude_deg, 36.25);
+    assert_parsed(loc.longitude_deg, 128.75);
+    assert_parsed(loc.time_zone_h, 9.0);
+    assert_parsed(loc.elevation_m, 120.0);
 
     let d = epw.design.as_ref().expect("design conditions");
     assert_eq!(
@@ -169,19 +169,19 @@ fn epw_fixture_header_and_hours() {
     );
     assert!(epw.design_note.is_none());
     assert_eq!(d.coldest_month, Some(1));
-    assert_eq!(d.heating_996_db_c, -11.5);
-    assert_eq!(d.heating_990_db_c, Some(-9.0));
+    assert_parsed(d.heating_996_db_c, -11.5);
+    assert_parsed(d.heating_990_db_c.expect("present"), -9.0);
     assert_eq!(d.hottest_month, Some(7));
-    assert_eq!(d.hottest_month_db_range_k, Some(8.2));
-    assert_eq!(d.cooling_004_db_c, 34.4);
-    assert_eq!(d.cooling_004_mcwb_c, 25.3);
-    assert_eq!(d.cooling_010_db_c, Some(32.9));
-    assert_eq!(d.cooling_010_mcwb_c, Some(24.8));
-    assert_eq!(d.cooling_020_db_c, Some(31.5));
-    assert_eq!(d.cooling_020_mcwb_c, Some(24.2));
-    assert_eq!(d.evaporation_004_wb_c, Some(27.0));
-    assert_eq!(d.evaporation_004_mcdb_c, Some(31.0));
-    assert_eq!(d.extreme_max_wb_c, Some(29.1));
+    assert_parsed(d.hottest_month_db_range_k.expect("present"), 8.2);
+    assert_parsed(d.cooling_004_db_c, 34.4);
+    assert_parsed(d.cooling_004_mcwb_c, 25.3);
+    assert_parsed(d.cooling_010_db_c.expect("present"), 32.9);
+    assert_parsed(d.cooling_010_mcwb_c.expect("present"), 24.8);
+    assert_parsed(d.cooling_020_db_c.expect("present"), 31.5);
+    assert_parsed(d.cooling_020_mcwb_c.expect("present"), 24.2);
+    assert_parsed(d.evaporation_004_wb_c.expect("present"), 27.0);
+    assert_parsed(d.evaporation_004_mcdb_c.expect("present"), 31.0);
+    assert_parsed(d.extreme_max_wb_c.expect("present"), 29.1);
 
     let year = &epw.year;
     assert_eq!(year.len(), 8760);
@@ -192,7 +192,7 @@ fn epw_fixture_header_and_hours() {
     let last = year.hours[8759];
     assert_eq!((last.month, last.day, last.hour), (12, 31, 24));
     assert_eq!(first.dry_bulb_c, fixture_dry_bulb(0));
-    assert_eq!(first.pressure_pa, 100_500.0);
+    assert_parsed(first.pressure_pa, 100_500.0);
     for h in &year.hours {
         assert!(h.dew_point_c <= h.wet_bulb_c + 1e-9 && h.wet_bulb_c <= h.dry_bulb_c + 1e-9);
         assert!((0.0..=100.0).contains(&h.rh_pct));
@@ -245,7 +245,7 @@ fn epw_missing_values_are_filled_and_counted() {
     assert!((h[200].dew_point_c - (h[200].dry_bulb_c - 6.0)).abs() < 0.2);
     let (d0, d1) = (h[299].dew_point_c, h[301].dew_point_c);
     assert!((h[300].dew_point_c - 0.5 * (d0 + d1)).abs() < 1e-12);
-    assert_eq!(h[0].pressure_pa, 100_500.0);
+    assert_parsed(h[0].pressure_pa, 100_500.0);
 }
 
 #[test]
@@ -480,15 +480,15 @@ fn real_ulsan_iwec_file() {
     assert_eq!(epw.year.len(), 8760);
     assert_eq!(epw.location.city, "ULSAN");
     assert_eq!(epw.location.wmo, "471520");
-    assert_eq!(epw.location.time_zone_h, 9.0);
-    assert_eq!(epw.location.elevation_m, 33.0);
+    assert_parsed(epw.location.time_zone_h, 9.0);
+    assert_parsed(epw.location.elevation_m, 33.0);
 
     let d = epw.design.as_ref().expect("Ulsan has design conditions");
     // Documented in shared/data/README.md: 0.4 % cooling 33.1 °C, MCWB 24.9 °C.
-    assert_eq!(d.cooling_004_db_c, 33.1);
-    assert_eq!(d.cooling_004_mcwb_c, 24.9);
-    assert_eq!(d.heating_996_db_c, -6.2);
-    assert_eq!(d.evaporation_004_wb_c, Some(26.2));
+    assert_parsed(d.cooling_004_db_c, 33.1);
+    assert_parsed(d.cooling_004_mcwb_c, 24.9);
+    assert_parsed(d.heating_996_db_c, -6.2);
+    assert_parsed(d.evaporation_004_wb_c.expect("present"), 26.2);
     assert_eq!(d.hottest_month, Some(8));
 
     // A single typical year should land near the multi-year published cooling figures.
@@ -785,4 +785,13 @@ fn wet_bulb_falls_with_altitude_at_fixed_rh() {
     let sea = psychro::wet_bulb_from_rh_c(30.0, 50.0, psychro::standard_pressure_pa(0.0));
     let high = psychro::wet_bulb_from_rh_c(30.0, 50.0, psychro::standard_pressure_pa(1500.0));
     assert!(high < sea, "{high} vs {sea}");
+}
+
+/// A value read from text equals the figure written there, to the last few bits: parsing is
+/// checked against the decimal written in the fixture, not against a computation.
+fn assert_parsed(found: f64, written: f64) {
+    assert!(
+        (found - written).abs() <= 1e-12 * written.abs().max(1.0),
+        "read {found}, the file says {written}"
+    );
 }

@@ -118,8 +118,8 @@ fn every_shipped_site_and_the_facility_validate_clean() {
             .unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(site.id, id);
         assert!(site.assumed.iter().any(|a| a == "power.grid_headroom_mw"));
-        assert_eq!(site.power.tariff_krw_per_kwh, 182.7);
-        assert_eq!(site.power.grid_carbon_kg_per_kwh, 0.4173);
+        assert_parsed(site.power.tariff_krw_per_kwh, 182.7);
+        assert_parsed(site.power.grid_carbon_kg_per_kwh, 0.4173);
     }
 }
 
@@ -141,8 +141,8 @@ fn proxy_stations_are_named_where_a_site_has_no_normals() {
 #[test]
 fn shipped_facility_is_the_20_mw_h100_hall() {
     let f = load_facility(&facility_path()).expect("valid facility");
-    assert_eq!(f.it_load_mw, 20.0);
-    assert_eq!(f.rack_kw, 40.8);
+    assert_parsed(f.it_load_mw, 20.0);
+    assert_parsed(f.rack_kw, 40.8);
     let fp = f.footprint();
     assert_eq!(fp.racks, 491);
     assert_eq!(fp.rows, 25);
@@ -660,4 +660,13 @@ fn schemas_are_json_with_the_expected_properties() {
             "schema lacks cooling type {variant}"
         );
     }
+}
+
+/// A value read from text equals the figure written there, to the last few bits: parsing is
+/// checked against the decimal written in the fixture, not against a computation.
+fn assert_parsed(found: f64, written: f64) {
+    assert!(
+        (found - written).abs() <= 1e-12 * written.abs().max(1.0),
+        "read {found}, the file says {written}"
+    );
 }
