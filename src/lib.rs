@@ -8,5 +8,8 @@ pub mod bench;
 pub mod cli;
 pub mod climate;
 pub mod gpu;
+pub mod layout;
+pub mod model;
+pub mod report;
 pub mod site;
 pub mod solver;

@@ -25,6 +25,7 @@
 pub mod design;
 pub mod epw;
 pub mod psychro;
+pub mod site;
 pub mod synth;
 
 use std::path::PathBuf;

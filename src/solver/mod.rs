@@ -5,12 +5,14 @@
 //! measured in f64 against the assembled system, whatever precision the backend computed in.
 
 pub mod cpu;
+pub mod direct;
 pub mod hierarchy;
 pub mod parallel;
 pub mod problem;
 pub mod system;
 
 pub use cpu::CpuMultigrid;
+pub use direct::BandedDirect;
 pub use problem::{Boundary, Problem, ProblemError, Side};
 pub use system::{Quality, System};
 

@@ -1,0 +1,8 @@
+//! The planning model of one site: the data hall's coupled heat and power fields at the
+//! design hot hour, and (in `energy`) the year's hourly energy balance. See docs/MODEL.md.
+
+pub mod hall;
+pub mod params;
+
+pub use hall::{solve_hall, Conditions, HallError, HallResult};
+pub use params::HallParams;

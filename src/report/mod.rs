@@ -1,0 +1,4 @@
+//! Report stage: turns solved fields and rankings into files a person reads
+//! (PNG heatmaps of the data hall).
+
+pub mod heatmap;
