@@ -47,6 +47,21 @@ pub enum Command {
         #[arg(long)]
         facility: Option<PathBuf>,
     },
+    /// Run the model for one site: coupled heat and power fields of the facility's hall at the
+    /// design hot hour; writes metrics.json, thermal.png and voltage.png.
+    Simulate {
+        /// The site file.
+        site: PathBuf,
+        /// The facility design (default: facilities/ai-hall-20mw.json beside the site file).
+        #[arg(long)]
+        facility: Option<PathBuf>,
+        /// Grid cell size, m (default: half the rack's smaller side, so a rack spans 2 cells).
+        #[arg(long)]
+        cell_m: Option<f64>,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print the JSON Schema of a site or facility file.
     Schema {
         #[arg(value_enum)]
@@ -106,6 +121,12 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Adapters => adapters(&cli),
         Command::Bench(args) => bench_command(&cli, args),
         Command::Validate { paths, facility } => validate(paths, facility.as_deref()),
+        Command::Simulate {
+            site,
+            facility,
+            cell_m,
+            out,
+        } => simulate_command(&cli, site, facility.as_deref(), *cell_m, out),
         Command::Schema { kind } => {
             let schema = match kind {
                 SchemaKind::Site => site::site_schema(),
@@ -210,6 +231,116 @@ fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<ExitCode, CliError> {
         })?;
         if !cli.quiet {
             eprintln!("wrote {}/A.mtx, b.mtx, x.mtx, dcplan.json", dir.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The default facility: `facilities/ai-hall-20mw.json` in the site file's folder.
+pub fn default_facility(site: &std::path::Path) -> PathBuf {
+    site.parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("facilities")
+        .join("ai-hall-20mw.json")
+}
+
+/// Loads a site and a facility, reporting every problem of both (and a facility that does not
+/// fit the site's land) as one input error.
+pub fn load_inputs(
+    site_path: &std::path::Path,
+    facility_path: &std::path::Path,
+) -> Result<(site::Site, site::Facility), CliError> {
+    let report = |problems: Vec<site::Problem>| {
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        CliError::Input(format!("{} problem(s) in the input files", problems.len()))
+    };
+    let site_result = site::load_site(site_path);
+    let facility_result = site::load_facility(facility_path);
+    let mut problems = Vec::new();
+    if let Err(e) = &site_result {
+        problems.extend(e.problems());
+    }
+    if let Err(e) = &facility_result {
+        problems.extend(e.problems());
+    }
+    match (site_result, facility_result) {
+        (Ok(s), Ok(f)) if problems.is_empty() => {
+            if let Some(p) = site::check_fit(&s, site_path, &f) {
+                return Err(report(vec![p]));
+            }
+            Ok((s, f))
+        }
+        _ => Err(report(problems)),
+    }
+}
+
+fn simulate_command(
+    cli: &Cli,
+    site_path: &std::path::Path,
+    facility: Option<&std::path::Path>,
+    cell_m: Option<f64>,
+    out: &std::path::Path,
+) -> Result<ExitCode, CliError> {
+    let facility_path = facility.map_or_else(|| default_facility(site_path), PathBuf::from);
+    let (site, facility) = load_inputs(site_path, &facility_path)?;
+    let cell_m = cell_m.unwrap_or_else(|| crate::layout::default_cell_m(&facility));
+    let (mut backend, line) = backend::select(cli.backend, cli.adapter.as_deref())?;
+    if !cli.quiet {
+        eprintln!("{line}");
+    }
+    let gpu = backend.is_gpu();
+    let options = SolveOptions::for_precision(gpu);
+    let tolerance_k = if gpu { 1e-3 } else { 1e-6 };
+    let run = crate::model::simulate::simulate(
+        &site,
+        site_path,
+        &facility,
+        &facility_path,
+        cell_m,
+        backend.solver(),
+        &options,
+        tolerance_k,
+    )
+    .map_err(|e| match e {
+        crate::model::simulate::SimulateError::Hall(crate::model::HallError::Heat(s))
+        | crate::model::simulate::SimulateError::Hall(crate::model::HallError::Power(s)) => {
+            CliError::Solve(s)
+        }
+        crate::model::simulate::SimulateError::Layout(l) => CliError::Input(l.to_string()),
+        other => CliError::Input(other.to_string()),
+    })?;
+    let files = crate::report::site::write_site(&run, out)
+        .map_err(|e| CliError::Other(anyhow::Error::new(e)))?;
+    let m = &run.metrics;
+    println!(
+        "{} ({}): design hour {:.1} °C dry bulb / {:.1} °C wet bulb ({})",
+        m.inputs.site_name_en,
+        m.inputs.site_id,
+        m.design_hour.outdoor.dry_bulb_c,
+        m.design_hour.outdoor.wet_bulb_c,
+        m.design_hour.outdoor.source
+    );
+    println!(
+        "  worst rack inlet {:.2} °C at {} (mean {:.2} °C); outside ASHRAE recommended 18-27 °C: {}, outside A1 15-32 °C: {} of {} racks",
+        m.thermal.worst_inlet_c,
+        m.thermal.worst_rack,
+        m.thermal.mean_inlet_c,
+        m.thermal.outside_recommended,
+        m.thermal.outside_allowable_a1,
+        m.thermal.racks
+    );
+    println!(
+        "  worst voltage drop {:.2} % at {} (limit {} %); busway losses {:.1} kW",
+        m.power.worst_drop_pct,
+        m.power.worst_rack,
+        m.power.drop_limit_pct,
+        m.power.distribution_loss_w / 1e3
+    );
+    if !cli.quiet {
+        for f in files {
+            eprintln!("wrote {}", f.display());
         }
     }
     Ok(ExitCode::SUCCESS)

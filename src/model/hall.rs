@@ -194,21 +194,34 @@ pub fn heat_problem(
     let mut p = Problem::new(plan.nx, plan.ny, h);
     p.conductivity
         .fill(params.k_eff_w_per_mk * params.hall_height_m);
-    // supply: the whole airflow carries the IT load at the design temperature rise
+    // supply: the whole airflow carries the IT load at the design temperature rise; most of
+    // it enters the cold aisles, the rest is drawn from the clearance bands at the west and
+    // east walls where the cooling units stand
     let it_w = facility.it_load_mw * 1e6;
-    let supply_w_per_k = it_w / facility.cooling.supply_delta_t_k.max(1e-6);
+    let airflow_w_per_k = it_w / facility.cooling.supply_delta_t_k.max(1e-6);
+    let cold_w_per_k = airflow_w_per_k * (1.0 - params.perimeter_return_share);
+    let return_w_per_k = airflow_w_per_k * params.perimeter_return_share;
     let weight = |i: usize| {
         let x = (i as f64 + 0.5) * h / plan.width_m;
         let to_middle = 1.0 - (2.0 * x - 1.0).abs();
         1.0 - params.supply_falloff * to_middle
     };
-    let total_weight: f64 = (0..plan.cells())
+    let clearance_cells = plan.racks.iter().map(|r| r.cells.i0).min().unwrap_or(0);
+    let at_end_wall = |c: usize| {
+        let i = c % plan.nx;
+        plan.kind[c] == CellKind::Perimeter
+            && (i < clearance_cells || i >= plan.nx - clearance_cells)
+    };
+    let cold_weight: f64 = (0..plan.cells())
         .filter(|&c| plan.kind[c] == CellKind::ColdAisle)
         .map(|c| weight(c % plan.nx))
         .sum();
+    let return_cells = (0..plan.cells()).filter(|&c| at_end_wall(c)).count() as f64;
     for c in 0..plan.cells() {
-        if plan.kind[c] == CellKind::ColdAisle && total_weight > 0.0 {
-            p.sink_coeff[c] = supply_w_per_k * weight(c % plan.nx) / (total_weight * h * h);
+        if plan.kind[c] == CellKind::ColdAisle && cold_weight > 0.0 {
+            p.sink_coeff[c] = cold_w_per_k * weight(c % plan.nx) / (cold_weight * h * h);
+        } else if at_end_wall(c) && return_cells > 0.0 {
+            p.sink_coeff[c] = return_w_per_k / (return_cells * h * h);
         }
         p.sink_value[c] = conditions.supply_c;
         p.source[c] = loss_w_per_m2[c];

@@ -3,6 +3,7 @@
 
 pub mod hall;
 pub mod params;
+pub mod simulate;
 
 pub use hall::{solve_hall, Conditions, HallError, HallResult};
 pub use params::HallParams;

@@ -16,6 +16,9 @@ pub struct HallParams {
     /// How much less supply the cold-aisle cells in the middle of the hall get than those at
     /// the west and east walls, where the cooling units stand (0 = uniform).
     pub supply_falloff: f64,
+    /// Share of the cooling units' airflow that they draw from the room air of the west and
+    /// east clearance bands, where they stand (the rest arrives as supply in the cold aisles).
+    pub perimeter_return_share: f64,
     /// Thermal transmittance of the hall's walls to outdoors, W/(m² K).
     pub wall_u_w_per_m2k: f64,
     /// Temperature coefficient of the busway conductor's resistance (aluminium), 1/K.
@@ -38,6 +41,7 @@ impl Default for HallParams {
             k_eff_w_per_mk: 65.0,
             recirculation_fraction: 0.05,
             supply_falloff: 0.3,
+            perimeter_return_share: 0.2,
             wall_u_w_per_m2k: 0.35,
             conductor_alpha_per_k: 0.00403,
             conductor_reference_c: 20.0,
@@ -56,6 +60,7 @@ impl HallParams {
             ("model.k_eff_w_per_mk", "derived: central value of rho cp nu_t / Pr_t for hall air speeds 0.3-2 m/s and length scales 0.5-3 m (Chen & Xu 1998 zero-equation model; shared engineering parameters §2); the range is 8-300"),
             ("model.recirculation_fraction", "assumed: hot-air recirculation to rack inlets in a hall without aisle containment"),
             ("model.supply_falloff", "assumed: supply non-uniformity along cold aisles fed from the hall's ends"),
+            ("model.perimeter_return_share", "assumed: cooling units along the west and east walls draw part of their air from the clearance band around them"),
             ("model.wall_u_w_per_m2k", "assumed: insulated external wall"),
             ("model.conductor_alpha_per_k", "sourced: temperature coefficient of resistance of aluminium, about 0.0040 per K at 20 °C (standard handbook value)"),
             ("model.floor_conductance_fraction", "numerical: keeps the power sheet connected; no physical meaning"),

@@ -1,4 +1,6 @@
 //! Report stage: turns solved fields and rankings into files a person reads
 //! (PNG heatmaps of the data hall).
 
+pub mod files;
 pub mod heatmap;
+pub mod site;

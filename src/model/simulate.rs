@@ -1,0 +1,187 @@
+//! One site, end to end: its weather, the facility's floor plan, the coupled hall fields at the
+//! design hot hour, and the metrics a planner reads. `dcplan simulate` writes what this returns.
+
+use super::hall::{
+    solve_hall, Conditions, Coupling, HallError, HallResult, PowerMetrics, ThermalMetrics,
+};
+use super::params::HallParams;
+use crate::climate::site::{site_climate, DesignHour};
+use crate::climate::ClimateError;
+use crate::layout::{FloorPlan, LayoutError};
+use crate::site::{Facility, Site};
+use crate::solver::{SolveOptions, Solver};
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimulateError {
+    #[error("{file}: climate: {source}")]
+    Climate {
+        file: String,
+        #[source]
+        source: ClimateError,
+    },
+    #[error("floor plan: {0}")]
+    Layout(#[from] LayoutError),
+    #[error(transparent)]
+    Hall(#[from] HallError),
+}
+
+/// Identifies the inputs of a result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inputs {
+    pub site_id: String,
+    pub site_name_en: String,
+    pub site_name_ko: String,
+    pub site_file: String,
+    pub facility_name: String,
+    pub facility_file: String,
+    pub it_load_mw: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GridInfo {
+    pub nx: usize,
+    pub ny: usize,
+    pub cell_m: f64,
+    pub hall_width_m: f64,
+    pub hall_depth_m: f64,
+    pub racks: usize,
+}
+
+/// The design hot hour: outdoor air and the supply air the plant holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct DesignCondition {
+    #[serde(flatten)]
+    pub outdoor: DesignHour,
+    pub supply_c: f64,
+}
+
+/// One figure that is an assumption, with why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assumed {
+    pub path: String,
+    pub note: String,
+}
+
+/// Everything `simulate` reports for a site (metrics.json).
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteMetrics {
+    pub dcplan_version: &'static str,
+    pub backend: String,
+    pub adapter: String,
+    pub inputs: Inputs,
+    pub grid: GridInfo,
+    pub design_hour: DesignCondition,
+    pub thermal: ThermalMetrics,
+    pub power: PowerMetrics,
+    pub coupling: Coupling,
+    pub model: HallParams,
+    pub assumed: Vec<Assumed>,
+}
+
+/// A simulated site: its metrics and the fields behind them.
+pub struct SiteRun {
+    pub metrics: SiteMetrics,
+    pub plan: FloorPlan,
+    pub hall: HallResult,
+}
+
+/// Runs the model for one site. `tolerance_k`: coupling tolerance (above the solver's
+/// precision: 1e-6 K in f64, 1e-3 K in f32).
+#[allow(clippy::too_many_arguments)]
+pub fn simulate(
+    site: &Site,
+    site_file: &Path,
+    facility: &Facility,
+    facility_file: &Path,
+    cell_m: f64,
+    solver: &mut dyn Solver,
+    options: &SolveOptions,
+    tolerance_k: f64,
+) -> Result<SiteRun, SimulateError> {
+    let climate = site_climate(site, site_file).map_err(|source| SimulateError::Climate {
+        file: site_file.display().to_string(),
+        source,
+    })?;
+    let plan = FloorPlan::build(facility, cell_m)?;
+    let params = HallParams::default();
+    // the plant holds its set point at the design hour (chillers trim what the economizer
+    // cannot); the outdoor air reaches the hall through its walls
+    let supply_c = facility.cooling.supply_setpoint_c;
+    let conditions = Conditions {
+        supply_c,
+        outdoor_c: climate.design.dry_bulb_c,
+    };
+    let hall = solve_hall(
+        &plan,
+        facility,
+        &params,
+        conditions,
+        solver,
+        options,
+        tolerance_k,
+    )?;
+    let info = solver.info();
+    let mut assumed: Vec<Assumed> = site
+        .assumed
+        .iter()
+        .map(|p| Assumed {
+            path: format!("site.{p}"),
+            note: "listed as assumed in the site file".into(),
+        })
+        .chain(facility.assumed.iter().map(|p| Assumed {
+            path: format!("facility.{p}"),
+            note: "listed as assumed in the facility file".into(),
+        }))
+        .chain(climate.assumed.iter().map(|(path, note)| Assumed {
+            path: format!("site.{path}"),
+            note: note.clone(),
+        }))
+        .collect();
+    assumed.extend(
+        HallParams::provenance()
+            .into_iter()
+            .filter(|(_, note)| !note.starts_with("sourced"))
+            .map(|(path, note)| Assumed {
+                path: path.into(),
+                note: note.into(),
+            }),
+    );
+    let metrics = SiteMetrics {
+        dcplan_version: env!("CARGO_PKG_VERSION"),
+        backend: info.backend,
+        adapter: info.adapter,
+        inputs: Inputs {
+            site_id: site.id.clone(),
+            site_name_en: site.name_en.clone(),
+            site_name_ko: site.name_ko.clone(),
+            site_file: site_file.display().to_string(),
+            facility_name: facility.name.clone(),
+            facility_file: facility_file.display().to_string(),
+            it_load_mw: facility.it_load_mw,
+        },
+        grid: GridInfo {
+            nx: plan.nx,
+            ny: plan.ny,
+            cell_m: plan.cell_m,
+            hall_width_m: plan.width_m,
+            hall_depth_m: plan.depth_m,
+            racks: plan.racks.len(),
+        },
+        design_hour: DesignCondition {
+            outdoor: climate.design,
+            supply_c,
+        },
+        thermal: hall.thermal.clone(),
+        power: hall.power.clone(),
+        coupling: hall.coupling.clone(),
+        model: params,
+        assumed,
+    };
+    Ok(SiteRun {
+        metrics,
+        plan,
+        hall,
+    })
+}

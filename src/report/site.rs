@@ -1,0 +1,105 @@
+//! The files `dcplan simulate` writes for one site: metrics.json, thermal.png, voltage.png.
+
+use super::files::write_json;
+use super::heatmap::{write_png, Colormap, Field, Heatmap, HeatmapError, Marker, Rect};
+use crate::model::simulate::SiteRun;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Heatmap(#[from] HeatmapError),
+}
+
+/// Writes the site's three files into `dir` (created if missing); returns their paths.
+pub fn write_site(run: &SiteRun, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let m = &run.metrics;
+    let plan = &run.plan;
+    let outlines: Vec<Rect> = plan
+        .racks
+        .iter()
+        .map(|r| Rect {
+            x0_m: r.outline_m[0],
+            y0_m: r.outline_m[1],
+            x1_m: r.outline_m[2],
+            y1_m: r.outline_m[3],
+        })
+        .collect();
+    let rack_centre = |label: &str| {
+        plan.racks.iter().find(|r| r.label() == label).map(|r| {
+            (
+                0.5 * (r.outline_m[0] + r.outline_m[2]),
+                0.5 * (r.outline_m[1] + r.outline_m[3]),
+            )
+        })
+    };
+    let field = |values| Field {
+        nx: plan.nx,
+        ny: plan.ny,
+        values,
+        cell_m: plan.cell_m,
+    };
+    // the shipped font has no Hangul: the Korean name is in metrics.json
+    let site = &m.inputs.site_name_en;
+    let d = &m.design_hour;
+    let thermal = Heatmap {
+        field: field(&run.hall.temperature_c),
+        title: format!(
+            "{site}: air at rack-inlet height, design hour {:.1} °C dry bulb, supply {:.1} °C",
+            d.outdoor.dry_bulb_c, d.supply_c
+        ),
+        unit: "°C".into(),
+        colormap: Colormap::Inferno,
+        outlines: &outlines,
+        marker: rack_centre(&m.thermal.worst_rack).map(|(x, y)| Marker {
+            x_m: x,
+            y_m: y,
+            label: format!(
+                "worst inlet {} {:.1} °C",
+                m.thermal.worst_rack, m.thermal.worst_inlet_c
+            ),
+        }),
+        range: None,
+    };
+    let voltage = Heatmap {
+        field: field(&run.hall.drop_pct),
+        title: format!(
+            "{site}: busway voltage drop at full IT load, {} V",
+            (m.power.nominal_phase_v * 3f64.sqrt()).round()
+        ),
+        unit: "%".into(),
+        colormap: Colormap::Viridis,
+        outlines: &outlines,
+        marker: rack_centre(&m.power.worst_rack).map(|(x, y)| Marker {
+            x_m: x,
+            y_m: y,
+            label: format!(
+                "worst drop {} {:.2} %",
+                m.power.worst_rack, m.power.worst_drop_pct
+            ),
+        }),
+        range: None,
+    };
+    let paths = [
+        dir.join("metrics.json"),
+        dir.join("thermal.png"),
+        dir.join("voltage.png"),
+    ];
+    write_json(&paths[0], m).map_err(|source| ReportError::Io {
+        path: paths[0].clone(),
+        source,
+    })?;
+    write_png(&thermal, &paths[1])?;
+    write_png(&voltage, &paths[2])?;
+    Ok(paths.to_vec())
+}
