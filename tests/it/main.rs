@@ -3,5 +3,6 @@
 mod cli;
 mod climate;
 mod common;
+mod model;
 mod site;
 mod solver;
