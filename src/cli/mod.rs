@@ -347,9 +347,22 @@ fn simulate_command(
 }
 
 fn validate(paths: &[PathBuf], facility: Option<&std::path::Path>) -> Result<ExitCode, CliError> {
-    let problems = site::validate_paths(paths, facility);
+    let mut problems = site::validate_paths(paths, facility);
+    let (files, _) = site::expand_paths(paths);
+    if facility.is_none() {
+        // without --facility, every facility among the files must fit every site's land
+        let sites: Vec<_> = files
+            .iter()
+            .filter(|(_, k)| *k == site::FileKind::Site)
+            .filter_map(|(p, _)| site::load_site(p).ok().map(|s| (p, s)))
+            .collect();
+        for (fp, _) in files.iter().filter(|(_, k)| *k == site::FileKind::Facility) {
+            if let Ok(f) = site::load_facility(fp) {
+                problems.extend(sites.iter().filter_map(|(p, s)| site::check_fit(s, p, &f)));
+            }
+        }
+    }
     if problems.is_empty() {
-        let (files, _) = site::expand_paths(paths);
         println!("{} file(s) valid", files.len());
         return Ok(ExitCode::SUCCESS);
     }
