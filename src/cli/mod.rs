@@ -338,6 +338,27 @@ fn simulate_command(
         m.power.drop_limit_pct,
         m.power.distribution_loss_w / 1e3
     );
+    let e = &m.energy;
+    println!(
+        "  annual PUE {:.3} ({} h free, {} h partial, {} h mechanical cooling); {:.1} GWh, {:.1} bn KRW, {:.1} kt CO2",
+        e.pue,
+        e.hours_free,
+        e.hours_partial,
+        e.hours_mechanical,
+        e.facility_mwh / 1e3,
+        e.energy_cost_krw / 1e9,
+        e.carbon_t_co2 / 1e3
+    );
+    println!(
+        "  peak {:.2} MW against {:.1} MW grid headroom: {}",
+        e.peak_facility_mw,
+        e.grid_headroom_mw,
+        if e.grid_feasible {
+            format!("fits, {:.2} MW to spare", e.grid_margin_mw)
+        } else {
+            format!("does NOT fit, {:.2} MW short", -e.grid_margin_mw)
+        }
+    );
     if !cli.quiet {
         for f in files {
             eprintln!("wrote {}", f.display());

@@ -25,6 +25,8 @@ pub enum SimulateError {
     Layout(#[from] LayoutError),
     #[error(transparent)]
     Hall(#[from] HallError),
+    #[error("energy model: {0}")]
+    Energy(#[from] super::energy::EnergyError),
 }
 
 /// Identifies the inputs of a result.
@@ -76,6 +78,8 @@ pub struct SiteMetrics {
     pub thermal: ThermalMetrics,
     pub power: PowerMetrics,
     pub coupling: Coupling,
+    /// The year's hourly energy balance (PUE, energy, cost, carbon, peak against headroom).
+    pub energy: super::energy::Annual,
     pub model: HallParams,
     pub assumed: Vec<Assumed>,
 }
@@ -121,6 +125,13 @@ pub fn simulate(
         solver,
         options,
         tolerance_k,
+    )?;
+    // the busway losses of the power solve at full IT load enter every hour's balance
+    let energy = super::energy::annual(
+        site,
+        facility,
+        &climate.year,
+        hall.power.distribution_loss_w / 1e3,
     )?;
     let info = solver.info();
     let mut assumed: Vec<Assumed> = site
@@ -176,6 +187,7 @@ pub fn simulate(
         thermal: hall.thermal.clone(),
         power: hall.power.clone(),
         coupling: hall.coupling.clone(),
+        energy,
         model: params,
         assumed,
     };

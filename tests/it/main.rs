@@ -3,6 +3,7 @@
 mod cli;
 mod climate;
 mod common;
+mod energy;
 mod model;
 mod site;
 mod solver;

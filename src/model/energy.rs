@@ -1,0 +1,976 @@
+//! Hourly energy model: cooling mode, chiller COP and facility power for every hour of a year,
+//! and the annual figures a planner ranks sites by (PUE, MWh, peak MW against grid headroom,
+//! cost, carbon, hours per cooling mode, design hot hour).
+//!
+//! Owns the power balance of one facility at one site. The equations, every parameter and
+//! every assumption are written out in `MODEL-energy.md` (merged into `docs/MODEL.md`); the
+//! short form:
+//!
+//! - the economizer can deliver `T_econ = T_source + approach`; free cooling when
+//!   `T_econ <= T_supply`, mechanical when `T_econ >= T_return = T_supply + ΔT`, partial in
+//!   between with the chiller carrying `(T_econ - T_supply) / (T_return - T_supply)` of the load;
+//! - chiller COP = η · T_evap / (T_cond − T_evap) in kelvin, clamped to the facility's bounds;
+//! - facility power = IT + chiller + hall fans + pumps + heat-rejection fans + UPS loss +
+//!   distribution loss; the cooled space receives IT + hall fans + UPS loss + distribution loss.
+//!
+//! Invariants: a validated [`Plant`] gives finite results for finite outdoor inputs;
+//! `facility_kw >= it_kw > 0`, so every hourly PUE is at least 1. Hours are one hour long, so
+//! an hour's kW is that hour's kWh.
+//!
+//! Units: temperatures °C (differences K, absolute temperatures in the COP K), power kW in the
+//! hourly results, energy MWh and power MW in the annual results, cost KRW, carbon t CO2.
+
+use serde::Serialize;
+
+use crate::climate::{Hour, HourlyYear};
+use crate::site::{CoolingType, Facility, Site};
+
+/// Offset from °C to K.
+pub const KELVIN_OFFSET: f64 = 273.15;
+
+/// Chilled-water (or chilled-coolant) leaving temperature below the supply set point, K:
+/// `T_evap = T_supply − EVAPORATOR_APPROACH_K`. Assumed: covers the cooling-coil (air) or CDU
+/// (liquid) approach between the water the chiller makes and the medium delivered to the IT.
+pub const EVAPORATOR_APPROACH_K: f64 = 6.0;
+
+/// Rise of the condenser water across the chiller condenser, K: `T_cond` is the water leaving
+/// the condenser, `T_cond = T_heat_sink + approach + CONDENSER_RANGE_K`. From the AHRI 550/590
+/// rating condition, tower water 85 → 94.3 °F (29.4 → 34.6 °C), the same condition the
+/// facility's Carnot efficiency is calibrated on (η = 0.63 on water temperatures).
+pub const CONDENSER_RANGE_K: f64 = (94.3 - 85.0) * 5.0 / 9.0;
+
+/// Months by which the seawater temperature proxy lags the air: the sea in month m is taken
+/// as the air's monthly mean of month m − SEA_LAG_MONTHS. Assumed (the ocean's heat capacity
+/// delays its seasonal cycle by about one to two months).
+pub const SEA_LAG_MONTHS: usize = 1;
+
+/// Lowest seawater temperature the proxy gives, °C. Assumed: seawater does not fall much below
+/// its freezing point (about −1.9 °C), and Korean coastal water stays a few degrees above.
+pub const SEA_FLOOR_C: f64 = 2.0;
+
+/// Errors from invalid model input. `field` is the JSON path in the facility or site file
+/// (`cooling.chiller_cop_min`, `power.tariff_krw_per_kwh`) or the argument's name.
+#[derive(Debug, thiserror::Error)]
+pub enum EnergyError {
+    /// A facility figure the energy model cannot use.
+    #[error("facility {field}: {reason}")]
+    Facility { field: &'static str, reason: String },
+    /// A site figure the energy model cannot use.
+    #[error("site {field}: {reason}")]
+    Site { field: &'static str, reason: String },
+    /// An argument or an hourly input is not usable. `hour` is the 0-based index in the year.
+    #[error("{}{field}: {reason}", hour.map(|i| format!("hour {i}: ")).unwrap_or_default())]
+    Input {
+        hour: Option<usize>,
+        field: &'static str,
+        reason: String,
+    },
+    /// The year has no hours, or lacks a month the seawater proxy needs.
+    #[error("hourly year: {reason}")]
+    Year { reason: String },
+}
+
+/// How the cooling load was met in one hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoolingMode {
+    /// Economizer alone; chiller off.
+    Free,
+    /// Economizer pre-cools, chiller trims the rest.
+    Partial,
+    /// Economizer off; chiller carries the whole load.
+    Mechanical,
+}
+
+/// Outdoor conditions of one hour.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HourInputs {
+    /// Outdoor dry bulb, °C.
+    pub dry_bulb_c: f64,
+    /// Outdoor wet bulb, °C.
+    pub wet_bulb_c: f64,
+    /// Seawater (or lake water) temperature at the intake, °C. Required for
+    /// [`CoolingType::Seawater`], ignored otherwise. [`annual`] fills it from
+    /// [`sea_temperature_proxy_c`].
+    pub sea_c: Option<f64>,
+}
+
+impl HourInputs {
+    /// The inputs of one hour of a weather year, with an optional sea temperature.
+    pub fn from_hour(hour: &Hour, sea_c: Option<f64>) -> Self {
+        HourInputs {
+            dry_bulb_c: hour.dry_bulb_c,
+            wet_bulb_c: hour.wet_bulb_c,
+            sea_c,
+        }
+    }
+}
+
+/// Power balance of one hour. Powers in kW (= kWh for the hour).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct HourResult {
+    pub mode: CoolingMode,
+    /// Share of the cooling load carried by the chiller, 0..=1.
+    pub chiller_fraction: f64,
+    /// Economizer source temperature: outdoor dry bulb, or seawater, °C.
+    pub source_c: f64,
+    /// Temperature the economizer alone could deliver, °C.
+    pub economizer_c: f64,
+    /// Supply temperature delivered to the IT (the set point, held in every mode), °C.
+    pub supply_c: f64,
+    /// Return temperature, supply + ΔT, °C.
+    pub return_c: f64,
+    /// Chiller condensing (leaving condenser water) temperature, °C.
+    pub condensing_c: f64,
+    /// Chiller COP after clamping; `None` when the chiller is off (free cooling).
+    pub cop: Option<f64>,
+    /// Heat removed from the cooled space: IT + hall fans + UPS loss + distribution loss.
+    pub cooling_load_kw: f64,
+    /// Heat removed by the chiller, chiller_fraction × cooling_load_kw.
+    pub chiller_load_kw: f64,
+    /// Heat rejected outdoors through the heat-rejection equipment:
+    /// cooling load + chiller electricity + pump work.
+    pub heat_rejected_kw: f64,
+    pub it_kw: f64,
+    pub chiller_kw: f64,
+    pub fans_kw: f64,
+    pub pumps_kw: f64,
+    pub heat_rejection_kw: f64,
+    pub ups_loss_kw: f64,
+    pub distribution_loss_kw: f64,
+    pub facility_kw: f64,
+    /// facility_kw / it_kw.
+    pub pue: f64,
+}
+
+/// A facility's plant, checked once so that every hour can be computed without re-validation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plant {
+    pub kind: CoolingType,
+    pub it_kw: f64,
+    pub supply_c: f64,
+    pub delta_t_k: f64,
+    pub economizer_approach_k: f64,
+    pub heat_sink_approach_k: f64,
+    pub heat_rejection_fan_fraction: f64,
+    pub carnot_efficiency: f64,
+    pub cop_min: f64,
+    pub cop_max: f64,
+    pub ups_efficiency: f64,
+    pub fan_power_fraction: f64,
+    pub pump_power_fraction: f64,
+    pub distribution_loss_kw: f64,
+}
+
+fn facility_err(field: &'static str, reason: impl Into<String>) -> EnergyError {
+    EnergyError::Facility {
+        field,
+        reason: reason.into(),
+    }
+}
+
+fn finite(field: &'static str, v: f64) -> Result<f64, EnergyError> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(facility_err(
+            field,
+            format!("expected a finite number, got {v}"),
+        ))
+    }
+}
+
+fn at_least(field: &'static str, v: f64, min: f64) -> Result<f64, EnergyError> {
+    finite(field, v)?;
+    if v >= min {
+        Ok(v)
+    } else {
+        Err(facility_err(
+            field,
+            format!("expected at least {min}, got {v}"),
+        ))
+    }
+}
+
+fn in_open_closed(field: &'static str, v: f64, lo: f64, hi: f64) -> Result<f64, EnergyError> {
+    finite(field, v)?;
+    if v > lo && v <= hi {
+        Ok(v)
+    } else {
+        Err(facility_err(
+            field,
+            format!("expected a value in ({lo}, {hi}], got {v}"),
+        ))
+    }
+}
+
+impl Plant {
+    /// Check the facility figures the energy model uses and the distribution loss (kW, from
+    /// the power-grid solve).
+    pub fn new(facility: &Facility, distribution_loss_kw: f64) -> Result<Self, EnergyError> {
+        let c = &facility.cooling;
+        let it_mw = in_open_closed("it_load_mw", facility.it_load_mw, 0.0, f64::MAX)?;
+        let cop_min = in_open_closed("cooling.chiller_cop_min", c.chiller_cop_min, 0.0, f64::MAX)?;
+        let cop_max = finite("cooling.chiller_cop_max", c.chiller_cop_max)?;
+        if cop_max < cop_min {
+            return Err(facility_err(
+                "cooling.chiller_cop_max",
+                format!("expected at least chiller_cop_min ({cop_min}), got {cop_max}"),
+            ));
+        }
+        if !(distribution_loss_kw.is_finite() && distribution_loss_kw >= 0.0) {
+            return Err(EnergyError::Input {
+                hour: None,
+                field: "distribution_loss_kw",
+                reason: format!("expected a finite number >= 0, got {distribution_loss_kw}"),
+            });
+        }
+        Ok(Plant {
+            kind: c.kind,
+            it_kw: it_mw * 1000.0,
+            supply_c: finite("cooling.supply_setpoint_c", c.supply_setpoint_c)?,
+            delta_t_k: in_open_closed(
+                "cooling.supply_delta_t_k",
+                c.supply_delta_t_k,
+                0.0,
+                f64::MAX,
+            )?,
+            economizer_approach_k: at_least(
+                "cooling.economizer_approach_k",
+                c.economizer_approach_k,
+                0.0,
+            )?,
+            heat_sink_approach_k: at_least(
+                "cooling.tower_or_drycooler_approach_k",
+                c.tower_or_drycooler_approach_k,
+                0.0,
+            )?,
+            heat_rejection_fan_fraction: at_least(
+                "cooling.heat_rejection_fan_fraction",
+                c.heat_rejection_fan_fraction,
+                0.0,
+            )?,
+            carnot_efficiency: in_open_closed(
+                "cooling.chiller_carnot_efficiency",
+                c.chiller_carnot_efficiency,
+                0.0,
+                1.0,
+            )?,
+            cop_min,
+            cop_max,
+            ups_efficiency: in_open_closed("ups_efficiency", facility.ups_efficiency, 0.0, 1.0)?,
+            fan_power_fraction: at_least("fan_power_fraction", facility.fan_power_fraction, 0.0)?,
+            pump_power_fraction: at_least(
+                "pump_power_fraction",
+                facility.pump_power_fraction,
+                0.0,
+            )?,
+            distribution_loss_kw,
+        })
+    }
+
+    /// Chiller COP for a condensing and an evaporating temperature (°C): the Carnot fraction
+    /// η · T_evap / (T_cond − T_evap) in kelvin, clamped to [cop_min, cop_max]. A lift of zero
+    /// or less gives cop_max.
+    pub fn cop(&self, condensing_c: f64, evaporating_c: f64) -> f64 {
+        let lift_k = condensing_c - evaporating_c;
+        if lift_k <= 0.0 {
+            return self.cop_max;
+        }
+        let carnot = (evaporating_c + KELVIN_OFFSET) / lift_k;
+        (self.carnot_efficiency * carnot).clamp(self.cop_min, self.cop_max)
+    }
+
+    /// The power balance of one hour. `index` only labels errors.
+    pub fn hour(&self, h: HourInputs, index: Option<usize>) -> Result<HourResult, EnergyError> {
+        let input = |field: &'static str, v: f64| -> Result<f64, EnergyError> {
+            if v.is_finite() {
+                Ok(v)
+            } else {
+                Err(EnergyError::Input {
+                    hour: index,
+                    field,
+                    reason: format!("expected a finite temperature, got {v}"),
+                })
+            }
+        };
+        let dry_bulb_c = input("dry_bulb_c", h.dry_bulb_c)?;
+        let wet_bulb_c = input("wet_bulb_c", h.wet_bulb_c)?;
+
+        // Economizer source, what the economizer alone can deliver, and the chiller's heat
+        // sink (the temperature of the water or air its condenser loop starts from).
+        let (source_c, economizer_c, sink_c) = match self.kind {
+            // Indirect air-side economizer (air-to-air heat exchanger): supply air can reach
+            // outdoor dry bulb + approach; the trim chiller rejects to an open wet tower.
+            CoolingType::AirEconomizer => (
+                dry_bulb_c,
+                dry_bulb_c + self.economizer_approach_k,
+                wet_bulb_c + self.heat_sink_approach_k,
+            ),
+            // Dry cooler, then the CDU: coolant can reach dry bulb + dry-cooler approach +
+            // CDU approach; the trim chiller rejects through the same dry coolers.
+            CoolingType::DirectLiquidDryCooler => {
+                let loop_c = dry_bulb_c + self.heat_sink_approach_k;
+                (dry_bulb_c, loop_c + self.economizer_approach_k, loop_c)
+            }
+            // Seawater heat exchanger: supply can reach sea + approach; the trim chiller's
+            // condenser is cooled by the same seawater through its own exchanger.
+            CoolingType::Seawater => {
+                let sea_c = match h.sea_c {
+                    Some(s) => input("sea_c", s)?,
+                    None => {
+                        return Err(EnergyError::Input {
+                            hour: index,
+                            field: "sea_c",
+                            reason: "a seawater plant needs the sea temperature of the hour".into(),
+                        })
+                    }
+                };
+                (
+                    sea_c,
+                    sea_c + self.economizer_approach_k,
+                    sea_c + self.heat_sink_approach_k,
+                )
+            }
+        };
+
+        let supply_c = self.supply_c;
+        let return_c = supply_c + self.delta_t_k;
+        let (mode, chiller_fraction) = if economizer_c <= supply_c {
+            (CoolingMode::Free, 0.0)
+        } else if economizer_c >= return_c {
+            (CoolingMode::Mechanical, 1.0)
+        } else {
+            (
+                CoolingMode::Partial,
+                (economizer_c - supply_c) / (return_c - supply_c),
+            )
+        };
+
+        let condensing_c = sink_c + CONDENSER_RANGE_K;
+        let evaporating_c = supply_c - EVAPORATOR_APPROACH_K;
+
+        let it_kw = self.it_kw;
+        let fans_kw = self.fan_power_fraction * it_kw;
+        let pumps_kw = self.pump_power_fraction * it_kw;
+        let ups_loss_kw = it_kw * (1.0 / self.ups_efficiency - 1.0);
+        let distribution_loss_kw = self.distribution_loss_kw;
+        let cooling_load_kw = it_kw + fans_kw + ups_loss_kw + distribution_loss_kw;
+        let chiller_load_kw = chiller_fraction * cooling_load_kw;
+        let (cop, chiller_kw) = if chiller_fraction > 0.0 {
+            let cop = self.cop(condensing_c, evaporating_c);
+            (Some(cop), chiller_load_kw / cop)
+        } else {
+            (None, 0.0)
+        };
+        let heat_rejected_kw = cooling_load_kw + chiller_kw + pumps_kw;
+        let heat_rejection_kw = self.heat_rejection_fan_fraction * heat_rejected_kw;
+        let facility_kw = it_kw
+            + chiller_kw
+            + fans_kw
+            + pumps_kw
+            + heat_rejection_kw
+            + ups_loss_kw
+            + distribution_loss_kw;
+        Ok(HourResult {
+            mode,
+            chiller_fraction,
+            source_c,
+            economizer_c,
+            supply_c,
+            return_c,
+            condensing_c,
+            cop,
+            cooling_load_kw,
+            chiller_load_kw,
+            heat_rejected_kw,
+            it_kw,
+            chiller_kw,
+            fans_kw,
+            pumps_kw,
+            heat_rejection_kw,
+            ups_loss_kw,
+            distribution_loss_kw,
+            facility_kw,
+            pue: facility_kw / it_kw,
+        })
+    }
+}
+
+/// The power balance of one hour for `facility`. `distribution_loss_kw` is the in-hall
+/// distribution loss from the power-grid solve, kW.
+pub fn hour(
+    facility: &Facility,
+    h: HourInputs,
+    distribution_loss_kw: f64,
+) -> Result<HourResult, EnergyError> {
+    Plant::new(facility, distribution_loss_kw)?.hour(h, None)
+}
+
+/// Seawater temperature proxy for each month, °C, January first: the air's monthly mean dry
+/// bulb [`SEA_LAG_MONTHS`] month(s) earlier, not below [`SEA_FLOOR_C`]. An assumption standing
+/// in for measured sea-surface temperatures, which no site file carries yet.
+pub fn sea_temperature_proxy_c(year: &HourlyYear) -> Result<[f64; 12], EnergyError> {
+    let air = year.monthly_mean_dry_bulb_c();
+    let mut sea = [0.0; 12];
+    for (m, s) in sea.iter_mut().enumerate() {
+        let from = (m + 12 - SEA_LAG_MONTHS % 12) % 12;
+        let t = air[from].ok_or_else(|| EnergyError::Year {
+            reason: format!(
+                "month {} has no hours; the seawater proxy for month {} needs it",
+                from + 1,
+                m + 1
+            ),
+        })?;
+        *s = t.max(SEA_FLOOR_C);
+    }
+    Ok(sea)
+}
+
+/// Every hour of `year`, in order. Seawater plants take their sea temperature from
+/// [`sea_temperature_proxy_c`].
+pub fn hourly(
+    facility: &Facility,
+    year: &HourlyYear,
+    distribution_loss_kw: f64,
+) -> Result<Vec<HourResult>, EnergyError> {
+    let plant = Plant::new(facility, distribution_loss_kw)?;
+    hourly_with(&plant, year)
+}
+
+fn hourly_with(plant: &Plant, year: &HourlyYear) -> Result<Vec<HourResult>, EnergyError> {
+    if year.is_empty() {
+        return Err(EnergyError::Year {
+            reason: "no hours".into(),
+        });
+    }
+    let sea = match plant.kind {
+        CoolingType::Seawater => Some(sea_temperature_proxy_c(year)?),
+        _ => None,
+    };
+    year.hours
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let sea_c = sea.map(|s| s[usize::from(h.month.clamp(1, 12)) - 1]);
+            plant.hour(HourInputs::from_hour(h, sea_c), Some(i))
+        })
+        .collect()
+}
+
+/// The hour whose facility power is highest (ties: higher wet bulb, then higher dry bulb,
+/// then the earlier hour). Its supply temperature is the one the thermal solve uses.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DesignHour {
+    /// 0-based index in the year.
+    pub index: usize,
+    pub month: u8,
+    pub day: u8,
+    /// Hour ending, 1..=24, local standard time.
+    pub hour: u8,
+    pub dry_bulb_c: f64,
+    pub wet_bulb_c: f64,
+    /// Economizer source (dry bulb, or seawater), °C.
+    pub source_c: f64,
+    pub mode: CoolingMode,
+    pub supply_c: f64,
+    pub return_c: f64,
+    pub cop: Option<f64>,
+    pub facility_mw: f64,
+    pub pue: f64,
+}
+
+/// Annual results for one facility at one site. Energies are sums over the year's hours
+/// (8760, or 8784 for a leap-year EPW).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Annual {
+    pub site_id: String,
+    pub cooling_type: CoolingType,
+    pub hours: usize,
+    /// Annual PUE, The Green Grid: total facility energy / IT energy.
+    pub pue: f64,
+    pub pue_hourly_min: f64,
+    pub pue_hourly_max: f64,
+    pub it_mwh: f64,
+    pub facility_mwh: f64,
+    pub chiller_mwh: f64,
+    pub fans_mwh: f64,
+    pub pumps_mwh: f64,
+    pub heat_rejection_mwh: f64,
+    pub ups_loss_mwh: f64,
+    pub distribution_loss_mwh: f64,
+    /// Heat removed from the cooled space over the year.
+    pub cooling_load_mwh: f64,
+    pub peak_facility_mw: f64,
+    pub hours_free: usize,
+    pub hours_partial: usize,
+    pub hours_mechanical: usize,
+    pub tariff_krw_per_kwh: f64,
+    /// Σ facility kWh × tariff.
+    pub energy_cost_krw: f64,
+    pub grid_carbon_kg_per_kwh: f64,
+    /// Σ facility kWh × grid carbon factor / 1000.
+    pub carbon_t_co2: f64,
+    pub design_hour: DesignHour,
+    pub grid_headroom_mw: f64,
+    /// grid_headroom_mw − peak_facility_mw; negative when the grid cannot carry the peak.
+    pub grid_margin_mw: f64,
+    /// Whether the peak facility power fits in the grid headroom (margin >= 0).
+    pub grid_feasible: bool,
+    /// Monthly seawater proxy used, °C, January first; `None` unless seawater cooling.
+    pub sea_temperature_c: Option<[f64; 12]>,
+    /// The distribution loss used in every hour, kW.
+    pub distribution_loss_kw: f64,
+}
+
+fn site_figure(field: &'static str, v: f64) -> Result<f64, EnergyError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(EnergyError::Site {
+            field,
+            reason: format!("expected a finite number >= 0, got {v}"),
+        })
+    }
+}
+
+/// Annual energy, cost, carbon and grid fit of `facility` at `site` over `year`.
+pub fn annual(
+    site: &Site,
+    facility: &Facility,
+    year: &HourlyYear,
+    distribution_loss_kw: f64,
+) -> Result<Annual, EnergyError> {
+    let plant = Plant::new(facility, distribution_loss_kw)?;
+    let results = hourly_with(&plant, year)?;
+    summarize(site, &plant, year, &results)
+}
+
+/// Annual figures from hourly results already computed for `year` (one per hour, in order).
+pub fn summarize(
+    site: &Site,
+    plant: &Plant,
+    year: &HourlyYear,
+    results: &[HourResult],
+) -> Result<Annual, EnergyError> {
+    let tariff = site_figure("power.tariff_krw_per_kwh", site.power.tariff_krw_per_kwh)?;
+    let carbon = site_figure(
+        "power.grid_carbon_kg_per_kwh",
+        site.power.grid_carbon_kg_per_kwh,
+    )?;
+    let headroom = site_figure("power.grid_headroom_mw", site.power.grid_headroom_mw)?;
+    if results.is_empty() || results.len() != year.len() {
+        return Err(EnergyError::Year {
+            reason: format!(
+                "{} hourly results for a year of {} hours",
+                results.len(),
+                year.len()
+            ),
+        });
+    }
+
+    let mut it_kwh = 0.0;
+    let mut facility_kwh = 0.0;
+    let mut chiller_kwh = 0.0;
+    let mut fans_kwh = 0.0;
+    let mut pumps_kwh = 0.0;
+    let mut heat_rejection_kwh = 0.0;
+    let mut ups_kwh = 0.0;
+    let mut distribution_kwh = 0.0;
+    let mut cooling_kwh = 0.0;
+    let mut cost_krw = 0.0;
+    let mut carbon_kg = 0.0;
+    let (mut free, mut partial, mut mechanical) = (0, 0, 0);
+    let mut pue_min = f64::INFINITY;
+    let mut pue_max = f64::NEG_INFINITY;
+    let mut design = 0;
+    for (i, r) in results.iter().enumerate() {
+        it_kwh += r.it_kw;
+        facility_kwh += r.facility_kw;
+        chiller_kwh += r.chiller_kw;
+        fans_kwh += r.fans_kw;
+        pumps_kwh += r.pumps_kw;
+        heat_rejection_kwh += r.heat_rejection_kw;
+        ups_kwh += r.ups_loss_kw;
+        distribution_kwh += r.distribution_loss_kw;
+        cooling_kwh += r.cooling_load_kw;
+        cost_krw += r.facility_kw * tariff;
+        carbon_kg += r.facility_kw * carbon;
+        match r.mode {
+            CoolingMode::Free => free += 1,
+            CoolingMode::Partial => partial += 1,
+            CoolingMode::Mechanical => mechanical += 1,
+        }
+        pue_min = pue_min.min(r.pue);
+        pue_max = pue_max.max(r.pue);
+        let (best, best_h, h) = (&results[design], &year.hours[design], &year.hours[i]);
+        let key = (r.facility_kw, h.wet_bulb_c, h.dry_bulb_c);
+        let best_key = (best.facility_kw, best_h.wet_bulb_c, best_h.dry_bulb_c);
+        if key > best_key {
+            design = i;
+        }
+    }
+    let d = &results[design];
+    let dh = &year.hours[design];
+    let peak_facility_mw = d.facility_kw / 1000.0;
+    let margin = headroom - peak_facility_mw;
+    Ok(Annual {
+        site_id: site.id.clone(),
+        cooling_type: plant.kind,
+        hours: results.len(),
+        pue: facility_kwh / it_kwh,
+        pue_hourly_min: pue_min,
+        pue_hourly_max: pue_max,
+        it_mwh: it_kwh / 1000.0,
+        facility_mwh: facility_kwh / 1000.0,
+        chiller_mwh: chiller_kwh / 1000.0,
+        fans_mwh: fans_kwh / 1000.0,
+        pumps_mwh: pumps_kwh / 1000.0,
+        heat_rejection_mwh: heat_rejection_kwh / 1000.0,
+        ups_loss_mwh: ups_kwh / 1000.0,
+        distribution_loss_mwh: distribution_kwh / 1000.0,
+        cooling_load_mwh: cooling_kwh / 1000.0,
+        peak_facility_mw,
+        hours_free: free,
+        hours_partial: partial,
+        hours_mechanical: mechanical,
+        tariff_krw_per_kwh: tariff,
+        energy_cost_krw: cost_krw,
+        grid_carbon_kg_per_kwh: carbon,
+        carbon_t_co2: carbon_kg / 1000.0,
+        design_hour: DesignHour {
+            index: design,
+            month: dh.month,
+            day: dh.day,
+            hour: dh.hour,
+            dry_bulb_c: dh.dry_bulb_c,
+            wet_bulb_c: dh.wet_bulb_c,
+            source_c: d.source_c,
+            mode: d.mode,
+            supply_c: d.supply_c,
+            return_c: d.return_c,
+            cop: d.cop,
+            facility_mw: peak_facility_mw,
+            pue: d.pue,
+        },
+        grid_headroom_mw: headroom,
+        grid_margin_mw: margin,
+        grid_feasible: margin >= 0.0,
+        sea_temperature_c: match plant.kind {
+            CoolingType::Seawater => Some(sea_temperature_proxy_c(year)?),
+            _ => None,
+        },
+        distribution_loss_kw: plant.distribution_loss_kw,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::site::Cooling;
+
+    /// Round-number facility for hand calculation: 10 MW IT, 20 °C supply, 10 K rise,
+    /// 2 K economizer approach, 5 K tower approach, 2 % heat-rejection fans, η = 0.5,
+    /// COP in [2, 12], UPS 95 %, hall fans 5 %, pumps 1 %.
+    fn facility() -> Facility {
+        Facility {
+            schema: None,
+            name: "hand".into(),
+            it_load_mw: 10.0,
+            rack_kw: 40.0,
+            rack_width_m: 0.6,
+            rack_depth_m: 1.2,
+            racks_per_row: 20,
+            cold_aisle_m: 1.2,
+            hot_aisle_m: 0.9,
+            perimeter_clearance_m: 3.0,
+            cooling: Cooling {
+                kind: CoolingType::AirEconomizer,
+                supply_setpoint_c: 20.0,
+                supply_delta_t_k: 10.0,
+                economizer_approach_k: 2.0,
+                tower_or_drycooler_approach_k: 5.0,
+                heat_rejection_fan_fraction: 0.02,
+                chiller_carnot_efficiency: 0.5,
+                chiller_cop_min: 2.0,
+                chiller_cop_max: 12.0,
+            },
+            ups_efficiency: 0.95,
+            fan_power_fraction: 0.05,
+            pump_power_fraction: 0.01,
+            distribution_voltage_v: 380.0,
+            busway_conductance_s_m: 58_000.0,
+            sources: vec!["test".into()],
+            assumed: vec![],
+        }
+    }
+
+    const DIST_KW: f64 = 50.0;
+
+    fn air(dry_bulb_c: f64, wet_bulb_c: f64) -> HourInputs {
+        HourInputs {
+            dry_bulb_c,
+            wet_bulb_c,
+            sea_c: None,
+        }
+    }
+
+    #[track_caller]
+    fn close(actual: f64, expected: f64) {
+        let rel = ((actual - expected) / expected).abs();
+        assert!(
+            rel <= 1e-9,
+            "got {actual}, expected {expected} (relative error {rel:e})"
+        );
+    }
+
+    // Common to all three hours (hand):
+    //   IT = 10 MW = 10000 kW; hall fans = 0.05 × 10000 = 500 kW; pumps = 0.01 × 10000 = 100 kW
+    //   UPS loss = 10000 × (1/0.95 − 1) = 10000 × 0.05/0.95 = 526.315789473684 kW
+    //   distribution = 50 kW
+    //   cooling load Q = 10000 + 500 + 526.315789473684 + 50 = 11076.315789473684 kW
+    //   T_evap = 20 − 6 = 14 °C = 287.15 K; condenser range R = 9.3 °F = 5.1666… K
+    const UPS_KW: f64 = 526.315789473684;
+    const Q_KW: f64 = 11076.315789473684;
+
+    #[test]
+    fn free_hour_by_hand() {
+        // 10 °C dry bulb, 7 °C wet bulb: economizer reaches 10 + 2 = 12 °C <= 20 °C → free.
+        // chiller 0; heat rejected = Q + 0 + 100 = 11176.315789473684 kW;
+        // heat-rejection fans = 0.02 × 11176.315789473684 = 223.526315789474 kW;
+        // facility = 10000 + 0 + 500 + 100 + 223.526315789474 + 526.315789473684 + 50
+        //          = 11399.842105263158 kW; PUE = 1.1399842105263158.
+        let r = hour(&facility(), air(10.0, 7.0), DIST_KW).expect("valid");
+        assert_eq!(r.mode, CoolingMode::Free);
+        assert_eq!(r.chiller_fraction, 0.0);
+        assert_eq!(r.cop, None);
+        assert_eq!(r.chiller_kw, 0.0);
+        close(r.economizer_c, 12.0);
+        close(r.ups_loss_kw, UPS_KW);
+        close(r.cooling_load_kw, Q_KW);
+        close(r.heat_rejection_kw, 223.526315789474);
+        close(r.facility_kw, 11399.842105263158);
+        close(r.pue, 1.1399842105263158);
+        assert_eq!(r.supply_c, 20.0);
+    }
+
+    #[test]
+    fn partial_hour_by_hand() {
+        // 24 °C dry bulb, 18 °C wet bulb: economizer reaches 26 °C, between supply 20 and
+        // return 30 → partial, chiller fraction (26 − 20)/(30 − 20) = 0.6.
+        // T_cond = 18 + 5 + 5.1666… = 28.1666… °C; lift = 14.1666… K;
+        // COP = 0.5 × 287.15 / 14.1666… = 143.575 × 6/85 = 10.134705882352941 (inside [2, 12]).
+        // chiller load = 0.6 × Q = 6645.78947368421 kW; chiller = 655.745667494524 kW.
+        // heat rejected = Q + 655.745667494524 + 100 = 11832.061456968207;
+        // fans = 0.02 × that = 236.641229139364 kW.
+        // facility = 10000 + 655.745667494524 + 500 + 100 + 236.641229139364
+        //          + 526.315789473684 + 50 = 12068.702686107572 kW; PUE 1.2068702686107572.
+        let r = hour(&facility(), air(24.0, 18.0), DIST_KW).expect("valid");
+        assert_eq!(r.mode, CoolingMode::Partial);
+        close(r.chiller_fraction, 0.6);
+        close(r.cop.expect("chiller on"), 10.134705882352941);
+        close(r.chiller_load_kw, 6645.78947368421);
+        close(r.chiller_kw, 655.745667494524);
+        close(r.heat_rejection_kw, 236.641229139364);
+        close(r.facility_kw, 12068.702686107572);
+        close(r.pue, 1.2068702686107572);
+    }
+
+    #[test]
+    fn mechanical_hour_by_hand() {
+        // 33 °C dry bulb, 27 °C wet bulb: economizer reaches 35 °C >= return 30 → mechanical.
+        // T_cond = 27 + 5 + 5.1666… = 37.1666… °C; lift 23.1666… K;
+        // COP = 143.575 / 23.1666… = 143.575 × 6/139 = 6.197482014388489.
+        // chiller = Q / COP = 1787.228387877233 kW.
+        // heat rejected = Q + 1787.228387877233 + 100 = 12963.544177350916;
+        // fans = 259.270883547018 kW.
+        // facility = 10000 + 1787.228387877233 + 500 + 100 + 259.270883547018
+        //          + 526.315789473684 + 50 = 13222.815060897935 kW; PUE 1.3222815060897935.
+        let r = hour(&facility(), air(33.0, 27.0), DIST_KW).expect("valid");
+        assert_eq!(r.mode, CoolingMode::Mechanical);
+        assert_eq!(r.chiller_fraction, 1.0);
+        close(r.cop.expect("chiller on"), 6.197482014388489);
+        close(r.chiller_kw, 1787.228387877233);
+        close(r.heat_rejection_kw, 259.270883547018);
+        close(r.facility_kw, 13222.815060897935);
+        close(r.pue, 1.3222815060897935);
+    }
+
+    #[test]
+    fn mode_boundaries_are_inclusive_as_documented() {
+        // Economizer exactly at supply (18 + 2 = 20): free. Exactly at return (28 + 2 = 30):
+        // mechanical.
+        let f = facility();
+        let at_supply = hour(&f, air(18.0, 10.0), 0.0).expect("valid");
+        assert_eq!(at_supply.mode, CoolingMode::Free);
+        let at_return = hour(&f, air(28.0, 20.0), 0.0).expect("valid");
+        assert_eq!(at_return.mode, CoolingMode::Mechanical);
+        assert_eq!(at_return.chiller_fraction, 1.0);
+    }
+
+    #[test]
+    fn cop_is_clamped() {
+        let plant = Plant::new(&facility(), 0.0).expect("valid");
+        // Lift 1 K: 0.5 × 287.15 = 143.6 → cop_max 12.
+        assert_eq!(plant.cop(15.0, 14.0), 12.0);
+        // No lift at all: cop_max.
+        assert_eq!(plant.cop(10.0, 14.0), 12.0);
+        // Lift 100 K: 1.4358 → cop_min 2.
+        assert_eq!(plant.cop(114.0, 14.0), 2.0);
+    }
+
+    #[test]
+    fn facility_power_is_the_sum_of_its_parts_and_pue_at_least_one() {
+        let f = facility();
+        for db in [-20.0, 0.0, 15.0, 21.0, 25.0, 29.0, 40.0] {
+            let r = hour(&f, air(db, db - 4.0), DIST_KW).expect("valid");
+            let parts = r.it_kw
+                + r.chiller_kw
+                + r.fans_kw
+                + r.pumps_kw
+                + r.heat_rejection_kw
+                + r.ups_loss_kw
+                + r.distribution_loss_kw;
+            close(r.facility_kw, parts);
+            assert!(r.pue >= 1.0);
+        }
+    }
+
+    #[test]
+    fn invalid_facility_is_an_error_naming_the_field() {
+        let mut f = facility();
+        f.ups_efficiency = 0.0;
+        let e = hour(&f, air(10.0, 5.0), 0.0).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                EnergyError::Facility {
+                    field: "ups_efficiency",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+
+        let mut f = facility();
+        f.cooling.chiller_cop_max = 1.0;
+        let e = hour(&f, air(10.0, 5.0), 0.0).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                EnergyError::Facility {
+                    field: "cooling.chiller_cop_max",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+
+        let mut f = facility();
+        f.it_load_mw = f64::NAN;
+        let e = hour(&f, air(10.0, 5.0), 0.0).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                EnergyError::Facility {
+                    field: "it_load_mw",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+
+        let mut f = facility();
+        f.cooling.supply_delta_t_k = 0.0;
+        let e = hour(&f, air(10.0, 5.0), 0.0).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                EnergyError::Facility {
+                    field: "cooling.supply_delta_t_k",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn invalid_inputs_are_errors() {
+        let f = facility();
+        let e = hour(&f, air(10.0, 5.0), -1.0).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                EnergyError::Input {
+                    field: "distribution_loss_kw",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = hour(&f, air(f64::NAN, 5.0), 0.0).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                EnergyError::Input {
+                    field: "dry_bulb_c",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let mut sea = facility();
+        sea.cooling.kind = CoolingType::Seawater;
+        let e = hour(&sea, air(10.0, 5.0), 0.0).unwrap_err();
+        assert!(
+            matches!(e, EnergyError::Input { field: "sea_c", .. }),
+            "{e}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "sea_c: a seawater plant needs the sea temperature of the hour"
+        );
+    }
+
+    #[test]
+    fn seawater_and_liquid_use_their_own_sources() {
+        // Seawater: 14 °C sea, 2 K exchanger → 16 °C <= 20 → free, whatever the air.
+        let mut sea = facility();
+        sea.cooling.kind = CoolingType::Seawater;
+        let h = HourInputs {
+            dry_bulb_c: 35.0,
+            wet_bulb_c: 28.0,
+            sea_c: Some(14.0),
+        };
+        let r = hour(&sea, h, 0.0).expect("valid");
+        assert_eq!(r.mode, CoolingMode::Free);
+        close(r.source_c, 14.0);
+        // Sea at 23 °C: economizer 25 °C → partial 0.5; condenser 23 + 5 + R.
+        let r = hour(
+            &sea,
+            HourInputs {
+                sea_c: Some(23.0),
+                ..h
+            },
+            0.0,
+        )
+        .expect("valid");
+        assert_eq!(r.mode, CoolingMode::Partial);
+        close(r.chiller_fraction, 0.5);
+        close(r.condensing_c, 23.0 + 5.0 + CONDENSER_RANGE_K);
+
+        // Liquid, 32 °C coolant: dry bulb 20 + 5 (dry cooler) + 2 (CDU) = 27 <= 32 → free.
+        let mut dlc = facility();
+        dlc.cooling.kind = CoolingType::DirectLiquidDryCooler;
+        dlc.cooling.supply_setpoint_c = 32.0;
+        let r = hour(&dlc, air(20.0, 15.0), 0.0).expect("valid");
+        assert_eq!(r.mode, CoolingMode::Free);
+        close(r.economizer_c, 27.0);
+        // Dry bulb 30: 37 → partial (37 − 32)/10 = 0.5, condenser 30 + 5 + R.
+        let r = hour(&dlc, air(30.0, 15.0), 0.0).expect("valid");
+        assert_eq!(r.mode, CoolingMode::Partial);
+        close(r.chiller_fraction, 0.5);
+        close(r.condensing_c, 35.0 + CONDENSER_RANGE_K);
+    }
+}
