@@ -143,7 +143,7 @@ impl GpuMultigrid {
             value,
             needed,
         };
-        let binding = u64::from(limits.max_storage_buffer_binding_size);
+        let binding = limits.max_storage_buffer_binding_size;
         if coef_bytes > binding {
             return Err(too_large(
                 "max_storage_buffer_binding_size",

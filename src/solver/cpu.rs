@@ -97,7 +97,7 @@ impl Solver for CpuMultigrid {
             }
             apply(&system.op, &p, &mut q);
             let pq = dot(&p, &q);
-            if !(pq > 0.0) {
+            if pq.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
                 break; // p = 0: the residual is already at rounding level
             }
             let alpha = dot(&p, &r) / pq;
@@ -294,7 +294,7 @@ fn relax_row(
         p += 2;
     }
     debug_assert!(lo < row);
-    if (nx - 1 + first) % 2 == 0 {
+    if (nx - 1 + first).is_multiple_of(2) {
         relax_cell(op, w, s, u, nx - 1, j);
     }
 }
