@@ -4,3 +4,4 @@
 pub mod files;
 pub mod heatmap;
 pub mod site;
+pub mod ranking;

@@ -4,7 +4,7 @@
 //! hardware GPU. Same hierarchy, transfers and smoother as the GPU solver, in f64.
 
 use super::hierarchy::{CoarseLevel, Hierarchy, Interp};
-use super::parallel::{dot, for_rows, threads};
+use super::parallel::{dot, for_rows, threads, MIN_PARALLEL_CELLS};
 use super::system::{Operator, System};
 use super::{BackendInfo, Problem, Solution, SolveError, SolveOptions, SolveStats, Solver};
 use std::time::Instant;
@@ -208,7 +208,12 @@ impl Multigrid<'_> {
 /// into one block per thread; a block's first and last black rows wait until every block has
 /// done its red rows, so the result is exactly the global red sweep followed by the black one.
 fn smooth(op: &Operator, w: Option<&[f64]>, f: &mut Fields, sweeps: usize) {
-    let threads = threads().min(op.ny / 4).max(1);
+    // spawning costs tens of microseconds: small levels run on the calling thread
+    let threads = if op.cells() < MIN_PARALLEL_CELLS {
+        1
+    } else {
+        threads().min(op.ny / 4).max(1)
+    };
     let cells = SharedCells::new(&mut f.u);
     let s = &f.s;
     let block = op.ny.div_ceil(threads);

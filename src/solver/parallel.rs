@@ -2,7 +2,7 @@
 //! so no two threads write the same cell and no synchronisation is needed inside a loop.
 
 /// Grids smaller than this run on the calling thread (spawning costs more than it saves).
-const MIN_PARALLEL_CELLS: usize = 1 << 15;
+pub const MIN_PARALLEL_CELLS: usize = 1 << 15;
 
 /// Threads available to the solver.
 pub fn threads() -> usize {
