@@ -10,6 +10,7 @@ pub mod climate;
 pub mod gpu;
 pub mod layout;
 pub mod model;
+pub mod rank;
 pub mod report;
 pub mod site;
 pub mod solver;

@@ -1,7 +1,8 @@
 //! Command line: parse raw arguments into a typed command, run it, map failures to exit codes.
 //! Nothing here computes; it calls the library and prints.
 //!
-//! Exit codes: 0 success, 1 internal error, 2 bad input, 4 GPU/device error.
+//! Exit codes: 0 success, 1 internal error, 2 bad input, 3 no feasible site (`rank`),
+//! 4 GPU/device error.
 
 use crate::backend::{self, BackendChoice};
 use crate::bench;
@@ -9,6 +10,8 @@ use crate::gpu::{list_adapters, pick_adapter};
 use crate::site;
 use crate::solver::{SolveError, SolveOptions, Tolerance};
 use clap::{Parser, Subcommand};
+
+pub mod rank;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -62,6 +65,9 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Rank candidate sites: simulate each, score by weighted criteria, TOPSIS and Pareto,
+    /// measure rank stability, and write ranking.json/csv, report.md and report.html.
+    Rank(rank::RankArgs),
     /// Print the JSON Schema of a site or facility file.
     Schema {
         #[arg(value_enum)]
@@ -121,6 +127,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Adapters => adapters(&cli),
         Command::Bench(args) => bench_command(&cli, args),
         Command::Validate { paths, facility } => validate(paths, facility.as_deref()),
+        Command::Rank(args) => rank::run(&cli, args),
         Command::Simulate {
             site,
             facility,
@@ -234,6 +241,13 @@ fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<ExitCode, CliError> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the backend choice line unless quiet.
+pub fn backend_line(cli: &Cli, line: &str) {
+    if !cli.quiet {
+        eprintln!("{line}");
+    }
 }
 
 /// The default facility: `facilities/ai-hall-20mw.json` in the site file's folder.

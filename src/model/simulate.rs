@@ -27,6 +27,8 @@ pub enum SimulateError {
     Hall(#[from] HallError),
     #[error("energy model: {0}")]
     Energy(#[from] super::energy::EnergyError),
+    #[error("the simulation thread stopped unexpectedly")]
+    Panicked,
 }
 
 /// Identifies the inputs of a result.

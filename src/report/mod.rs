@@ -3,5 +3,5 @@
 
 pub mod files;
 pub mod heatmap;
-pub mod site;
 pub mod ranking;
+pub mod site;

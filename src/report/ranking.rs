@@ -165,7 +165,11 @@ pub fn to_markdown(r: &RankingReport) -> String {
         r.ranking.len()
     );
     let _ = writeln!(s, "Score: weighted sum of criteria {}.\n", r.normalisation);
-    let _ = write!(s, "| rank | site | score | TOPSIS | Pareto | P(first) | P(top {}) |", r.stability.top_k);
+    let _ = write!(
+        s,
+        "| rank | site | score | TOPSIS | Pareto | P(first) | P(top {}) |",
+        r.stability.top_k
+    );
     for c in &r.criteria {
         let _ = write!(s, " {} ({}) |", c.label, c.unit);
     }
@@ -175,7 +179,10 @@ pub fn to_markdown(r: &RankingReport) -> String {
         let _ = write!(s, "---|");
     }
     let _ = writeln!(s, "---|");
-    let pct = |v: Option<f64>| v.map(|x| format!("{:.1} %", 100.0 * x)).unwrap_or("–".into());
+    let pct = |v: Option<f64>| {
+        v.map(|x| format!("{:.1} %", 100.0 * x))
+            .unwrap_or("–".into())
+    };
     for site in &r.ranking {
         let _ = write!(
             s,
@@ -272,7 +279,8 @@ fn stability_svg(r: &RankingReport) -> String {
 
 /// Scatter of two criteria over all sites, the Pareto-optimal ones filled, as inline SVG.
 fn pareto_svg(r: &RankingReport, x_key: &str, y_key: &str) -> String {
-    let find = |site: &RankedSite, key: &str| site.values.iter().find(|v| v.key == key).map(|v| v.value);
+    let find =
+        |site: &RankedSite, key: &str| site.values.iter().find(|v| v.key == key).map(|v| v.value);
     let label = |key: &str| {
         r.criteria
             .iter()
@@ -287,8 +295,14 @@ fn pareto_svg(r: &RankingReport, x_key: &str, y_key: &str) -> String {
         .collect();
     let (w, h, m) = (560.0, 360.0, 60.0);
     let span = |vals: &mut dyn Iterator<Item = f64>| {
-        let (lo, hi) = vals.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-        if hi > lo { (lo, hi) } else { (lo - 1.0, hi + 1.0) }
+        let (lo, hi) = vals.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+        if hi > lo {
+            (lo, hi)
+        } else {
+            (lo - 1.0, hi + 1.0)
+        }
     };
     let (x0, x1) = span(&mut points.iter().map(|p| p.0));
     let (y0, y1) = span(&mut points.iter().map(|p| p.1));
@@ -376,13 +390,19 @@ pub fn to_html(
                 row,
                 "<td>{}{}</td>",
                 fmt_value(v.value),
-                v.contribution.map(|c| format!("<br><small>+{c:.3}</small>")).unwrap_or_default()
+                v.contribution
+                    .map(|c| format!("<br><small>+{c:.3}</small>"))
+                    .unwrap_or_default()
             );
         }
         let _ = write!(
             row,
             "<td>{}</td></tr>",
-            if site.feasible { "feasible".into() } else { escape(&site.reasons.join("; ")) }
+            if site.feasible {
+                "feasible".into()
+            } else {
+                escape(&site.reasons.join("; "))
+            }
         );
         row
     };
@@ -470,7 +490,10 @@ pub fn write_ranking(
         .map(|n| dir.join(n))
         .collect();
     write_json(&paths[0], r)?;
-    write_atomic(&paths[1], to_csv(r).map_err(std::io::Error::other)?.as_bytes())?;
+    write_atomic(
+        &paths[1],
+        to_csv(r).map_err(std::io::Error::other)?.as_bytes(),
+    )?;
     write_atomic(&paths[2], to_markdown(r).as_bytes())?;
     write_atomic(&paths[3], to_html(r, images, pareto_axes)?.as_bytes())?;
     Ok(paths)
