@@ -241,7 +241,7 @@ fn escape(text: &str) -> String {
 /// Horizontal bars of P(first) and P(top K) per feasible site, as inline SVG.
 fn stability_svg(r: &RankingReport) -> String {
     let sites: Vec<&RankedSite> = r.ranking.iter().filter(|s| s.feasible).collect();
-    let (row, left, width) = (26.0, 150.0, 420.0);
+    let (row, left, width) = (26.0, 240.0, 420.0);
     let height = 40.0 + row * sites.len() as f64;
     let mut s = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" role=\"img\" aria-label=\"rank stability\">",
@@ -413,7 +413,9 @@ pub fn to_html(
          <style>body{{font-family:sans-serif;margin:2em;max-width:1400px}}table{{border-collapse:collapse;font-size:13px}}\
          td,th{{border:1px solid #ccc;padding:4px 6px;text-align:right}}td:nth-child(2),th:nth-child(2){{text-align:left}}\
          tr.infeasible{{color:#a00;background:#fff4f4}}.sites{{display:flex;flex-wrap:wrap;gap:1em}}\
-         .site img{{max-width:330px;border:1px solid #ddd}}</style></head><body>\n\
+         .site img{{max-width:330px;border:1px solid #ddd}}</style>\
+         <script>window.dcplanErrors=0;window.addEventListener('error',function(){{window.dcplanErrors++;}});</script>\
+         </head><body>\n\
          <h1>dcplan site ranking</h1>\n<p>Facility <code>{}</code> (sha256 {}…). dcplan {}, backend {} ({}). \
          {} of {} sites feasible. Score: weighted sum of criteria {}; TOPSIS as a second opinion.</p>\n",
         escape(&r.facility.file),
@@ -472,7 +474,8 @@ pub fn to_html(
     html.push_str(
         "</div>\n<script>window.addEventListener('load',function(){var i=document.images,n=0;\
          for(var k=0;k<i.length;k++){if(i[k].complete&&i[k].naturalWidth>0)n++;}\
-         document.body.setAttribute('data-images-loaded',n+'/'+i.length);});</script>\n</body></html>\n",
+         document.body.setAttribute('data-images-loaded',n+'/'+i.length);\
+         document.body.setAttribute('data-script-errors',String(window.dcplanErrors));});</script>\n</body></html>\n",
     );
     Ok(html)
 }

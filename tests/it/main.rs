@@ -5,5 +5,6 @@ mod climate;
 mod common;
 mod energy;
 mod model;
+mod rank;
 mod site;
 mod solver;

@@ -1,0 +1,237 @@
+//! `dcplan rank` end to end on hand-made sites whose order is known.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dcplan-rank-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("facilities")).expect("temp dir");
+    std::fs::copy(
+        root().join("sites/facilities/ai-hall-20mw.json"),
+        dir.join("facilities/ai-hall-20mw.json"),
+    )
+    .expect("facility copy");
+    dir
+}
+
+/// A copy of the shipped Pohang site with a new id and the given headroom and distance.
+fn site(dir: &Path, id: &str, headroom_mw: f64, distance_km: f64) {
+    let text = std::fs::read_to_string(root().join("sites/pohang.json")).expect("pohang");
+    let mut v: Value = serde_json::from_str(&text).expect("JSON");
+    v["id"] = id.into();
+    v["name_en"] = id.into();
+    v["power"]["grid_headroom_mw"] = headroom_mw.into();
+    v["distance_to_seoul_km"] = distance_km.into();
+    std::fs::write(
+        dir.join(format!("{id}.json")),
+        serde_json::to_string_pretty(&v).unwrap(),
+    )
+    .expect("site file");
+}
+
+fn rank(dir: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "--backend".to_string(),
+        "cpu".into(),
+        "rank".into(),
+        dir.to_string_lossy().into_owned(),
+        "--out".into(),
+        out.to_string_lossy().into_owned(),
+        "--format".into(),
+        "json".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    Command::new(env!("CARGO_BIN_EXE_dcplan"))
+        .args(&args)
+        .output()
+        .expect("dcplan runs")
+}
+
+fn order(o: &Output) -> Vec<String> {
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    v["ranking"]
+        .as_array()
+        .expect("ranking array")
+        .iter()
+        .map(|s| s["site_id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn known_order_a_weight_change_swaps_it_and_infeasible_sites_come_last_with_a_reason() {
+    let dir = temp("order");
+    // identical climate and hall: only headroom and distance differ
+    site(&dir, "alpha", 150.0, 300.0);
+    site(&dir, "bravo", 100.0, 200.0);
+    site(&dir, "charlie", 60.0, 100.0);
+    site(&dir, "delta", 10.0, 50.0); // 24 MW peak cannot fit 10 MW
+    let out = dir.join("report");
+    let o = rank(&dir, &out, &[]);
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(order(&o), ["alpha", "bravo", "charlie", "delta"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let delta = &v["ranking"][3];
+    assert_eq!(delta["feasible"], false);
+    assert!(delta["rank"].is_null());
+    let reason = delta["reasons"][0].as_str().unwrap_or_default();
+    assert!(reason.contains("exceeds the grid headroom"), "{reason}");
+    assert_eq!(v["feasible_sites"], 3);
+    // stability probabilities are probabilities
+    let p_first: f64 = v["ranking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["p_first"].as_f64())
+        .sum();
+    assert!((p_first - 1.0).abs() < 1e-12, "P(first) sums to {p_first}");
+    // latency weighted over everything else reverses the feasible order
+    let o = rank(&dir, &out, &["--weights", "distance_to_seoul_km=1000"]);
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(order(&o), ["charlie", "bravo", "alpha", "delta"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn identical_inputs_and_seed_give_byte_identical_json_and_csv() {
+    let dir = temp("bytes");
+    site(&dir, "alpha", 150.0, 300.0);
+    site(&dir, "bravo", 100.0, 200.0);
+    site(&dir, "charlie", 60.0, 100.0);
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    for out in [&a, &b] {
+        let o = rank(&dir, out, &["--seed", "7"]);
+        assert!(
+            o.status.success(),
+            "stderr: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    for file in ["ranking.json", "ranking.csv"] {
+        let (x, y) = (
+            std::fs::read(a.join(file)).unwrap(),
+            std::fs::read(b.join(file)).unwrap(),
+        );
+        assert!(!x.is_empty());
+        assert!(x == y, "{file} differs between two identical runs");
+    }
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(a.join("ranking.json")).unwrap()).unwrap();
+    assert_eq!(json["sites"].as_array().map(Vec::len), Some(3));
+    assert_eq!(json["sites"][0]["sha256"].as_str().map(str::len), Some(64));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn no_feasible_site_exits_3_and_bad_weights_exit_2() {
+    let dir = temp("none");
+    site(&dir, "alpha", 5.0, 300.0);
+    site(&dir, "bravo", 8.0, 200.0);
+    let o = rank(&dir, &dir.join("out"), &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        dir.join("out/ranking.json").is_file(),
+        "the report is written even then"
+    );
+    let o = rank(
+        &dir,
+        &dir.join("out"),
+        &["--weights", "no_such_criterion=2"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no_such_criterion"));
+    let o = rank(&dir, &dir.join("out"), &["--draws", "100"]);
+    assert_eq!(o.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn report_html_renders_in_headless_chromium_with_its_images_and_no_errors() {
+    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .unwrap_or_else(|| {
+            panic!("no headless Chromium on PATH; scripts/test installs Debian's chromium")
+        });
+    let dir = temp("html");
+    site(&dir, "alpha", 150.0, 300.0);
+    site(&dir, "bravo", 100.0, 200.0);
+    let out = dir.join("out");
+    let o = rank(&dir, &out, &[]);
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let profile = dir.join("profile");
+    let page = format!("file://{}", out.join("report.html").display());
+    let o = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            &format!("--user-data-dir={}", profile.display()),
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            &page,
+        ])
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&o.stdout);
+    // 2 sites × (thermal + voltage) images, all decoded; no script errors
+    assert!(
+        dom.contains("data-images-loaded=\"4/4\""),
+        "images not all loaded: {}",
+        &dom[..dom.len().min(400)]
+    );
+    assert!(
+        dom.contains("data-script-errors=\"0\""),
+        "script errors on the page"
+    );
+    assert!(dom.contains("<svg"), "charts missing");
+    let log = String::from_utf8_lossy(&o.stderr);
+    let console_errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") && !l.contains(":INFO:"))
+        .collect();
+    assert!(
+        console_errors.is_empty(),
+        "console errors: {console_errors:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
