@@ -58,7 +58,7 @@ pub struct RankArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Report folder.
-    #[arg(long)]
+    #[arg(long, default_value = "report")]
     pub out: PathBuf,
 }
 
