@@ -24,8 +24,8 @@ const DESIGN: Conditions = Conditions {
     outdoor_c: 33.1,
 };
 
-#[test]
-fn hall_conserves_heat_including_i2r_and_current_at_the_feeds() {
+/// The shipped hall at the design conditions, solved on the CPU to a tight coupling tolerance.
+fn cpu_hall() -> (Facility, FloorPlan, HallParams, dcplan::model::HallResult) {
     let f = facility();
     let plan = FloorPlan::build(&f, default_cell_m(&f)).expect("plan");
     let params = HallParams::default();
@@ -40,6 +40,12 @@ fn hall_conserves_heat_including_i2r_and_current_at_the_feeds() {
         1e-8,
     )
     .expect("hall solves");
+    (f, plan, params, r)
+}
+
+#[test]
+fn hall_conserves_heat_including_i2r_and_current_at_the_feeds() {
+    let (f, plan, params, r) = cpu_hall();
     let t = &r.thermal;
     // heat in = recirculated rack heat + busway I2R, computed independently of the solver
     let recirculated = params.recirculation_fraction * f.rack_kw * 1e3 * plan.racks.len() as f64;
@@ -79,20 +85,8 @@ fn hall_conserves_heat_including_i2r_and_current_at_the_feeds() {
 
 #[test]
 fn coupled_solve_reaches_a_fixed_point() {
-    let f = facility();
-    let plan = FloorPlan::build(&f, default_cell_m(&f)).expect("plan");
-    let params = HallParams::default();
+    let (f, plan, params, r) = cpu_hall();
     let options = SolveOptions::for_precision(false);
-    let r = solve_hall(
-        &plan,
-        &f,
-        &params,
-        DESIGN,
-        &mut CpuMultigrid,
-        &options,
-        1e-8,
-    )
-    .expect("hall solves");
     assert!(
         r.coupling.converged && r.coupling.iterations >= 2,
         "{:?}",
