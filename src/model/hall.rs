@@ -165,15 +165,7 @@ pub fn solve_hall(
                 power_cycles: power.cycles,
                 power_eta: power.eta,
             };
-            return Ok(finish(
-                plan,
-                params,
-                conditions,
-                heat,
-                temperature,
-                power,
-                coupling,
-            ));
+            return Ok(finish(plan, params, heat, temperature, power, coupling));
         }
     }
     Err(HallError::Coupling {
@@ -402,13 +394,11 @@ pub fn heat_flows(p: &Problem, t: &[f64]) -> (f64, f64, f64) {
 fn finish(
     plan: &FloorPlan,
     params: &HallParams,
-    conditions: Conditions,
     heat: Problem,
     temperature: Vec<f64>,
     power: PowerField,
     coupling: Coupling,
 ) -> HallResult {
-    let _ = conditions;
     let nx = plan.nx;
     let racks: Vec<RackResult> = plan
         .racks
