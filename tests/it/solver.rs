@@ -1192,3 +1192,43 @@ fn gpu_check_size_names_storage_binding_limit() {
     );
     assert!(GpuMultigrid::check_size(&gpu, 2, 2).is_ok());
 }
+
+/// A device error inside an error scope comes back as a typed error naming what was attempted,
+/// not as a panic or a lost device.
+#[test]
+fn gpu_allocation_errors_are_caught_by_error_scopes() {
+    let Some(gpu) = common::gpu() else { return };
+    let ctx = &gpu.ctx;
+    let too_big = ctx.limits.max_buffer_size.saturating_add(4);
+    let result = ctx.scoped("allocating an impossible buffer", || {
+        ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("test.too_big"),
+            size: too_big,
+            usage: wgpu::BufferUsages::STORAGE,
+            mapped_at_creation: false,
+        })
+    });
+    match result {
+        Err(
+            e @ (dcplan::gpu::GpuError::Validation { .. }
+            | dcplan::gpu::GpuError::OutOfMemory { .. }),
+        ) => {
+            assert!(
+                e.to_string().contains("allocating an impossible buffer"),
+                "{e}"
+            );
+        }
+        Err(e) => panic!("unexpected error kind: {e}"),
+        Ok(_) => panic!("a {too_big}-byte buffer was accepted"),
+    }
+    // the device still works afterwards
+    let ok = ctx.scoped("allocating a small buffer", || {
+        ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("test.small"),
+            size: 256,
+            usage: wgpu::BufferUsages::STORAGE,
+            mapped_at_creation: false,
+        })
+    });
+    assert!(ok.is_ok());
+}
