@@ -4,10 +4,18 @@
 // One invocation: the coarsest level has few cells (2 x 2, or a thin strip).
 
 @group(0) @binding(0) var<uniform> level: LevelParams;
-@group(0) @binding(1) var<storage, read> coef: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> rhs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> u: array<f32>;
-@group(0) @binding(4) var<storage, read> factor: array<f32>;
+@group(0) @binding(1) var<storage, read> faces: array<vec2<f32>>;
+@group(0) @binding(2) var<storage, read> anchors: array<vec2<f32>>;
+@group(0) @binding(3) var<storage, read> rhs: array<f32>;
+@group(0) @binding(4) var<storage, read_write> u: array<f32>;
+@group(0) @binding(5) var<storage, read> factor: array<f32>;
+
+// Coefficients of cell k as (cx, cy, anchor, anchor value).
+fn coef_at(k: u32) -> vec4<f32> {
+    let f = faces[k];
+    let a = anchors[k];
+    return vec4<f32>(f.x, f.y, a.x, a.y);
+}
 
 // Grid index of the k-th cell of the banded numbering.
 fn grid(k: u32) -> u32 {
@@ -25,7 +33,7 @@ fn main() {
     // forward: L y = rhs; y is kept in u at each cell's grid index
     for (var k = 0u; k < n; k++) {
         let g = grid(k);
-        let c = coef[g];
+        let c = coef_at(g);
         // the anchor value is 0 on coarse levels and the problem's own on a single-level grid
         var acc = rhs[g] + c.z * anchor_value(c, level);
         for (var d = 1u; d <= min(b, k); d++) {

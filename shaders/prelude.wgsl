@@ -1,8 +1,9 @@
 // Shared by every multigrid stage; prepended to each stage's source before compilation.
 //
-// Grid layout: cell (i, j) of a level is element j * nx + i. Per-cell coefficients are packed
-// as vec4(cx, cy, anchor, anchor_value): cx is the conductance of the east face, cy of the north
-// face (0 on the last column/row), anchor and anchor_value the row's `a (u - w)` term.
+// Grid layout: cell (i, j) of a level is element j * nx + i. Per-cell coefficients come in two
+// vec2 arrays: faces = (cx, cy), the conductances of the east and north faces (0 on the last
+// column/row), and anchors = (a, w), the row's `a (u - w)` term. Two 8-byte arrays rather than
+// one 16-byte array keep a 4096^2 level within a 128 MiB storage binding.
 // Every stage runs 16 x 16 workgroups over the cells of the level it writes.
 
 // Kept in sync with `LevelParams` in src/gpu/buffers.rs (48 bytes).

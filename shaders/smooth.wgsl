@@ -9,10 +9,18 @@
 // relative to the fluxes rather than to u.
 
 @group(0) @binding(0) var<uniform> level: LevelParams;
-@group(0) @binding(1) var<storage, read> coef: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> rhs: array<f32>;
-@group(0) @binding(3) var<storage, read> u_in: array<f32>;
-@group(0) @binding(4) var<storage, read_write> u_out: array<f32>;
+@group(0) @binding(1) var<storage, read> faces: array<vec2<f32>>;
+@group(0) @binding(2) var<storage, read> anchors: array<vec2<f32>>;
+@group(0) @binding(3) var<storage, read> rhs: array<f32>;
+@group(0) @binding(4) var<storage, read> u_in: array<f32>;
+@group(0) @binding(5) var<storage, read_write> u_out: array<f32>;
+
+// Coefficients of cell k as (cx, cy, anchor, anchor value).
+fn coef_at(k: u32) -> vec4<f32> {
+    let f = faces[k];
+    let a = anchors[k];
+    return vec4<f32>(f.x, f.y, a.x, a.y);
+}
 
 const HALO: u32 = 2u;
 const SPAN: u32 = 20u; // WG + 2 * HALO
@@ -43,7 +51,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         if inside(gi, gj, level) {
             let g = u32(gj) * level.nx + u32(gi);
             tile_u[t] = u_in[g];
-            tile_c[t] = coef[g];
+            tile_c[t] = coef_at(g);
             tile_s[t] = rhs[g];
         } else {
             // outside the grid: zero conductance, so it never contributes

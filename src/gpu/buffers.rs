@@ -1,4 +1,4 @@
-//! GPU buffers of the multigrid hierarchy: per level the packed coefficients, right-hand side,
+//! GPU buffers of the multigrid hierarchy: per level the coefficients (faces, anchors), right-hand side,
 //! two solution buffers (ping-pong), residual, and the uniform describing the level.
 //!
 //! Invariants: every field is stored once per level, allocated once per solve, and labelled
@@ -58,7 +58,8 @@ pub struct LevelBuffers {
     pub ny: u32,
     pub params: wgpu::Buffer,
     pub params_value: LevelParams,
-    pub coef: wgpu::Buffer,
+    pub faces: wgpu::Buffer,
+    pub anchors: wgpu::Buffer,
     pub rhs: wgpu::Buffer,
     pub u: [wgpu::Buffer; 2],
     pub r: wgpu::Buffer,
@@ -69,18 +70,29 @@ pub struct LevelBuffers {
 }
 
 /// Packs (cx, cy, anchor, anchor value) per cell in f32.
-pub fn pack_coefficients(op: &Operator, anchor_value: Option<&[f64]>, shift: f64) -> Vec<[f32; 4]> {
-    (0..op.cells())
-        .map(|p| {
-            let w = anchor_value.map_or(0.0, |w| w[p] - shift);
-            [
-                op.cx[p] as f32,
-                op.cy[p] as f32,
-                op.anchor[p] as f32,
-                w as f32,
-            ]
-        })
-        .collect()
+/// Bytes per cell of the largest storage binding (faces or anchors, one vec2<f32>), which the
+/// adapter's `max_storage_buffer_binding_size` must hold for the finest level.
+pub const LARGEST_BINDING_BYTES_PER_CELL: u64 = 8;
+
+/// Per-cell coefficients in f32, as the shaders read them.
+pub struct Coefficients {
+    /// (cx, cy): east and north face conductances.
+    pub faces: Vec<[f32; 2]>,
+    /// (anchor, anchor value).
+    pub anchors: Vec<[f32; 2]>,
+}
+
+pub fn pack_coefficients(op: &Operator, anchor_value: Option<&[f64]>, shift: f64) -> Coefficients {
+    let n = op.cells();
+    Coefficients {
+        faces: (0..n).map(|p| [op.cx[p] as f32, op.cy[p] as f32]).collect(),
+        anchors: (0..n)
+            .map(|p| {
+                let w = anchor_value.map_or(0.0, |w| w[p] - shift);
+                [op.anchor[p] as f32, w as f32]
+            })
+            .collect(),
+    }
 }
 
 impl LevelBuffers {
@@ -89,7 +101,7 @@ impl LevelBuffers {
         ctx: &GpuContext,
         level: usize,
         op: &Operator,
-        coef: &[[f32; 4]],
+        coef: &Coefficients,
         rhs: &[f32],
         next: Option<&CoarseLevel>,
         coarsest: Option<&BandedCholesky>,
@@ -147,7 +159,8 @@ impl LevelBuffers {
                     bytemuck::bytes_of(&params),
                     wgpu::BufferUsages::UNIFORM,
                 ),
-                coef: init("coef", bytemuck::cast_slice(coef), storage),
+                faces: init("faces", bytemuck::cast_slice(&coef.faces), storage),
+                anchors: init("anchors", bytemuck::cast_slice(&coef.anchors), storage),
                 rhs: init("rhs", bytemuck::cast_slice(rhs), storage),
                 u: [zeros("u0"), zeros("u1")],
                 r: zeros("r"),

@@ -135,7 +135,7 @@ impl GpuMultigrid {
     pub fn check_size(&self, nx: usize, ny: usize) -> Result<(), GpuError> {
         let limits = &self.ctx.limits;
         let cells = nx as u64 * ny as u64;
-        let coef_bytes = cells * 16;
+        let coef_bytes = cells * super::buffers::LARGEST_BINDING_BYTES_PER_CELL;
         let too_large = |limit: &'static str, value: u64, needed: u64| GpuError::GridTooLarge {
             nx,
             ny,
@@ -325,14 +325,21 @@ impl GpuMultigrid {
                     k.smooth.bind(
                         ctx,
                         &label(&k.smooth, l),
-                        &[&lv.params, &lv.coef, rhs(l), &lv.u[from], &lv.u[1 - from]],
+                        &[
+                            &lv.params,
+                            &lv.faces,
+                            &lv.anchors,
+                            rhs(l),
+                            &lv.u[from],
+                            &lv.u[1 - from],
+                        ],
                     )
                 };
                 smooth.push([sweep(0), sweep(1)]);
                 residual.push(k.residual.bind(
                     ctx,
                     &label(&k.residual, l),
-                    &[&lv.params, &lv.coef, rhs(l), &lv.u[0], &lv.r],
+                    &[&lv.params, &lv.faces, &lv.anchors, rhs(l), &lv.u[0], &lv.r],
                 ));
                 if let (Some(coarse), Some([ix, iy])) = (levels.get(l + 1), &lv.interp) {
                     restrict.push(k.restrict.bind(
@@ -352,7 +359,14 @@ impl GpuMultigrid {
             let coarse = k.coarse.bind(
                 ctx,
                 &label(&k.coarse, last),
-                &[&lc.params, &lc.coef, rhs(last), &lc.u[0], factor],
+                &[
+                    &lc.params,
+                    &lc.faces,
+                    &lc.anchors,
+                    rhs(last),
+                    &lc.u[0],
+                    factor,
+                ],
             );
             let l0 = &levels[0];
             let z = &l0.u[0];
@@ -365,7 +379,10 @@ impl GpuMultigrid {
                 restrict,
                 prolong,
                 coarse,
-                true_residual: fcg(&k.residual, &[&kr.params, &l0.coef, &l0.rhs, &kr.x, &kr.r]),
+                true_residual: fcg(
+                    &k.residual,
+                    &[&kr.params, &l0.faces, &l0.anchors, &l0.rhs, &kr.x, &kr.r],
+                ),
                 dot: [
                     fcg(&k.dot, &[&l0.params, z, &kr.q, z, &kr.r, &kr.partials]),
                     fcg(
@@ -378,7 +395,10 @@ impl GpuMultigrid {
                     fcg(&k.scalars, &[&kr.steps[1], &kr.partials, &kr.scalars]),
                 ],
                 direction: fcg(&k.direction, &[&l0.params, &kr.scalars, z, &kr.p]),
-                apply: fcg(&k.apply, &[&l0.params, &l0.coef, &kr.p, &kr.q]),
+                apply: fcg(
+                    &k.apply,
+                    &[&l0.params, &l0.faces, &l0.anchors, &kr.p, &kr.q],
+                ),
                 advance: fcg(&k.advance, &[&l0.params, &kr.scalars, &kr.p, &kr.x]),
                 reduce: fcg(&k.reduce, &[&l0.params, &kr.r, &kr.x, atomics]),
             }
@@ -721,5 +741,6 @@ impl Solver for GpuMultigrid {
     }
 }
 
-/// Bytes a GPU sweep must move per cell: reads u, coef (vec4) and rhs, writes u (f32 each).
+/// Bytes a GPU sweep must move per cell: reads u, faces (2), anchors (2) and rhs, writes u
+/// (f32 each).
 pub const SWEEP_BYTES_PER_CELL: f64 = 28.0;

@@ -1153,8 +1153,9 @@ fn gpu_refuses_invalid_problems_with_problem_error() {
 fn gpu_check_size_names_storage_binding_limit() {
     let Some(gpu) = common::gpu() else { return };
     let binding = gpu.ctx.limits.max_storage_buffer_binding_size;
-    // 16 bytes of packed coefficients per cell: the smallest square over the binding limit
-    let side = ((binding / 16) as f64).sqrt() as usize + 1;
+    // the largest per-cell binding: the smallest square over the binding limit
+    let per_cell = dcplan::gpu::buffers::LARGEST_BINDING_BYTES_PER_CELL;
+    let side = ((binding / per_cell) as f64).sqrt() as usize + 1;
     match gpu.check_size(side, side) {
         Err(e @ GpuError::GridTooLarge { .. }) => {
             let message = e.to_string();
@@ -1181,7 +1182,7 @@ fn gpu_check_size_names_storage_binding_limit() {
         other => panic!(
             "{side} x {side} ({} bytes of coefficients) against a {binding}-byte binding limit: \
              expected GridTooLarge, got {other:?}",
-            side * side * 16
+            side as u64 * side as u64 * per_cell
         ),
     }
     // a realistic site grid: 1 km × 0.75 km at 1 m
