@@ -243,6 +243,26 @@ fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A failed site simulation, by who is at fault: a solver or device failure keeps its own
+/// code; the site's inputs (weather, grid size, energy inputs) are bad input; a stopped worker
+/// thread or a coupling that does not settle is internal.
+pub fn simulate_error(
+    site: &std::path::Path,
+    e: crate::model::simulate::SimulateError,
+) -> CliError {
+    use crate::model::simulate::SimulateError as E;
+    use crate::model::HallError as H;
+    match e {
+        E::Hall(H::Heat(s) | H::Power(s)) => CliError::Solve(s),
+        e @ (E::Hall(H::Coupling { .. }) | E::Panicked) => {
+            CliError::Other(anyhow::anyhow!("{}: {e}", site.display()))
+        }
+        e @ (E::Climate { .. } | E::Layout(_) | E::Energy(_)) => {
+            CliError::Input(format!("{}: {e}", site.display()))
+        }
+    }
+}
+
 /// Prints the backend choice line unless quiet.
 pub fn backend_line(cli: &Cli, line: &str) {
     if !cli.quiet {
@@ -317,14 +337,7 @@ fn simulate_command(
         &options,
         tolerance_k,
     )
-    .map_err(|e| match e {
-        crate::model::simulate::SimulateError::Hall(crate::model::HallError::Heat(s))
-        | crate::model::simulate::SimulateError::Hall(crate::model::HallError::Power(s)) => {
-            CliError::Solve(s)
-        }
-        crate::model::simulate::SimulateError::Layout(l) => CliError::Input(l.to_string()),
-        other => CliError::Input(other.to_string()),
-    })?;
+    .map_err(|e| simulate_error(site_path, e))?;
     let files = crate::report::site::write_site(&run, out)
         .map_err(|e| CliError::Other(anyhow::Error::new(e)))?;
     let m = &run.metrics;

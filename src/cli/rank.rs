@@ -1,6 +1,6 @@
 //! `dcplan rank`: parse, evaluate every site, print the table, write the report.
 
-use super::{backend_line, default_facility, Cli, CliError};
+use super::{backend_line, default_facility, simulate_error, Cli, CliError};
 use crate::backend::{self, Backend};
 use crate::rank::run::{
     evaluate_cpu_parallel, evaluate_with, rank, sha256_file, EvalContext, RankSettings,
@@ -161,13 +161,7 @@ pub fn run(cli: &Cli, args: &RankArgs) -> Result<ExitCode, CliError> {
         Backend::Gpu(g) => evaluate_with(sites, &ctx, g.as_mut(), &done),
     };
     bar.finish_and_clear();
-    let evaluated = evaluated.map_err(|(path, e)| match e {
-        crate::model::simulate::SimulateError::Hall(crate::model::HallError::Heat(s))
-        | crate::model::simulate::SimulateError::Hall(crate::model::HallError::Power(s)) => {
-            CliError::Solve(s)
-        }
-        other => input(format!("{}: {other}", path.display())),
-    })?;
+    let evaluated = evaluated.map_err(|(path, e)| simulate_error(&path, e))?;
     // per-site folders as `simulate` writes them
     let mut images = Vec::new();
     for e in &evaluated {
