@@ -1,12 +1,8 @@
-// Coarse right-hand side = sum of the children's cell-integrated residuals; the coarse
-// correction starts from zero. One invocation per coarse cell.
+// Coarse right-hand side = R r (the transpose of interpolation): each coarse point gathers the
+// weighted residuals of the fine points it interpolates; the coarse correction starts from 0.
+// `level` is the fine level.
 
-@group(0) @binding(0) var<uniform> level: LevelParams;
-@group(0) @binding(1) var<storage, read> r_fine: array<f32>;
-@group(0) @binding(2) var<storage, read_write> rhs_coarse: array<f32>;
-@group(0) @binding(3) var<storage, read_write> u_coarse: array<f32>;
-
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(WG, WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let ci = gid.x;
     let cj = gid.y;
@@ -14,12 +10,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         return;
     }
     var sum = 0.0;
-    for (var dj = 0u; dj < level.ry; dj++) {
-        let j = cj * level.ry + dj;
-        for (var di = 0u; di < level.rx; di++) {
-            let i = ci * level.rx + di;
-            if i < level.nx && j < level.ny {
-                sum += r_fine[j * level.nx + i];
+    for (var s = 0u; s < 4u; s++) {
+        let sx = s & 1u;
+        let sy = s >> 1u;
+        if (sx == 1u && level.rx == 1u) || (sy == 1u && level.ry == 1u) || sx > ci || sy > cj {
+            continue;
+        }
+        // the fine points owned by coarse point (ci - sx, cj - sy)
+        let fx = (ci - sx) * level.rx;
+        let fy = (cj - sy) * level.ry;
+        for (var b = 0u; b < level.ry; b++) {
+            for (var a = 0u; a < level.rx; a++) {
+                let i = fx + a;
+                let j = fy + b;
+                if i < level.nx && j < level.ny {
+                    sum += local_weights(i, j)[s] * r_fine[j * level.nx + i];
+                }
             }
         }
     }

@@ -11,26 +11,14 @@ struct Step {
     _pad1: u32,
 }
 
-@group(0) @binding(0) var<uniform> step: Step;
-@group(0) @binding(1) var<storage, read> partials: array<f32>;
-@group(0) @binding(2) var<storage, read_write> scalars: Scalars;
-
-var<workgroup> part: array<vec2<f32>, 256>;
-
-@compute @workgroup_size(256)
+@compute @workgroup_size(REDUCE)
 fn main(@builtin(local_invocation_index) li: u32) {
-    var v = vec2<f32>(0.0);
-    for (var g = li; g < step.groups; g += 256u) {
-        v += vec2<f32>(partials[2u * g], partials[2u * g + 1u]);
+    var v = vec4<f32>(0.0);
+    for (var g = li; g < step.groups; g += REDUCE) {
+        v += vec4<f32>(partials[2u * g], partials[2u * g + 1u], 0.0, 0.0);
     }
     part[li] = v;
-    workgroupBarrier();
-    for (var stride = 128u; stride > 0u; stride >>= 1u) {
-        if li < stride {
-            part[li] += part[li + stride];
-        }
-        workgroupBarrier();
-    }
+    tree_sum(li);
     if li == 0u {
         let sums = part[0];
         if step.mode == 0u {

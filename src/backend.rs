@@ -40,7 +40,7 @@ impl Backend {
 pub fn select(choice: BackendChoice, adapter: Option<&str>) -> Result<(Backend, String), GpuError> {
     let gpu = |why: String| -> Result<(Backend, String), GpuError> {
         let solver = GpuMultigrid::new(GpuContext::new(adapter)?)?;
-        let a = &solver.ctx.adapter;
+        let a = &solver.ctx().adapter;
         let line = format!(
             "backend: gpu, {} ({}, {}) — {why}",
             a.name, a.backend, a.device_type

@@ -3,9 +3,8 @@
 //! and the export of that problem in Matrix Market form so other solvers can race it.
 
 use crate::backend::Backend;
-use crate::gpu::bandwidth::copy_gbps;
 use crate::solver::system::{write_vector_market, System};
-use crate::solver::{cpu, Boundary, Problem, Side, SolveError, SolveOptions, Solver};
+use crate::solver::{Boundary, Problem, Side, SolveError, SolveOptions};
 use serde::Serialize;
 use std::f64::consts::PI;
 use std::io::{BufWriter, Write};
@@ -80,25 +79,10 @@ pub struct Record {
 /// Default sizes: up to 4096 on a hardware GPU, smaller on the CPU or a software adapter.
 pub fn default_sizes(backend: &Backend) -> Vec<usize> {
     match backend {
-        Backend::Gpu(g) if g.ctx.adapter.hardware => vec![256, 512, 1024, 2048, 4096],
+        Backend::Gpu(g) if g.ctx().adapter.hardware => vec![256, 512, 1024, 2048, 4096],
         Backend::Gpu(_) => vec![64, 128, 256, 512],
         Backend::Cpu(_) => vec![128, 256, 512, 1024, 2048],
     }
-}
-
-/// Memory copy bandwidth of the host (read + write bytes), for the CPU backend's ratio.
-fn host_copy_gbps(bytes: usize) -> f64 {
-    let src = vec![1.0f64; bytes / 8];
-    let mut dst = vec![0.0f64; bytes / 8];
-    dst.copy_from_slice(&src);
-    let mut best = f64::INFINITY;
-    for _ in 0..5 {
-        let start = Instant::now();
-        dst.copy_from_slice(&src);
-        std::hint::black_box(&mut dst);
-        best = best.min(start.elapsed().as_secs_f64());
-    }
-    2.0 * bytes as f64 / best / 1e9
 }
 
 /// Runs the sweep, calling `report` after each size.
@@ -108,49 +92,29 @@ pub fn run(
     options: &SolveOptions,
     mut report: impl FnMut(&Record),
 ) -> Result<Vec<Record>, SolveError> {
-    let copy = match backend {
-        Backend::Gpu(g) => copy_gbps(&g.ctx, 1 << 30, 5)?,
-        Backend::Cpu(_) => host_copy_gbps(256 << 20),
-    };
+    let solver = backend.solver();
+    let copy = solver.copy_gbps()?;
     // first use compiles pipelines and warms caches; keep it out of the figures
     if let Some(&smallest) = sizes.iter().min() {
-        backend
-            .solver()
-            .solve(&problem(smallest.min(64)), options)?;
+        solver.solve(&problem(smallest.min(64)), options)?;
     }
+    let info = solver.info();
     let mut records = Vec::new();
     for &n in sizes {
         let p = problem(n);
         let start = Instant::now();
-        let (solution, sweep_s, bytes) = match backend {
-            Backend::Gpu(g) => {
-                let prepared = g.prepare(&p)?;
-                let solution = g.iterate(&prepared, options)?;
-                let total = start.elapsed().as_secs_f64();
-                let sweep = g.time_smoother(&prepared, 20)?;
-                (
-                    (solution, total),
-                    sweep,
-                    crate::gpu::solver::SWEEP_BYTES_PER_CELL,
-                )
-            }
-            Backend::Cpu(c) => {
-                let solution = c.solve(&p, options)?;
-                let total = start.elapsed().as_secs_f64();
-                let system = System::assemble(&p);
-                let sweeps = (20_000_000 / p.cells()).clamp(2, 50);
-                let sweep = cpu::time_smoother(&system, sweeps);
-                ((solution, total), sweep, cpu::SWEEP_BYTES_PER_CELL)
-            }
-        };
-        let ((solution, total_s), cells) = (solution, p.cells());
-        let info = backend.solver().info();
+        let mut prepared = solver.prepare(&p)?;
+        let solution = prepared.solve(&p.rhs(), None, options)?;
+        let total_s = start.elapsed().as_secs_f64();
+        let sweeps = (20_000_000 / p.cells()).clamp(2, 50);
+        let sweep_s = prepared.time_smoother(sweeps)?;
+        let cells = p.cells();
         let cups = cells as f64 / sweep_s;
-        let gbps = cups * bytes / 1e9;
+        let gbps = cups * prepared.sweep_bytes_per_cell() / 1e9;
         let s = &solution.stats;
         let record = Record {
-            backend: info.backend,
-            adapter: info.adapter,
+            backend: info.backend.clone(),
+            adapter: info.adapter.clone(),
             n,
             cells,
             levels: s.levels,

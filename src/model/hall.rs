@@ -15,9 +15,8 @@
 use super::params::HallParams;
 use crate::layout::{CellKind, FloorPlan};
 use crate::site::Facility;
-use crate::solver::direct::factor_work;
 use crate::solver::system::series;
-use crate::solver::{BandedDirect, Boundary, Problem, SolveError, SolveOptions, Solver};
+use crate::solver::{Boundary, Problem, SolveError, SolveOptions, Solver};
 use serde::Serialize;
 
 /// The operating point: supply air and outdoor air temperatures.
@@ -109,10 +108,6 @@ pub enum HallError {
 
 const MAX_COUPLING_ITERATIONS: usize = 30;
 
-/// Largest banded factorisation (multiply-adds) the power solve takes on; about a second on
-/// one core. The default 0.3 m grid of a 20 MW hall needs 5e7.
-const DIRECT_WORK_LIMIT: f64 = 2e9;
-
 /// Solves the coupled fields. `tolerance_k`: stop when the temperature field changes by less
 /// than this between two coupling iterations (set it above the solver's own precision).
 pub fn solve_hall(
@@ -127,25 +122,12 @@ pub fn solve_hall(
     let n = plan.cells();
     let mut temperature = vec![conditions.supply_c; n];
     let mut change = f64::INFINITY;
-    // The busway sheet (conductors in an insulating floor, 1e4 contrast across bands a few
-    // cells wide) is beyond what multigrid's rediscretised coarse levels resolve; a hall's
-    // grid is small enough to factor exactly instead.
-    let direct = factor_work(plan.nx, plan.ny) <= DIRECT_WORK_LIMIT;
-    let exact = SolveOptions::for_precision(false);
     for iteration in 1..=MAX_COUPLING_ITERATIONS {
-        let power = if direct {
-            solve_power(
-                plan,
-                facility,
-                params,
-                &temperature,
-                &mut BandedDirect,
-                &exact,
-            )
-        } else {
-            solve_power(plan, facility, params, &temperature, solver, options)
-        }
-        .map_err(HallError::Power)?;
+        // the busway sheet (conductors in an insulating floor, 1e4 contrast) goes through the
+        // same multigrid as the heat: its Galerkin coarse levels and line smoothing see the
+        // conductors on every level
+        let power = solve_power(plan, facility, params, &temperature, solver, options)
+            .map_err(HallError::Power)?;
         let heat = heat_problem(plan, facility, params, conditions, &power.loss_w_per_m2);
         let solution = solver.solve(&heat, options).map_err(HallError::Heat)?;
         change = solution

@@ -1,12 +1,20 @@
-//! CPU reference solver: f64 geometric multigrid (V-cycles, red–black Gauss–Seidel).
+//! CPU reference solver: f64 black-box multigrid (see `hierarchy`) as the preconditioner of a
+//! Krylov iteration — flexible conjugate gradients for symmetric operators, BiCGStab for
+//! nonsymmetric ones (advection).
 //!
-//! This is the oracle the GPU solver is tested against, and the backend used where there is no
-//! hardware GPU. Same hierarchy, transfers and smoother as the GPU solver, in f64.
+//! Smoothers: red–black Gauss–Seidel on the finest (5-point) level, four-colour Gauss–Seidel on
+//! the 9-point coarse levels (the colours are the parities of (i, j): no point's neighbour has
+//! its colour, so each colour updates in parallel and the result does not depend on threads).
+//! This is the oracle the GPU solver is tested against, and the backend where there is no
+//! hardware GPU.
 
-use super::hierarchy::{CoarseLevel, Hierarchy, Interp};
+use super::hierarchy::{CoarseLevel, Hierarchy, Smoothing, Stencil, Stencil9, Weights, SLOTS};
 use super::parallel::{dot, for_rows, threads, MIN_PARALLEL_CELLS};
-use super::system::{Operator, System};
-use super::{BackendInfo, Problem, Solution, SolveError, SolveOptions, SolveStats, Solver};
+use super::system::{Faces, Norms, Operator, Quality, System, OFFSETS};
+use super::{
+    check_rhs, BackendInfo, Prepared, Problem, Rhs, Solution, SolveError, SolveOptions, SolveStats,
+    Solver,
+};
 use std::time::Instant;
 
 #[derive(Debug, Default, Clone)]
@@ -29,6 +37,14 @@ impl Fields {
     }
 }
 
+/// An operator prepared on the CPU: its system, hierarchy and work fields.
+pub struct CpuPrepared {
+    pub system: System,
+    pub hierarchy: Hierarchy,
+    fields: Vec<Fields>,
+    setup_s: f64,
+}
+
 impl Solver for CpuMultigrid {
     fn info(&self) -> BackendInfo {
         BackendInfo {
@@ -37,55 +53,249 @@ impl Solver for CpuMultigrid {
         }
     }
 
-    fn solve(&mut self, problem: &Problem, options: &SolveOptions) -> Result<Solution, SolveError> {
+    fn default_options(&self) -> SolveOptions {
+        SolveOptions::f64_target()
+    }
+
+    fn prepare(&self, problem: &Problem) -> Result<Box<dyn Prepared>, SolveError> {
         problem.validate()?;
+        Ok(Box::new(CpuPrepared::new(System::assemble(problem))))
+    }
+}
+
+impl CpuPrepared {
+    /// Builds the hierarchy of an assembled system and allocates every level's fields.
+    pub fn new(system: System) -> Self {
         let start = Instant::now();
-        let system = System::assemble(problem);
-        let hierarchy = Hierarchy::build(&system);
-        let mut fields: Vec<Fields> = std::iter::once(system.cells())
+        let hierarchy = Hierarchy::build(&system.op);
+        let fields = std::iter::once(system.cells())
             .chain(hierarchy.coarse.iter().map(|l| l.op.cells()))
             .map(Fields::zeros)
             .collect();
-        fields[0].s.clone_from(&system.rhs);
-        let setup_s = start.elapsed().as_secs_f64();
+        CpuPrepared {
+            system,
+            hierarchy,
+            fields,
+            setup_s: start.elapsed().as_secs_f64(),
+        }
+    }
 
+    fn multigrid<'a>(&'a self, options: &'a SolveOptions) -> Multigrid<'a> {
+        Multigrid {
+            system: &self.system,
+            hierarchy: &self.hierarchy,
+            options,
+        }
+    }
+
+    /// The iteration on the system's current right-hand side, from `x`.
+    fn iterate(&mut self, mut x: Vec<f64>, options: &SolveOptions) -> Result<Solution, SolveError> {
         let solve_start = Instant::now();
         let mut stats = SolveStats {
-            setup_s,
-            levels: hierarchy.levels(),
+            setup_s: self.setup_s,
+            levels: self.hierarchy.levels(),
             ..Default::default()
         };
-        let mg = Multigrid {
-            system: &system,
-            hierarchy: &hierarchy,
-            options,
-            homogeneous: false,
-        };
-        let norms = system.norms();
-        let n = system.cells();
+        let norms = self.system.norms();
+        let n = self.system.cells();
         let mut r = vec![0.0; n];
-        let mut quality = system.quality_with(&norms, &fields[0].u, &mut r);
+        let mut quality = self.system.quality_with(&norms, &x, &mut r);
+        let mut fields = std::mem::take(&mut self.fields);
+        let mg = self.multigrid(options);
         if !options.tolerance.met(&quality) && options.max_cycles > 0 {
-            mg.full_multigrid(&mut fields);
+            // full multigrid on the correction: a start within the discretisation error
+            mg.full_multigrid(&r, &mut fields);
+            for (x, e) in x.iter_mut().zip(&fields[0].u) {
+                *x += e;
+            }
             stats.cycles += 1;
-            quality = system.quality_with(&norms, &fields[0].u, &mut r);
+            quality = self.system.quality_with(&norms, &x, &mut r);
             stats.history.push(quality.eta);
         }
-        // Flexible conjugate gradients with one V-cycle as the preconditioner: the cycle alone
-        // converges fast on smooth problems, but where a coarse operator misjudges strong
-        // coefficient jumps or fixed cells it may over-correct a few modes; the Krylov
-        // recurrence removes those few at the cost of two dot products per cycle.
-        let mut x = fields[0].u.clone();
-        let preconditioner = Multigrid {
-            homogeneous: true,
-            ..mg
+        let result = if self.system.op.symmetric() {
+            mg.fcg(&mut x, &mut r, &norms, &mut fields, &mut stats, quality)
+        } else {
+            mg.bicgstab(&mut x, &mut r, &norms, &mut fields, &mut stats, quality)
         };
+        self.fields = fields;
+        stats.quality = result;
+        stats.solve_s = solve_start.elapsed().as_secs_f64();
+        if !options.tolerance.met(&result) {
+            return Err(SolveError::NotConverged {
+                cycles: stats.cycles,
+                eta: result.eta,
+                rel: result.rel_residual,
+            });
+        }
+        Ok(Solution { u: x, stats })
+    }
+}
+
+impl Prepared for CpuPrepared {
+    fn solve(
+        &mut self,
+        rhs: &Rhs,
+        guess: Option<&[f64]>,
+        options: &SolveOptions,
+    ) -> Result<Solution, SolveError> {
+        check_rhs(&self.system, rhs)?;
+        self.system.set_rhs(rhs);
+        let n = self.system.cells();
+        let x = match guess {
+            Some(g) if g.len() == n && g.iter().all(|v| v.is_finite()) => g.to_vec(),
+            _ => vec![0.0; n],
+        };
+        self.iterate(x, options)
+    }
+
+    fn levels(&self) -> usize {
+        self.hierarchy.levels()
+    }
+
+    fn time_smoother(&mut self, sweeps: usize) -> Result<f64, SolveError> {
+        let f = &mut self.fields[0];
+        f.s.clone_from(&self.system.rhs);
+        f.u.fill(0.0);
+        let start = Instant::now();
+        if self.hierarchy.smoothing == Smoothing::Lines {
+            smooth_lines(&self.system.op, &mut f.u, &f.s, sweeps.div_ceil(2), false);
+        } else {
+            smooth5(&self.system.op, f, sweeps);
+        }
+        Ok(start.elapsed().as_secs_f64() / sweeps.max(1) as f64)
+    }
+
+    fn sweep_bytes_per_cell(&self) -> f64 {
+        match self.system.op.faces {
+            // reads u, cx, cy, anchor and rhs, writes u (f64 each)
+            Faces::Symmetric { .. } => 48.0,
+            // reads u, four couplings, anchor and rhs, writes u
+            Faces::General { .. } => 64.0,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Multigrid<'a> {
+    system: &'a System,
+    hierarchy: &'a Hierarchy,
+    options: &'a SolveOptions,
+}
+
+impl Multigrid<'_> {
+    fn coarse(&self, level: usize) -> &CoarseLevel {
+        &self.hierarchy.coarse[level - 1]
+    }
+
+    /// One V-cycle on the correction equation of `level` (right-hand side in `fields[level].s`,
+    /// correction in `fields[level].u`, starting from its current value).
+    fn vcycle(&self, level: usize, fields: &mut [Fields]) {
+        let last = fields.len() - 1;
+        if level == last {
+            let f = &mut fields[level];
+            self.hierarchy.coarsest.solve(&f.s, &mut f.u);
+            return;
+        }
+        let (pre, post) = (self.options.pre_sweeps, self.options.post_sweeps);
+        self.smooth(level, &mut fields[level], pre, false);
+        self.residual(level, &mut fields[level]);
+        let (fine, rest) = fields.split_at_mut(level + 1);
+        let coarse = &mut rest[0];
+        let next = self.coarse(level + 1);
+        restrict(&next.p, &fine[level].r, self.nx(level), &mut coarse.s);
+        coarse.u.fill(0.0);
+        self.vcycle(level + 1, fields);
+        let (fine, rest) = fields.split_at_mut(level + 1);
+        prolong_add(&next.p, &rest[0].u, self.nx(level), &mut fine[level].u);
+        self.smooth(level, &mut fields[level], post, true);
+    }
+
+    fn nx(&self, level: usize) -> usize {
+        if level == 0 {
+            self.system.op.nx
+        } else {
+            self.coarse(level).op.nx
+        }
+    }
+
+    fn smooth(&self, level: usize, f: &mut Fields, sweeps: usize, reverse: bool) {
+        if self.hierarchy.smoothing == Smoothing::Lines {
+            // an alternating line sweep does the work of two point sweeps
+            let sweeps = sweeps.div_ceil(2);
+            if level == 0 {
+                smooth_lines(&self.system.op, &mut f.u, &f.s, sweeps, reverse);
+            } else {
+                smooth_lines(&self.coarse(level).op, &mut f.u, &f.s, sweeps, reverse);
+            }
+            return;
+        }
+        if level == 0 {
+            smooth5(&self.system.op, f, sweeps);
+        } else {
+            smooth9(&self.coarse(level).op, f, sweeps, reverse);
+        }
+    }
+
+    fn residual(&self, level: usize, f: &mut Fields) {
+        if level == 0 {
+            residual5(&self.system.op, f);
+        } else {
+            residual9(&self.coarse(level).op, f);
+        }
+    }
+
+    /// Full multigrid for the correction of residual `r`: `r` restricted to every level, the
+    /// coarsest solved, and each finer level started from the interpolated coarse correction
+    /// plus one V-cycle. The correction ends in `fields[0].u`.
+    fn full_multigrid(&self, r: &[f64], fields: &mut [Fields]) {
+        let last = fields.len() - 1;
+        fields[0].s.copy_from_slice(r);
+        for level in 0..last {
+            let (fine, rest) = fields.split_at_mut(level + 1);
+            let next = self.coarse(level + 1);
+            restrict(&next.p, &fine[level].s, self.nx(level), &mut rest[0].s);
+        }
+        {
+            let f = &mut fields[last];
+            self.hierarchy.coarsest.solve(&f.s, &mut f.u);
+        }
+        for level in (0..last).rev() {
+            let (fine, rest) = fields.split_at_mut(level + 1);
+            fine[level].u.fill(0.0);
+            prolong_add(
+                &self.coarse(level + 1).p,
+                &rest[0].u,
+                self.nx(level),
+                &mut fine[level].u,
+            );
+            self.vcycle(level, fields);
+        }
+    }
+
+    /// z = M r: one V-cycle from zero.
+    fn precondition(&self, r: &[f64], fields: &mut [Fields]) {
+        fields[0].s.copy_from_slice(r);
+        fields[0].u.fill(0.0);
+        self.vcycle(0, fields);
+    }
+
+    /// Flexible conjugate gradients with one V-cycle as the preconditioner: the cycle alone
+    /// converges fast, and the Krylov recurrence removes the few modes a cycle may leave.
+    fn fcg(
+        &self,
+        x: &mut [f64],
+        r: &mut [f64],
+        norms: &Norms,
+        fields: &mut [Fields],
+        stats: &mut SolveStats,
+        mut quality: Quality,
+    ) -> Quality {
+        let n = x.len();
+        let op = &self.system.op;
         let (mut p, mut q) = (vec![0.0; n], vec![0.0; n]);
         let mut pq_prev = 0.0;
-        while !options.tolerance.met(&quality) && stats.cycles < options.max_cycles {
-            fields[0].s.copy_from_slice(&r);
-            fields[0].u.fill(0.0);
-            preconditioner.vcycle(0, &mut fields);
+        while !self.options.tolerance.met(&quality) && stats.cycles < self.options.max_cycles {
+            self.precondition(r, fields);
             let z = &fields[0].u;
             if pq_prev > 0.0 {
                 let beta = dot(z, &q) / pq_prev;
@@ -95,130 +305,202 @@ impl Solver for CpuMultigrid {
             } else {
                 p.copy_from_slice(z);
             }
-            apply(&system.op, &p, &mut q);
+            op.apply(&p, &mut q);
             let pq = dot(&p, &q);
             if pq.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
                 break; // p = 0: the residual is already at rounding level
             }
-            let alpha = dot(&p, &r) / pq;
+            let alpha = dot(&p, r) / pq;
             for (x, p) in x.iter_mut().zip(&p) {
                 *x += alpha * p;
             }
             pq_prev = pq;
             stats.cycles += 1;
             // the true residual, not the recurrence, so eta is exact whatever rounding did
-            quality = system.quality_with(&norms, &x, &mut r);
+            quality = self.system.quality_with(norms, x, r);
             stats.history.push(quality.eta);
         }
-        fields[0].u = x;
-        stats.solve_s = solve_start.elapsed().as_secs_f64();
-        stats.quality = quality;
-        if !options.tolerance.met(&quality) {
-            return Err(SolveError::NotConverged {
-                cycles: stats.cycles,
-                eta: quality.eta,
-                rel: quality.rel_residual,
-            });
-        }
-        let u = std::mem::take(&mut fields[0].u);
-        Ok(Solution { u, stats })
-    }
-}
-
-#[derive(Clone, Copy)]
-struct Multigrid<'a> {
-    system: &'a System,
-    hierarchy: &'a Hierarchy,
-    options: &'a SolveOptions,
-    /// Solve for a correction on the finest level too (anchor values 0): the preconditioner.
-    homogeneous: bool,
-}
-
-impl Multigrid<'_> {
-    fn op(&self, level: usize) -> &Operator {
-        if level == 0 {
-            &self.system.op
-        } else {
-            &self.hierarchy.coarse[level - 1].op
-        }
+        quality
     }
 
-    /// Anchor values: the problem's on the finest level, 0 on coarse levels (corrections).
-    fn anchor_value(&self, level: usize) -> Option<&[f64]> {
-        (level == 0 && !self.homogeneous).then_some(self.system.anchor_value.as_slice())
-    }
-
-    /// Full multigrid from u = 0: the residual is restricted to the coarsest level, solved
-    /// there, and each finer level starts from the interpolated coarse solution plus one
-    /// V-cycle. Counted as one cycle (it costs about one V-cycle more than a V-cycle).
-    fn full_multigrid(&self, fields: &mut [Fields]) {
-        let last = fields.len() - 1;
-        fields[0].u.fill(0.0);
-        for level in 0..last {
-            let op = self.op(level);
-            residual(op, self.anchor_value(level), &mut fields[level]);
-            let coarse = &self.hierarchy.coarse[level];
-            let (fine, rest) = fields.split_at_mut(level + 1);
-            restrict(op, &fine[level].r, coarse, &mut rest[0]);
-        }
-        self.solve_coarsest(&mut fields[last], last);
-        for level in (0..last).rev() {
-            let coarse = &self.hierarchy.coarse[level];
-            let (fine, rest) = fields.split_at_mut(level + 1);
-            prolong_add(coarse, &rest[0].u, self.op(level), &mut fine[level].u);
-            self.vcycle(level, fields);
-        }
-    }
-
-    /// Exact solve of the coarsest level: `A u = s + a w` (w only when it is the finest).
-    fn solve_coarsest(&self, f: &mut Fields, level: usize) {
-        let op = self.op(level);
-        f.r.copy_from_slice(&f.s);
-        if let Some(w) = self.anchor_value(level) {
-            for (p, r) in f.r.iter_mut().enumerate() {
-                *r += op.anchor[p] * w[p];
+    /// BiCGStab, right-preconditioned by one V-cycle per application (two per iteration), with
+    /// the true residual replacing the recurrence after every iteration.
+    fn bicgstab(
+        &self,
+        x: &mut [f64],
+        r: &mut [f64],
+        norms: &Norms,
+        fields: &mut [Fields],
+        stats: &mut SolveStats,
+        mut quality: Quality,
+    ) -> Quality {
+        let n = x.len();
+        let op = &self.system.op;
+        let mut rhat = r.to_vec();
+        let (mut p, mut v) = (vec![0.0; n], vec![0.0; n]);
+        let (mut s, mut t) = (vec![0.0; n], vec![0.0; n]);
+        let (mut rho_old, mut alpha, mut omega) = (1.0f64, 1.0f64, 1.0f64);
+        while !self.options.tolerance.met(&quality) && stats.cycles < self.options.max_cycles {
+            let mut rho = dot(&rhat, r);
+            if rho.abs() < 1e-300 {
+                // breakdown: restart with the current residual as the shadow
+                rhat.copy_from_slice(r);
+                rho = dot(&rhat, r);
+                p.fill(0.0);
+                v.fill(0.0);
+                (rho_old, alpha, omega) = (1.0, 1.0, 1.0);
+                if rho <= 0.0 {
+                    break;
+                }
+            }
+            let beta = (rho / rho_old) * (alpha / omega);
+            for k in 0..n {
+                p[k] = r[k] + beta * (p[k] - omega * v[k]);
+            }
+            self.precondition(&p, fields);
+            let phat = fields[0].u.clone();
+            op.apply(&phat, &mut v);
+            let rv = dot(&rhat, &v);
+            if rv == 0.0 || !rv.is_finite() {
+                break;
+            }
+            alpha = rho / rv;
+            for k in 0..n {
+                s[k] = r[k] - alpha * v[k];
+                x[k] += alpha * phat[k];
+            }
+            stats.cycles += 1;
+            self.precondition(&s, fields);
+            let shat = &fields[0].u;
+            op.apply(shat, &mut t);
+            let tt = dot(&t, &t);
+            omega = if tt > 0.0 { dot(&t, &s) / tt } else { 0.0 };
+            for k in 0..n {
+                x[k] += omega * shat[k];
+            }
+            stats.cycles += 1;
+            rho_old = rho;
+            quality = self.system.quality_with(norms, x, r);
+            stats.history.push(quality.eta);
+            if omega == 0.0 {
+                // stagnation: restart from the true residual
+                rhat.copy_from_slice(r);
+                p.fill(0.0);
+                v.fill(0.0);
+                (rho_old, alpha, omega) = (1.0, 1.0, 1.0);
             }
         }
-        self.hierarchy.coarsest.solve(&f.r, &mut f.u);
-    }
-
-    fn vcycle(&self, level: usize, fields: &mut [Fields]) {
-        let op = self.op(level);
-        if level + 1 == fields.len() {
-            self.solve_coarsest(&mut fields[level], level);
-            return;
-        }
-        let w = self.anchor_value(level);
-        smooth(op, w, &mut fields[level], self.options.pre_sweeps);
-        residual(op, w, &mut fields[level]);
-        let coarse = &self.hierarchy.coarse[level];
-        let (fine, rest) = fields.split_at_mut(level + 1);
-        restrict(op, &fine[level].r, coarse, &mut rest[0]);
-        self.vcycle(level + 1, fields);
-        let (fine, rest) = fields.split_at_mut(level + 1);
-        prolong_add(coarse, &rest[0].u, op, &mut fine[level].u);
-        smooth(op, w, &mut fields[level], self.options.post_sweeps);
+        quality
     }
 }
 
-/// `sweeps` red–black Gauss–Seidel sweeps, each update in correction form.
-///
+/// A solution vector that smoothing threads update in place, each its own cells.
+struct SharedCells {
+    ptr: *mut f64,
+    len: usize,
+}
+
+// SAFETY: the smoothers write disjoint cells: within a colour phase a thread writes only
+// cells of that colour in its own rows and reads only cells of other colours (no neighbour of
+// a cell has its colour), and where one block's writes meet another block's reads (the
+// red–black fusion's block edges) those rows are updated after the threads have joined.
+unsafe impl Sync for SharedCells {}
+
+impl SharedCells {
+    fn new(u: &mut [f64]) -> Self {
+        SharedCells {
+            ptr: u.as_mut_ptr(),
+            len: u.len(),
+        }
+    }
+
+    /// # Safety
+    /// `p < len`, and no other thread writes cell p now.
+    #[inline(always)]
+    unsafe fn read(&self, p: usize) -> f64 {
+        debug_assert!(p < self.len);
+        unsafe { *self.ptr.add(p) }
+    }
+
+    /// # Safety
+    /// `p < len`, and no other thread reads or writes cell p now.
+    #[inline(always)]
+    unsafe fn write(&self, p: usize, v: f64) {
+        debug_assert!(p < self.len);
+        unsafe { *self.ptr.add(p) = v }
+    }
+}
+
+/// Threads for a level of `cells` cells and `rows` rows.
+fn threads_for(cells: usize, rows: usize) -> usize {
+    if cells < MIN_PARALLEL_CELLS {
+        1
+    } else {
+        threads().min(rows / 4).max(1)
+    }
+}
+
+/// Interior couplings of the finest level, read without bounds checks.
+trait Interior: Sync {
+    /// W, E, S, N couplings of an interior cell p (not on the grid's edge).
+    ///
+    /// # Safety
+    /// p must be an interior cell of the level the couplings belong to.
+    unsafe fn at(&self, p: usize) -> [f64; 4];
+}
+
+struct SymInterior<'a> {
+    cx: &'a [f64],
+    cy: &'a [f64],
+    nx: usize,
+}
+
+impl Interior for SymInterior<'_> {
+    #[inline(always)]
+    unsafe fn at(&self, p: usize) -> [f64; 4] {
+        unsafe {
+            [
+                *self.cx.get_unchecked(p - 1),
+                *self.cx.get_unchecked(p),
+                *self.cy.get_unchecked(p - self.nx),
+                *self.cy.get_unchecked(p),
+            ]
+        }
+    }
+}
+
+struct GenInterior<'a> {
+    c: &'a [[f64; 4]],
+}
+
+impl Interior for GenInterior<'_> {
+    #[inline(always)]
+    unsafe fn at(&self, p: usize) -> [f64; 4] {
+        unsafe { *self.c.get_unchecked(p) }
+    }
+}
+
+/// `sweeps` red–black Gauss–Seidel sweeps on the finest level, each update in correction form.
+fn smooth5(op: &Operator, f: &mut Fields, sweeps: usize) {
+    match &op.faces {
+        Faces::Symmetric { cx, cy } => {
+            smooth5_with(op, &SymInterior { cx, cy, nx: op.nx }, f, sweeps)
+        }
+        Faces::General { c } => smooth5_with(op, &GenInterior { c }, f, sweeps),
+    }
+}
+
 /// Each sweep is one pass over memory: the red update of row j is followed at once by the black
 /// update of row j - 1, whose red neighbours (rows j - 2 .. j) are then all new. Rows are split
 /// into one block per thread; a block's first and last black rows wait until every block has
 /// done its red rows, so the result is exactly the global red sweep followed by the black one.
-fn smooth(op: &Operator, w: Option<&[f64]>, f: &mut Fields, sweeps: usize) {
-    // spawning costs tens of microseconds: small levels run on the calling thread
-    let threads = if op.cells() < MIN_PARALLEL_CELLS {
-        1
-    } else {
-        threads().min(op.ny / 4).max(1)
-    };
+fn smooth5_with(op: &Operator, interior: &impl Interior, f: &mut Fields, sweeps: usize) {
+    let threads = threads_for(op.cells(), op.ny);
     let cells = SharedCells::new(&mut f.u);
     let s = &f.s;
     let block = op.ny.div_ceil(threads);
     for _ in 0..sweeps {
-        let relax = |j: usize, colour: usize| relax_row(op, w, s, &cells, j, colour);
+        let relax = |j: usize, colour: usize| relax_row5(op, interior, s, &cells, j, colour);
         std::thread::scope(|scope| {
             for t in 1..threads {
                 let (j0, j1) = (t * block, ((t + 1) * block).min(op.ny));
@@ -248,10 +530,10 @@ fn sweep_block(j0: usize, j1: usize, relax: &(impl Fn(usize, usize) + Sync)) {
     }
 }
 
-/// Updates the cells of one colour in row j (red: (i + j) even).
-fn relax_row(
+/// Updates the cells of one colour in row j (red: (i + j) even) of the finest level.
+fn relax_row5(
     op: &Operator,
-    w: Option<&[f64]>,
+    interior: &impl Interior,
     s: &[f64],
     u: &SharedCells,
     j: usize,
@@ -262,182 +544,287 @@ fn relax_row(
     let first = (j + colour) % 2;
     if j == 0 || j + 1 == ny || nx < 3 {
         for i in (first..nx).step_by(2) {
-            relax_cell(op, w, s, u, i, j);
+            relax_cell5(op, s, u, row + i);
         }
         return;
     }
     // an interior row: the end cells have missing neighbours, the rest do not, so the loop
     // over them needs no neighbour tests (this loop is most of a solve's time)
     if first == 0 {
-        relax_cell(op, w, s, u, 0, j);
+        relax_cell5(op, s, u, row);
     }
     let start = if first == 0 { 2 } else { 1 };
     let end = row + nx - 1; // exclusive: the last cell is done below
-    let (cx, cy, anchor) = (&op.cx[..], &op.cy[..], &op.anchor[..]);
-    let (lo, hi) = (row - nx, row + 2 * nx);
-    assert!(hi <= u.len && hi <= cx.len() && hi <= s.len() && w.is_none_or(|w| hi <= w.len()));
+    let anchor = &op.anchor[..];
+    assert!(row + 2 * nx <= u.len && row + 2 * nx <= s.len() && row + 2 * nx <= anchor.len());
     let mut p = row + start;
     while p < end {
-        // SAFETY: lo <= p - nx and p + nx < hi <= every slice's length (asserted above); the
-        // cells read and written follow the rules of `SharedCells`.
+        // SAFETY: p is an interior cell (0 < i < nx - 1, 0 < j < ny - 1), so p ± 1 and p ± nx
+        // are in bounds (asserted above); the cells read and written follow `SharedCells`.
         unsafe {
             let up = u.read(p);
-            let (ce, cw) = (*cx.get_unchecked(p), *cx.get_unchecked(p - 1));
-            let (cn, cs) = (*cy.get_unchecked(p), *cy.get_unchecked(p - nx));
+            let [cw, ce, cs, cn] = interior.at(p);
             let a = *anchor.get_unchecked(p);
             let flux = ce * (up - u.read(p + 1))
                 + cw * (up - u.read(p - 1))
                 + cn * (up - u.read(p + nx))
                 + cs * (up - u.read(p - nx));
-            let wp = match w {
-                Some(w) => *w.get_unchecked(p),
-                None => 0.0,
-            };
             let diag = ce + cw + cn + cs + a;
-            u.write(p, up + (*s.get_unchecked(p) - flux - a * (up - wp)) / diag);
+            u.write(p, up + (*s.get_unchecked(p) - flux - a * up) / diag);
         }
         p += 2;
     }
-    debug_assert!(lo < row);
     if (nx - 1 + first).is_multiple_of(2) {
-        relax_cell(op, w, s, u, nx - 1, j);
+        relax_cell5(op, s, u, row + nx - 1);
     }
 }
 
-/// Updates cell (i, j), whichever neighbours it has.
-fn relax_cell(op: &Operator, w: Option<&[f64]>, s: &[f64], u: &SharedCells, i: usize, j: usize) {
+/// Updates finest-level cell p, whichever neighbours it has (correction form: anchor value 0).
+fn relax_cell5(op: &Operator, s: &[f64], u: &SharedCells, p: usize) {
     let (nx, ny) = (op.nx, op.ny);
-    let p = j * nx + i;
-    let up = u.get(p);
-    let (mut flux, mut diag) = (0.0, op.anchor[p]);
-    if i + 1 < nx {
-        flux += op.cx[p] * (up - u.get(p + 1));
-        diag += op.cx[p];
+    let (i, j) = (p % nx, p / nx);
+    let c = op.couplings4(p);
+    // SAFETY: every index is a neighbour that exists; see `SharedCells` for the threads.
+    unsafe {
+        let up = u.read(p);
+        let mut flux = 0.0;
+        if i > 0 {
+            flux += c[0] * (up - u.read(p - 1));
+        }
+        if i + 1 < nx {
+            flux += c[1] * (up - u.read(p + 1));
+        }
+        if j > 0 {
+            flux += c[2] * (up - u.read(p - nx));
+        }
+        if j + 1 < ny {
+            flux += c[3] * (up - u.read(p + nx));
+        }
+        let a = op.anchor[p];
+        let diag = c.iter().sum::<f64>() + a;
+        u.write(p, up + (s[p] - flux - a * up) / diag);
     }
-    if i > 0 {
-        flux += op.cx[p - 1] * (up - u.get(p - 1));
-        diag += op.cx[p - 1];
-    }
-    if j + 1 < ny {
-        flux += op.cy[p] * (up - u.get(p + nx));
-        diag += op.cy[p];
-    }
-    if j > 0 {
-        flux += op.cy[p - nx] * (up - u.get(p - nx));
-        diag += op.cy[p - nx];
-    }
-    let wp = w.map_or(0.0, |w| w[p]);
-    u.set(p, up + (s[p] - flux - op.anchor[p] * (up - wp)) / diag);
 }
 
-/// A solution vector that smoothing threads update in place, each its own cells.
-struct SharedCells {
-    ptr: *mut f64,
-    len: usize,
-}
+/// The four colours of a 9-point level, in sweep order.
+const COLOURS: [(usize, usize); 4] = [(0, 0), (1, 0), (0, 1), (1, 1)];
 
-// SAFETY: threads write disjoint cells: within a colour phase a thread writes only cells of
-// that colour in its own rows and reads only cells of the other colour, and the rows where one
-// block's writes meet another block's reads (each block's first and last black rows) are
-// updated after the scope has joined every thread. So no cell is written by one thread while
-// another reads or writes it.
-unsafe impl Sync for SharedCells {}
-
-impl SharedCells {
-    fn new(u: &mut [f64]) -> Self {
-        SharedCells {
-            ptr: u.as_mut_ptr(),
-            len: u.len(),
+/// `sweeps` four-colour Gauss–Seidel sweeps on a coarse level; `reverse` runs the colours
+/// backwards (the post-smoother, so that the cycle is symmetric for symmetric operators).
+fn smooth9(op: &Stencil9, f: &mut Fields, sweeps: usize, reverse: bool) {
+    let threads = threads_for(op.cells(), op.ny);
+    let cells = SharedCells::new(&mut f.u);
+    let s = &f.s;
+    for _ in 0..sweeps {
+        for k in 0..4 {
+            let (cx, cy) = COLOURS[if reverse { 3 - k } else { k }];
+            let rows = |j0: usize, j1: usize| {
+                for j in (j0..j1).filter(|j| j % 2 == cy) {
+                    for i in (cx..op.nx).step_by(2) {
+                        relax_cell9(op, s, &cells, i, j);
+                    }
+                }
+            };
+            if threads == 1 {
+                rows(0, op.ny);
+            } else {
+                let block = op.ny.div_ceil(threads);
+                std::thread::scope(|scope| {
+                    for t in 1..threads {
+                        let (j0, j1) = (t * block, ((t + 1) * block).min(op.ny));
+                        let rows = &rows;
+                        scope.spawn(move || rows(j0, j1));
+                    }
+                    rows(0, block.min(op.ny));
+                });
+            }
         }
     }
-
-    #[inline(always)]
-    fn get(&self, p: usize) -> f64 {
-        assert!(p < self.len);
-        // SAFETY: in bounds (checked above); see the Sync impl for why no write races it.
-        unsafe { *self.ptr.add(p) }
-    }
-
-    /// # Safety
-    /// `p < len`, and no other thread writes cell p now.
-    #[inline(always)]
-    unsafe fn read(&self, p: usize) -> f64 {
-        unsafe { *self.ptr.add(p) }
-    }
-
-    /// # Safety
-    /// `p < len`, and no other thread reads or writes cell p now.
-    #[inline(always)]
-    unsafe fn write(&self, p: usize, v: f64) {
-        unsafe { *self.ptr.add(p) = v }
-    }
-
-    #[inline(always)]
-    fn set(&self, p: usize, v: f64) {
-        assert!(p < self.len);
-        // SAFETY: in bounds (checked above); see the Sync impl.
-        unsafe { *self.ptr.add(p) = v }
-    }
 }
 
-/// `q = A p` (no anchor values: A is the linear part).
-fn apply(op: &Operator, p: &[f64], q: &mut [f64]) {
-    for_rows(q, op.nx, |j, row| {
-        for (i, q) in row.iter_mut().enumerate() {
-            let k = j * op.nx + i;
-            *q = op.flux_out(p, i, j) + op.anchor[k] * p[k];
+fn relax_cell9(op: &Stencil9, s: &[f64], u: &SharedCells, i: usize, j: usize) {
+    let (nx, ny) = (op.nx as isize, op.ny as isize);
+    let p = j * op.nx + i;
+    let c = &op.c[p];
+    // SAFETY: neighbour indices are checked against the grid; see `SharedCells`.
+    unsafe {
+        let up = u.read(p);
+        let mut flux = 0.0;
+        let mut diag = op.anchor[p];
+        for (d, &(di, dj)) in OFFSETS.iter().enumerate() {
+            let (x, y) = (i as isize + di, j as isize + dj);
+            if c[d] != 0.0 && x >= 0 && y >= 0 && x < nx && y < ny {
+                flux += c[d] * (up - u.read((y * nx + x) as usize));
+                diag += c[d];
+            }
         }
-    });
+        u.write(p, up + (s[p] - flux - op.anchor[p] * up) / diag);
+    }
 }
 
-fn residual(op: &Operator, w: Option<&[f64]>, f: &mut Fields) {
+fn residual5(op: &Operator, f: &mut Fields) {
     let (u, s) = (&f.u, &f.s);
     for_rows(&mut f.r, op.nx, |j, row| {
         for (i, r) in row.iter_mut().enumerate() {
             let p = j * op.nx + i;
-            let wp = w.map_or(0.0, |w| w[p]);
-            *r = s[p] - op.flux_out(u, i, j) - op.anchor[p] * (u[p] - wp);
+            *r = s[p] - op.flux_out(u, p) - op.anchor[p] * u[p];
         }
     });
 }
 
-/// Coarse right-hand side = sum of the children's residuals; coarse correction starts at 0.
-fn restrict(fine: &Operator, r: &[f64], coarse: &CoarseLevel, out: &mut Fields) {
-    out.u.fill(0.0);
-    let (rx, ry) = (coarse.rx, coarse.ry);
-    for_rows(&mut out.s, coarse.op.nx, |cj, row| {
-        row.fill(0.0);
-        for j in (cj * ry)..((cj * ry + ry).min(fine.ny)) {
-            let fine_row = &r[j * fine.nx..(j + 1) * fine.nx];
-            for (i, v) in fine_row.iter().enumerate() {
-                row[i / rx] += v;
+fn residual9(op: &Stencil9, f: &mut Fields) {
+    let (u, s) = (&f.u, &f.s);
+    for_rows(&mut f.r, op.nx, |j, row| {
+        for (i, r) in row.iter_mut().enumerate() {
+            let p = j * op.nx + i;
+            *r = s[p] - op.flux_out(u, i, j) - op.anchor[p] * u[p];
+        }
+    });
+}
+
+/// `out = R r`: each coarse point gathers the shares of the fine points around it.
+pub fn restrict(w: &Weights, r: &[f64], fine_nx: usize, out: &mut [f64]) {
+    let fine_ny = r.len() / fine_nx;
+    for_rows(out, w.cnx, |cj, row| {
+        for (ci, out) in row.iter_mut().enumerate() {
+            let mut acc = 0.0;
+            for (s, &(sx, sy)) in SLOTS.iter().enumerate() {
+                if (sx == 1 && w.rx == 1) || (sy == 1 && w.ry == 1) || sx > ci || sy > cj {
+                    continue;
+                }
+                let (owned, len) = w.owned(ci - sx, cj - sy, fine_nx, fine_ny);
+                for &(fi, fj) in &owned[..len] {
+                    acc += w.local(fi, fj).2[s] * r[fj * fine_nx + fi];
+                }
+            }
+            *out = acc;
+        }
+    });
+}
+
+/// `u += P e`.
+pub fn prolong_add(w: &Weights, e: &[f64], fine_nx: usize, u: &mut [f64]) {
+    let (cnx, cny) = (w.cnx, w.cny);
+    for_rows(u, fine_nx, |j, row| {
+        for (i, u) in row.iter_mut().enumerate() {
+            let (ox, oy, l) = w.local(i, j);
+            let (x1, y1) = ((ox + 1).min(cnx - 1), (oy + 1).min(cny - 1));
+            *u += l[0] * e[oy * cnx + ox]
+                + l[1] * e[oy * cnx + x1]
+                + l[2] * e[y1 * cnx + ox]
+                + l[3] * e[y1 * cnx + x1];
+        }
+    });
+}
+
+/// Alternating zebra line Gauss–Seidel: every other row solved exactly along x (a tridiagonal
+/// solve with the couplings to the rows around it taken from the current values), then the
+/// rows between; then the same for columns along y. Lines take strong couplings along them
+/// implicitly, which point smoothing cannot: a thin conductor in an insulating floor, say.
+/// Each line solve is in increment form (the residual of the line, then `u += delta`), so f32
+/// keeps the accuracy of the difference form.
+pub fn smooth_lines(op: &impl Stencil, u: &mut [f64], s: &[f64], sweeps: usize, reverse: bool) {
+    let (nx, ny) = (op.nx(), op.ny());
+    let cells = SharedCells::new(u);
+    let threads = threads_for(nx * ny, ny.min(nx));
+    for _ in 0..sweeps {
+        let order: [(bool, usize); 4] = if reverse {
+            [(false, 1), (false, 0), (true, 1), (true, 0)]
+        } else {
+            [(true, 0), (true, 1), (false, 0), (false, 1)]
+        };
+        for (along_x, parity) in order {
+            let lines = if along_x { ny } else { nx };
+            let run = |l0: usize, l1: usize| {
+                let mut work = LineWork::default();
+                for line in (l0..l1).filter(|l| l % 2 == parity) {
+                    relax_line(op, &cells, s, along_x, line, &mut work);
+                }
+            };
+            if threads == 1 {
+                run(0, lines);
+            } else {
+                let block = lines.div_ceil(threads);
+                std::thread::scope(|scope| {
+                    for t in 1..threads {
+                        let (l0, l1) = (t * block, ((t + 1) * block).min(lines));
+                        let run = &run;
+                        scope.spawn(move || run(l0, l1));
+                    }
+                    run(0, block.min(lines));
+                });
             }
         }
-    });
+    }
 }
 
-fn prolong_add(coarse: &CoarseLevel, e: &[f64], fine: &Operator, u: &mut [f64]) {
-    let cnx = coarse.op.nx;
-    let at =
-        |j: usize, x: &Interp| (1.0 - x.w_nb) * e[j * cnx + x.coarse] + x.w_nb * e[j * cnx + x.nb];
-    for_rows(u, fine.nx, |j, row| {
-        let y = &coarse.py[j];
-        for (u, x) in row.iter_mut().zip(&coarse.px) {
-            *u += (1.0 - y.w_nb) * at(y.coarse, x) + y.w_nb * at(y.nb, x);
+#[derive(Default)]
+struct LineWork {
+    sub: Vec<f64>,
+    diag: Vec<f64>,
+    sup: Vec<f64>,
+    rhs: Vec<f64>,
+}
+
+/// Solves one row (`along_x`) or column exactly, the other lines held.
+fn relax_line(
+    op: &impl Stencil,
+    u: &SharedCells,
+    s: &[f64],
+    along_x: bool,
+    line: usize,
+    work: &mut LineWork,
+) {
+    let (nx, ny) = (op.nx() as isize, op.ny() as isize);
+    let len = if along_x { nx } else { ny } as usize;
+    let (prev_dir, next_dir) = if along_x {
+        (super::system::W, super::system::E)
+    } else {
+        (super::system::S, super::system::N)
+    };
+    work.sub.resize(len, 0.0);
+    work.diag.resize(len, 0.0);
+    work.sup.resize(len, 0.0);
+    work.rhs.resize(len, 0.0);
+    let at = |k: usize| -> (isize, isize) {
+        if along_x {
+            (k as isize, line as isize)
+        } else {
+            (line as isize, k as isize)
         }
-    });
+    };
+    for k in 0..len {
+        let (i, j) = at(k);
+        let p = (j * nx + i) as usize;
+        let c = op.couplings(p);
+        let a = op.anchor(p);
+        // SAFETY: neighbour indices are checked against the grid; the cells of this line are
+        // written only by this thread, and the lines it reads are not written in this phase
+        let up = unsafe { u.read(p) };
+        let mut flux = 0.0;
+        for (d, &(di, dj)) in OFFSETS.iter().enumerate() {
+            let (x, y) = (i + di, j + dj);
+            if c[d] != 0.0 && x >= 0 && y >= 0 && x < nx && y < ny {
+                flux += c[d] * (up - unsafe { u.read((y * nx + x) as usize) });
+            }
+        }
+        work.rhs[k] = s[p] - flux - a * up;
+        work.diag[k] = c.iter().sum::<f64>() + a;
+        work.sub[k] = -c[prev_dir];
+        work.sup[k] = -c[next_dir];
+    }
+    // Thomas: forward elimination, back substitution (diagonally dominant: stable)
+    for k in 1..len {
+        let m = work.sub[k] / work.diag[k - 1];
+        work.diag[k] -= m * work.sup[k - 1];
+        work.rhs[k] -= m * work.rhs[k - 1];
+    }
+    let mut next = 0.0;
+    for k in (0..len).rev() {
+        let delta = (work.rhs[k] - work.sup[k] * next) / work.diag[k];
+        next = delta;
+        let (i, j) = at(k);
+        let p = (j * nx + i) as usize;
+        unsafe { u.write(p, u.read(p) + delta) };
+    }
 }
-
-/// Seconds per red–black sweep on the finest level of `system`, timed over `sweeps` sweeps
-/// (for `dcplan bench`).
-pub fn time_smoother(system: &System, sweeps: usize) -> f64 {
-    let mut f = Fields::zeros(system.cells());
-    f.s.clone_from(&system.rhs);
-    let start = Instant::now();
-    smooth(&system.op, Some(&system.anchor_value), &mut f, sweeps);
-    start.elapsed().as_secs_f64() / sweeps.max(1) as f64
-}
-
-/// Bytes a CPU sweep must move per cell: reads u, cx, cy, anchor, anchor value and rhs, writes u
-/// (f64 each).
-pub const SWEEP_BYTES_PER_CELL: f64 = 56.0;

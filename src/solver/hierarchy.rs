@@ -1,65 +1,268 @@
-//! Grid hierarchy shared by the CPU and GPU multigrid: which levels exist, how cells map to
-//! their coarse parents, and each coarse level's operator.
+//! The multigrid hierarchy shared by the CPU and GPU solvers: which levels exist, how values
+//! move between them, and each coarse level's operator.
 //!
-//! A dimension is halved (`n -> ceil(n/2)`) while it has 3 or more cells, so odd and
-//! non-square grids coarsen too; a coarse cell then has 1, 2 or 4 children. Coarsening stops at
-//! 2 × 2 or smaller, which is solved exactly. Coarse operators are built by aggregation, with
-//! each term scaled by how it changes under coarsening in finite-volume form: a face's
-//! conductance is `k × length / distance`, so a coarse face is the sum of the fine faces it
-//! covers scaled by the ratio of fine to coarse centre distance across it; sinks add by area;
-//! wall links keep conduction and film apart (see `AnchorParts`); fixed cells pin the coarse
-//! cells around them by a well index and by links stretched to their true distance (see
-//! `anchor_to_fixed_cells`). A coarse cell all of whose children are fixed is fixed.
-//! Cells keep their true widths: the last coarse cell of an odd count is narrower, and every
-//! scaling and interpolation weight uses the real centre distances.
-//! Transfers: restriction sums the children's cell-integrated residuals; prolongation is
-//! bilinear between coarse cell centres (3/4, 1/4 on a uniform halving), constant at walls.
+//! Black-box multigrid in the manner of Dendy (1982; 1983 for nonsymmetric operators): the
+//! levels are index lattices, each coarse point the fine point of even index on each coarsened
+//! axis (`n -> ceil(n/2)`, so odd, even and non-square grids coarsen alike). Interpolation is
+//! built from the operator, not the geometry: a fine point between two coarse points along x
+//! takes weights from its stencil collapsed onto that line (the west and east columns against
+//! the middle column, anchors included), along y likewise, and a fine point between four coarse
+//! points is interpolated from its eight neighbours by its own row of the operator. Coarse
+//! operators are Galerkin, `A_c = P^T A P`, nine-point, kept in difference form (couplings and
+//! an anchor equal to the row sum `P^T A P 1`, computed from `A (P 1)` in difference form so
+//! small anchors survive). So coefficient jumps, fixed cells and thin conductors are seen on
+//! every level as the finest operator sees them, whatever the contrast. For nonsymmetric
+//! (advection) operators the restriction is also `P^T`: Dendy's restriction from the collapsed
+//! stencils of `A^T` made the coarse operators of recirculating flows lose diagonal dominance
+//! in our tests, while `P^T` stayed stable under BiCGStab.
+//!
+//! An axis is halved while it has 3 or more points and its points are no farther apart than
+//! the other axis's (so coarse stencils stay within 2:1 anisotropy for point smoothers); a thin
+//! grid (2 × 1000, say) stops with many points on its coarsest level, which a banded direct
+//! factorisation solves exactly, as it does every coarsest level.
 
-use super::system::{AnchorParts, Operator, System};
+use super::direct::BandedLu;
+use super::system::{Operator, E, N, NE, NW, OFFSETS, S, SE, SW, W};
 
-/// How one fine cell interpolates along one axis: from its parent `coarse` and neighbour `nb`
-/// with weight `w_nb` on the neighbour (`1 - w_nb` on the parent).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Interp {
-    pub coarse: usize,
-    pub nb: usize,
-    pub w_nb: f64,
+/// A level's couplings, in the 9-point difference form `sum_d c_d (u_P - u_d) + a u_P`.
+pub trait Stencil: Sync {
+    fn nx(&self) -> usize;
+    fn ny(&self) -> usize;
+    /// Couplings of point p in direction order W, E, S, N, SW, SE, NW, NE; 0 where there is no
+    /// neighbour.
+    fn couplings(&self, p: usize) -> [f64; 8];
+    fn anchor(&self, p: usize) -> f64;
 }
 
-/// One coarse level: its operator and how it relates to the level above.
-#[derive(Clone, Debug)]
-pub struct CoarseLevel {
-    pub op: Operator,
-    /// Coarsening ratio from the finer level, 1 or 2 per axis.
+impl Stencil for Operator {
+    fn nx(&self) -> usize {
+        self.nx
+    }
+    fn ny(&self) -> usize {
+        self.ny
+    }
+    fn couplings(&self, p: usize) -> [f64; 8] {
+        Operator::couplings(self, p)
+    }
+    fn anchor(&self, p: usize) -> f64 {
+        self.anchor[p]
+    }
+}
+
+/// A coarse level's operator: nine couplings per point and an anchor.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stencil9 {
+    pub nx: usize,
+    pub ny: usize,
+    pub c: Vec<[f64; 8]>,
+    pub anchor: Vec<f64>,
+}
+
+impl Stencil for Stencil9 {
+    fn nx(&self) -> usize {
+        self.nx
+    }
+    fn ny(&self) -> usize {
+        self.ny
+    }
+    fn couplings(&self, p: usize) -> [f64; 8] {
+        self.c[p]
+    }
+    fn anchor(&self, p: usize) -> f64 {
+        self.anchor[p]
+    }
+}
+
+impl Stencil9 {
+    pub fn cells(&self) -> usize {
+        self.nx * self.ny
+    }
+
+    /// `sum_d c_d (u_P - u_d)` at (i, j).
+    #[inline]
+    pub fn flux_out(&self, u: &[f64], i: usize, j: usize) -> f64 {
+        let (nx, ny) = (self.nx as isize, self.ny as isize);
+        let p = j * self.nx + i;
+        let c = &self.c[p];
+        let up = u[p];
+        let mut flux = 0.0;
+        for (d, &(di, dj)) in OFFSETS.iter().enumerate() {
+            let (x, y) = (i as isize + di, j as isize + dj);
+            if c[d] != 0.0 && x >= 0 && y >= 0 && x < nx && y < ny {
+                flux += c[d] * (up - u[(y * nx + x) as usize]);
+            }
+        }
+        flux
+    }
+
+    /// Sum of the couplings of point p.
+    pub fn face_sum(&self, p: usize) -> f64 {
+        self.c[p].iter().sum()
+    }
+
+    pub fn norm_inf(&self) -> f64 {
+        (0..self.cells()).fold(0.0f64, |m, p| {
+            let off: f64 = self.c[p].iter().map(|c| c.abs()).sum();
+            m.max(off + (self.face_sum(p) + self.anchor[p]).abs())
+        })
+    }
+}
+
+/// Weights that carry values between a level and the next coarser one, stored per coarse
+/// point (I, J) for the fine points it owns: `[xw, xe, ys, yn, sw, se, nw, ne]`:
+/// - fine (2I+1, 2J) takes `xw` of coarse (I, J) and `xe` of (I+1, J);
+/// - fine (2I, 2J+1) takes `ys` of (I, J) and `yn` of (I, J+1);
+/// - fine (2I+1, 2J+1) takes `sw`, `se`, `nw`, `ne` of (I, J), (I+1, J), (I, J+1), (I+1, J+1);
+/// - fine (2I, 2J) is coarse point (I, J) itself, weight 1.
+///
+/// On an axis that is not coarsened (ratio 1) the fine index equals the coarse one and only
+/// the other axis's weights are used.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Weights {
+    pub cnx: usize,
+    pub cny: usize,
     pub rx: usize,
     pub ry: usize,
-    /// Prolongation along x for each fine column, along y for each fine row.
-    pub px: Vec<Interp>,
-    pub py: Vec<Interp>,
+    pub w: Vec<[f64; 8]>,
+}
+
+/// Indices into a [`Weights`] entry.
+pub const XW: usize = 0;
+pub const XE: usize = 1;
+pub const YS: usize = 2;
+pub const YN: usize = 3;
+pub const CSW: usize = 4;
+pub const CSE: usize = 5;
+pub const CNW: usize = 6;
+pub const CNE: usize = 7;
+
+/// Offsets of the four parent slots of a fine point from its owner: (0,0), (1,0), (0,1), (1,1).
+pub const SLOTS: [(usize, usize); 4] = [(0, 0), (1, 0), (0, 1), (1, 1)];
+
+impl Weights {
+    /// The owner of fine point (i, j) — the coarse point at or just below it on each axis — and
+    /// the point's weights toward the owner's four slots [`SLOTS`] (0 where it has no parent,
+    /// including parents beyond the coarse grid).
+    #[inline(always)]
+    pub fn local(&self, i: usize, j: usize) -> (usize, usize, [f64; 4]) {
+        let (ox, ax) = if self.rx == 2 {
+            (i >> 1, i & 1)
+        } else {
+            (i, 0)
+        };
+        let (oy, ay) = if self.ry == 2 {
+            (j >> 1, j & 1)
+        } else {
+            (j, 0)
+        };
+        let w = &self.w[oy * self.cnx + ox];
+        let l = match (ax, ay) {
+            (0, 0) => [1.0, 0.0, 0.0, 0.0],
+            (1, 0) => [w[XW], w[XE], 0.0, 0.0],
+            (0, _) => [w[YS], 0.0, w[YN], 0.0],
+            _ => [w[CSW], w[CSE], w[CNW], w[CNE]],
+        };
+        (ox, oy, l)
+    }
+
+    /// The fine points owned by coarse point (ox, oy) on a fine grid of nx × ny.
+    #[inline(always)]
+    pub fn owned(
+        &self,
+        ox: usize,
+        oy: usize,
+        nx: usize,
+        ny: usize,
+    ) -> ([(usize, usize); 4], usize) {
+        let mut out = [(0, 0); 4];
+        let mut len = 0;
+        let (fx, fy) = (ox * self.rx, oy * self.ry);
+        for b in 0..self.ry {
+            for a in 0..self.rx {
+                if fx + a < nx && fy + b < ny {
+                    out[len] = (fx + a, fy + b);
+                    len += 1;
+                }
+            }
+        }
+        (out, len)
+    }
+}
+
+/// One coarse level: its operator and how it relates to the finer level above it.
+#[derive(Clone, Debug)]
+pub struct CoarseLevel {
+    pub op: Stencil9,
+    /// Interpolation from this level into the finer one; restriction is its transpose.
+    pub p: Weights,
+}
+
+/// How every level is smoothed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Smoothing {
+    /// Red–black (finest) and four-colour (coarse) point Gauss–Seidel: enough where neighbouring
+    /// couplings are within [`LINE_CONTRAST`] of each other.
+    Point,
+    /// Alternating zebra line Gauss–Seidel on every level: for strong coefficient jumps (thin
+    /// conductors in an insulating floor, say) and for advection, where point smoothing
+    /// leaves errors that are smooth along a strong line but not across it.
+    Lines,
+}
+
+/// Coupling contrast between a cell's neighbours above which [`Smoothing::Lines`] is used.
+pub const LINE_CONTRAST: f64 = 10.0;
+
+impl Smoothing {
+    /// Lines for a nonsymmetric operator or one whose couplings around some cell differ by
+    /// more than [`LINE_CONTRAST`]; points otherwise.
+    pub fn for_operator(op: &Operator) -> Smoothing {
+        if !op.symmetric() {
+            return Smoothing::Lines;
+        }
+        let strong = (0..op.cells()).any(|p| {
+            let c = op.couplings4(p);
+            let max = c.iter().copied().fold(0.0f64, f64::max);
+            let min = c
+                .iter()
+                .copied()
+                .filter(|&v| v > 0.0)
+                .fold(f64::INFINITY, f64::min);
+            max > LINE_CONTRAST * min
+        });
+        if strong {
+            Smoothing::Lines
+        } else {
+            Smoothing::Point
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct Hierarchy {
+    pub smoothing: Smoothing,
     pub coarse: Vec<CoarseLevel>,
     /// Exact solver of the coarsest level (the finest itself when it cannot coarsen).
-    pub coarsest: BandedCholesky,
+    pub coarsest: BandedLu,
 }
+
+/// Coarsening stops once a level has no more points than this: the banded factor of such a
+/// level is cheap to apply.
+pub const COARSEST_POINTS: usize = 64;
 
 /// Sizes of every level from the finest, with the ratios used to reach each one.
 ///
-/// An axis is halved while it has 3 or more cells and its cells are no wider than the other
-/// axis's, so coarse cells never get more elongated than 2:1: point smoothing cannot smooth
-/// along the weak direction of elongated cells. A thin grid (2 × 1000, say) therefore stops
-/// with many cells on its coarsest level, which the banded direct solver takes.
+/// An axis is halved while it has 3 or more points and its points are no farther apart than
+/// the other axis's, so coarse stencils never get more anisotropic than 2:1 from the
+/// coarsening itself.
 pub fn level_sizes(nx: usize, ny: usize) -> Vec<(usize, usize, usize, usize)> {
     let mut sizes = vec![(nx, ny, 1, 1)];
     let (mut x, mut y) = (nx, ny);
     let (mut hx, mut hy) = (1u64, 1u64);
-    loop {
+    while x * y > COARSEST_POINTS {
         let rx = if x >= 3 && hx <= hy { 2 } else { 1 };
         let ry = if y >= 3 && hy <= hx { 2 } else { 1 };
         if rx == 1 && ry == 1 {
-            return sizes;
+            break;
         }
         x = x.div_ceil(rx);
         y = y.div_ceil(ry);
@@ -67,91 +270,241 @@ pub fn level_sizes(nx: usize, ny: usize) -> Vec<(usize, usize, usize, usize)> {
         hy *= ry as u64;
         sizes.push((x, y, rx, ry));
     }
+    sizes
 }
 
-/// Cell widths along one axis after coarsening by `r` (the last cell of an odd count keeps one
-/// child, so widths need not be equal).
-fn coarse_widths(fine: &[f64], r: usize) -> Vec<f64> {
-    fine.chunks(r).map(|c| c.iter().sum()).collect()
+/// Weight `part / whole`, kept within [0, 1] (a coarse Galerkin stencil may carry small
+/// couplings of the wrong sign, which must not make an interpolation weight negative or
+/// larger than one).
+fn ratio(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 && part > 0.0 {
+        (part / whole).min(1.0)
+    } else {
+        0.0
+    }
 }
 
-fn centres(widths: &[f64]) -> Vec<f64> {
-    let mut edge = 0.0;
-    widths
-        .iter()
-        .map(|w| {
-            let c = edge + 0.5 * w;
-            edge += w;
-            c
-        })
-        .collect()
-}
-
-/// Linear interpolation between coarse cell centres at each fine centre; constant beyond the
-/// first and last coarse centres.
-fn interp_table(fine_w: &[f64], coarse_w: &[f64], r: usize) -> Vec<Interp> {
-    let (xf, xc) = (centres(fine_w), centres(coarse_w));
-    (0..fine_w.len())
-        .map(|i| {
-            let c = i / r;
-            let nb = if xf[i] < xc[c] {
-                c.checked_sub(1)
-            } else {
-                Some(c + 1).filter(|&n| n < xc.len())
-            };
-            match nb {
-                Some(nb) if (xf[i] - xc[c]).abs() > 0.0 => Interp {
-                    coarse: c,
-                    nb,
-                    w_nb: (xf[i] - xc[c]).abs() / (xc[nb] - xc[c]).abs(),
-                },
-                _ => Interp {
-                    coarse: c,
-                    nb: c,
-                    w_nb: 0.0,
-                },
+/// Operator-dependent interpolation from the coarse level of size (cnx, cny) into `fine`.
+pub fn interpolation(fine: &impl Stencil, cnx: usize, cny: usize, rx: usize, ry: usize) -> Weights {
+    let (nx, ny) = (fine.nx(), fine.ny());
+    let mut w = vec![[0.0f64; 8]; cnx * cny];
+    // fine index of coarse index I along an axis coarsened by r
+    let fine_of = |ci: usize, r: usize| ci * r;
+    // edge points first: x-lines, then y-lines
+    for cj in 0..cny {
+        for ci in 0..cnx {
+            let c = cj * cnx + ci;
+            let (i, j) = (fine_of(ci, rx), fine_of(cj, ry));
+            if rx == 2 && i + 1 < nx {
+                let f = j * nx + i + 1;
+                let k = fine.couplings(f);
+                let west = k[W] + k[SW] + k[NW];
+                let east = k[E] + k[SE] + k[NE];
+                let whole = west + east + fine.anchor(f);
+                w[c][XW] = ratio(west, whole);
+                w[c][XE] = ratio(east, whole);
             }
-        })
-        .collect()
+            if ry == 2 && j + 1 < ny {
+                let f = (j + 1) * nx + i;
+                let k = fine.couplings(f);
+                let south = k[S] + k[SW] + k[SE];
+                let north = k[N] + k[NW] + k[NE];
+                let whole = south + north + fine.anchor(f);
+                w[c][YS] = ratio(south, whole);
+                w[c][YN] = ratio(north, whole);
+            }
+        }
+    }
+    if rx == 2 && ry == 2 {
+        // centre points: the point's own row, with the edge points' interpolations substituted
+        for cj in 0..cny {
+            for ci in 0..cnx {
+                let (i, j) = (2 * ci + 1, 2 * cj + 1);
+                if i >= nx || j >= ny {
+                    continue;
+                }
+                let f = j * nx + i;
+                let k = fine.couplings(f);
+                let whole: f64 = k.iter().sum::<f64>() + fine.anchor(f);
+                let c = cj * cnx + ci;
+                let at = |x: usize, y: usize, slot: usize| -> f64 {
+                    if x < cnx && y < cny {
+                        w[y * cnx + x][slot]
+                    } else {
+                        0.0
+                    }
+                };
+                // west neighbour (2I, 2J+1): y-line of (I, J); east (2I+2, 2J+1): of (I+1, J);
+                // south (2I+1, 2J): x-line of (I, J); north (2I+1, 2J+2): of (I, J+1)
+                let sw = k[SW] + k[W] * at(ci, cj, YS) + k[S] * at(ci, cj, XW);
+                let se = k[SE] + k[E] * at(ci + 1, cj, YS) + k[S] * at(ci, cj, XE);
+                let nw = k[NW] + k[W] * at(ci, cj, YN) + k[N] * at(ci, cj + 1, XW);
+                let ne = k[NE] + k[E] * at(ci + 1, cj, YN) + k[N] * at(ci, cj + 1, XE);
+                w[c][CSW] = ratio(sw, whole);
+                w[c][CSE] = ratio(se, whole);
+                w[c][CNW] = ratio(nw, whole);
+                w[c][CNE] = ratio(ne, whole);
+            }
+        }
+    }
+    Weights {
+        cnx,
+        cny,
+        rx,
+        ry,
+        w,
+    }
+}
+
+/// The Galerkin coarse operator `R A P` in difference form.
+pub fn galerkin(fine: &impl Stencil, p: &Weights, r: &Weights) -> Stencil9 {
+    let (nx, ny) = (fine.nx(), fine.ny());
+    let (cnx, cny, rx, ry) = (p.cnx, p.cny, p.rx, p.ry);
+    // anchors: R (A (P 1)), with A applied in difference form so small anchors survive
+    let ones = vec![1.0; cnx * cny];
+    let mut v = vec![0.0; nx * ny];
+    super::cpu::prolong_add(p, &ones, nx, &mut v);
+    let mut t = vec![0.0; nx * ny];
+    super::parallel::for_rows(&mut t, nx, |j, row| {
+        for (i, t) in row.iter_mut().enumerate() {
+            let f = j * nx + i;
+            let k = fine.couplings(f);
+            let mut acc = fine.anchor(f) * v[f];
+            for (d, &(di, dj)) in OFFSETS.iter().enumerate() {
+                if k[d] != 0.0 {
+                    let g = ((j as isize + dj) as usize) * nx + (i as isize + di) as usize;
+                    acc += k[d] * (v[f] - v[g]);
+                }
+            }
+            *t = acc;
+        }
+    });
+    let mut anchor = vec![0.0; cnx * cny];
+    super::cpu::restrict(r, &t, nx, &mut anchor);
+    drop((v, t));
+    // couplings: A_c(I, K) = sum_f R(I <- f) (A P)(f, K). Each coarse row first computes the
+    // rows of A P for the fine rows it gathers from — (A P)(f, K) is nonzero only for K within
+    // one coarse point of f's owner, so it fits a 3 x 3 array — then its share of each.
+    let mut c = vec![[0.0f64; 8]; cnx * cny];
+    let slot = [[SW, S, SE], [W, usize::MAX, E], [NW, N, NE]];
+    let ap_at = |fi: usize, fj: usize| -> [f64; 9] {
+        let f = fj * nx + fi;
+        let k = fine.couplings(f);
+        let (ox, oy, _) = p.local(fi, fj);
+        let mut out = [0.0f64; 9];
+        let mut add = |gi: usize, gj: usize, a: f64| {
+            let (gx, gy, l) = p.local(gi, gj);
+            // K - owner(f) + 1 along each axis, in 0..3 for every parent with a weight
+            let (bx, by) = (gx + 1 - ox, gy + 1 - oy);
+            for (t, &(tx, ty)) in SLOTS.iter().enumerate() {
+                if l[t] != 0.0 {
+                    out[(by + ty) * 3 + bx + tx] += a * l[t];
+                }
+            }
+        };
+        add(fi, fj, k.iter().sum::<f64>() + fine.anchor(f));
+        for (d, &(di, dj)) in OFFSETS.iter().enumerate() {
+            if k[d] != 0.0 {
+                add(
+                    (fi as isize + di) as usize,
+                    (fj as isize + dj) as usize,
+                    -k[d],
+                );
+            }
+        }
+        out
+    };
+    let window = |c: usize, ratio: usize, n: usize| -> std::ops::RangeInclusive<usize> {
+        if ratio == 2 {
+            (2 * c).saturating_sub(1)..=(2 * c + 1).min(n - 1)
+        } else {
+            c..=c
+        }
+    };
+    super::parallel::for_row_blocks(&mut c, cnx, |cj0, block| {
+        // rows of A P by fine row, kept while coarse rows still gather from them
+        let mut cache: Vec<(usize, Vec<[f64; 9]>)> = Vec::new();
+        for (k, row) in block.chunks_mut(cnx).enumerate() {
+            let cj = cj0 + k;
+            let rows = window(cj, ry, ny);
+            for fj in rows.clone() {
+                if !cache.iter().any(|(j, _)| *j == fj) {
+                    // reuse the buffer of a row no longer gathered from (no reallocation)
+                    let k = match cache.iter().position(|(j, _)| !rows.contains(j)) {
+                        Some(k) => k,
+                        None => {
+                            cache.push((usize::MAX, Vec::with_capacity(nx)));
+                            cache.len() - 1
+                        }
+                    };
+                    let (j, line) = &mut cache[k];
+                    *j = fj;
+                    line.clear();
+                    line.extend((0..nx).map(|fi| ap_at(fi, fj)));
+                }
+            }
+            let ap_row = |fj: usize| &cache.iter().find(|(j, _)| *j == fj).expect("cached").1;
+            for (ci, out) in row.iter_mut().enumerate() {
+                // acc[dy][dx]: the entry toward coarse (ci + dx - 2, cj + dy - 2)
+                let mut acc = [[0.0f64; 4]; 4];
+                for fj in rows.clone() {
+                    let line = ap_row(fj);
+                    for fi in window(ci, rx, nx) {
+                        let (ox, oy, l) = r.local(fi, fj);
+                        let rw = l[(cj - oy) * 2 + (ci - ox)];
+                        if rw == 0.0 {
+                            continue;
+                        }
+                        let a = &line[fi];
+                        // K = owner + (ex - 1, ey - 1); K - I + 2 = owner - I + ex + 1
+                        let (bx, by) = (ox + 1 - ci, oy + 1 - cj);
+                        for ey in 0..3 {
+                            for ex in 0..3 {
+                                acc[by + ey][bx + ex] += rw * a[ey * 3 + ex];
+                            }
+                        }
+                    }
+                }
+                for dy in 0..3 {
+                    for dx in 0..3 {
+                        let d = slot[dy][dx];
+                        if d != usize::MAX {
+                            out[d] = -acc[dy + 1][dx + 1];
+                        }
+                    }
+                }
+            }
+        }
+    });
+    Stencil9 {
+        nx: cnx,
+        ny: cny,
+        c,
+        anchor,
+    }
 }
 
 impl Hierarchy {
-    pub fn build(system: &System) -> Hierarchy {
-        let sizes = level_sizes(system.op.nx, system.op.ny);
+    /// Builds every coarse level of `finest` and factors the coarsest.
+    pub fn build(finest: &Operator) -> Hierarchy {
+        let sizes = level_sizes(finest.nx, finest.ny);
         let mut coarse: Vec<CoarseLevel> = Vec::with_capacity(sizes.len().saturating_sub(1));
-        let mut coarse_parts: Option<AnchorParts> = None;
-        let mut xw = vec![1.0; system.op.nx];
-        let mut yw = vec![1.0; system.op.ny];
-        // how many times each axis has been halved: a finest cell's ancestor is (i >> sx, j >> sy)
-        let (mut sx, mut sy) = (0u32, 0u32);
-        for &(_, _, rx, ry) in &sizes[1..] {
-            sx += u32::from(rx == 2);
-            sy += u32::from(ry == 2);
-            let fine_op = coarse.last().map_or(&system.op, |l| &l.op);
-            let (cxw, cyw) = (coarse_widths(&xw, rx), coarse_widths(&yw, ry));
-            let geometry = Geometry {
-                cxw: &cxw,
-                cyw: &cyw,
-                rx,
-                ry,
-            };
-            let parts = coarse_parts.as_ref().unwrap_or(&system.parts);
-            let (mut op, mut next_parts) = coarsen(fine_op, parts, &geometry);
-            anchor_to_fixed_cells(system, &mut op, &mut next_parts, &cxw, &cyw, (sx, sy));
-            let level = CoarseLevel {
-                op,
-                rx,
-                ry,
-                px: interp_table(&xw, &cxw, rx),
-                py: interp_table(&yw, &cyw, ry),
+        for &(cnx, cny, rx, ry) in &sizes[1..] {
+            let level = match coarse.last() {
+                None => coarsen(finest, cnx, cny, rx, ry),
+                Some(l) => coarsen(&l.op, cnx, cny, rx, ry),
             };
             coarse.push(level);
-            coarse_parts = Some(next_parts);
-            xw = cxw;
-            yw = cyw;
         }
-        let coarsest = BandedCholesky::factor(coarse.last().map_or(&system.op, |l| &l.op));
-        Hierarchy { coarse, coarsest }
+        let coarsest = match coarse.last() {
+            None => BandedLu::factor(finest),
+            Some(l) => BandedLu::factor(&l.op),
+        };
+        Hierarchy {
+            smoothing: Smoothing::for_operator(finest),
+            coarse,
+            coarsest,
+        }
     }
 
     /// Number of levels, the finest included.
@@ -160,277 +513,8 @@ impl Hierarchy {
     }
 }
 
-/// Cell widths (in finest-cell units) of a coarse level, and the ratios that made it.
-struct Geometry<'a> {
-    cxw: &'a [f64],
-    cyw: &'a [f64],
-    rx: usize,
-    ry: usize,
-}
-
-/// Anchor of a fixed coarse cell: its row reads `1e30 u = s`, so its correction is zero to
-/// working precision whatever residual its free children restrict into it.
-pub const FIXED_COARSE_ANCHOR: f64 = 1e30;
-
-fn coarsen(fine: &Operator, parts: &AnchorParts, g: &Geometry) -> (Operator, AnchorParts) {
-    let (fnx, fny) = (fine.nx, fine.ny);
-    let (cnx, cny) = (g.cxw.len(), g.cyw.len());
-    let (rx, ry) = (g.rx, g.ry);
-    let n = cnx * cny;
-    let mut out = AnchorParts::zeros(n);
-    for cj in 0..cny {
-        for ci in 0..cnx {
-            let c = cj * cnx + ci;
-            let cols = (ci * rx)..((ci * rx + rx).min(fnx));
-            let rows = (cj * ry)..((cj * ry + ry).min(fny));
-            let child = |i: usize, j: usize| j * fnx + i;
-            out.fixed[c] = rows
-                .clone()
-                .all(|j| cols.clone().all(|i| parts.fixed[child(i, j)]));
-            // through-conductance: children side by side add, children in a row chain
-            // (columns in parallel, then in series along x; rows likewise along y)
-            out.gx[c] = 1.0
-                / cols
-                    .clone()
-                    .map(|i| 1.0 / rows.clone().map(|j| parts.gx[child(i, j)]).sum::<f64>())
-                    .sum::<f64>();
-            out.gy[c] = 1.0
-                / rows
-                    .clone()
-                    .map(|j| 1.0 / cols.clone().map(|i| parts.gy[child(i, j)]).sum::<f64>())
-                    .sum::<f64>();
-            for j in rows.clone() {
-                for i in cols.clone() {
-                    let f = child(i, j);
-                    out.well[c] += parts.well[f];
-                    if parts.fixed[f] {
-                        continue;
-                    }
-                    out.area[c] += parts.area[f];
-                    // films act along the wall's length: they add
-                    out.film_x[c] += parts.film_x[f];
-                    out.film_y[c] += parts.film_y[f];
-                }
-            }
-            // the conduction part of a wall link is the half cell next to the wall
-            if out.film_x[c] > 0.0 {
-                out.wall_x[c] = 2.0 * out.gx[c];
-            }
-            if out.film_y[c] > 0.0 {
-                out.wall_y[c] = 2.0 * out.gy[c];
-            }
-        }
-    }
-    // faces: the two half cells between neighbouring centres in series; none into a fixed
-    // cell (its pull is an anchor, see `anchor_to_fixed_cells`)
-    let half_series = |a: f64, b: f64| {
-        if a > 0.0 && b > 0.0 {
-            1.0 / (1.0 / (2.0 * a) + 1.0 / (2.0 * b))
-        } else {
-            0.0
-        }
-    };
-    let mut cx = vec![0.0; n];
-    let mut cy = vec![0.0; n];
-    for cj in 0..cny {
-        for ci in 0..cnx {
-            let c = cj * cnx + ci;
-            if out.fixed[c] {
-                continue;
-            }
-            if ci + 1 < cnx && !out.fixed[c + 1] {
-                cx[c] = half_series(out.gx[c], out.gx[c + 1]);
-            }
-            if cj + 1 < cny && !out.fixed[c + cnx] {
-                cy[c] = half_series(out.gy[c], out.gy[c + cnx]);
-            }
-        }
-    }
-    let anchor = (0..n)
-        .map(|c| {
-            if out.fixed[c] {
-                FIXED_COARSE_ANCHOR
-            } else {
-                out.total(c)
-            }
-        })
-        .collect();
-    (
-        Operator {
-            nx: cnx,
-            ny: cny,
-            cx,
-            cy,
-            anchor,
-        },
-        out,
-    )
-}
-
-/// How strongly fixed cells inside a coarse cell pin it: Peaceman's well index, the
-/// conductance between a point held fixed and the mean of a square block of side `width`
-/// (in finest cells) around it, `2 pi k / ln(r_e / r_w)` with `r_e = 0.2 width`. The fixed
-/// cell's equivalent radius `r_w` makes the index equal the cell's own four links (4k) at
-/// width 1, giving `2 pi k / (pi/2 + ln width)`. `well` is the sum of `k` over the fixed cells.
-pub fn well_index(well: f64, width: f64) -> f64 {
-    2.0 * std::f64::consts::PI * well / (std::f64::consts::FRAC_PI_2 + width.max(1.0).ln())
-}
-
-/// Anchors each free coarse cell to the fixed cells of the finest grid, computed from the
-/// finest data on every level because a fixed cell may sit anywhere inside or beside a coarse
-/// cell and a point, a line and a block of fixed cells pull differently:
-/// - fixed cells inside the coarse cell pin it by their well index (see [`well_index`]);
-/// - a link from a free cell inside to a fixed cell outside is stretched to the distance from
-///   the coarse centre to the fixed cell along the link (at least half a finest cell).
-fn anchor_to_fixed_cells(
-    system: &System,
-    op: &mut Operator,
-    parts: &mut AnchorParts,
-    xw: &[f64],
-    yw: &[f64],
-    (sx, sy): (u32, u32),
-) {
-    if system.cut_links.is_empty() {
-        return;
-    }
-    let (xc, yc) = (centres(xw), centres(yw));
-    let nx0 = system.op.nx;
-    for link in &system.cut_links {
-        let (fi, fj) = (link.free % nx0, link.free / nx0);
-        let (qi, qj) = (link.fixed % nx0, link.fixed / nx0);
-        let (ci, cj) = (fi >> sx, fj >> sy);
-        if (ci, cj) == (qi >> sx, qj >> sy) {
-            continue; // inside: counted by the well index
-        }
-        let distance = if link.xdir {
-            (xc[ci] - (qi as f64 + 0.5)).abs()
-        } else {
-            (yc[cj] - (qj as f64 + 0.5)).abs()
-        };
-        // the finest link spans one cell: conductance x 1 / distance
-        parts.cut[cj * op.nx + ci] += link.conductance / distance.max(0.5);
-    }
-    for cj in 0..op.ny {
-        for ci in 0..op.nx {
-            let c = cj * op.nx + ci;
-            if !parts.fixed[c] {
-                let width = (xw[ci] * yw[cj]).sqrt();
-                op.anchor[c] = parts.total(c) + well_index(parts.well[c], width);
-            }
-        }
-    }
-}
-
-/// Cholesky factor of a level's matrix in band storage, for the exact coarsest solve.
-///
-/// Cells are numbered along the shorter axis first, so the half-bandwidth is `min(nx, ny)`;
-/// the work is `O(n b²)`, small because coarsening stops only at 2 × 2 or at thin grids.
-#[derive(Clone, Debug)]
-pub struct BandedCholesky {
-    pub nx: usize,
-    pub ny: usize,
-    /// Half-bandwidth.
-    pub band: usize,
-    /// Numbering runs down columns (x-major) because the grid is wider than tall.
-    pub column_major: bool,
-    /// `l[k * (band + 1) + d] = L[k][k - d]`.
-    pub l: Vec<f64>,
-}
-
-impl BandedCholesky {
-    pub fn factor(op: &Operator) -> Self {
-        let (nx, ny) = (op.nx, op.ny);
-        let column_major = nx > ny;
-        let band = nx.min(ny);
-        let w = band + 1;
-        let n = op.cells();
-        let mut chol = BandedCholesky {
-            nx,
-            ny,
-            band,
-            column_major,
-            l: vec![0.0; n * w],
-        };
-        // the matrix in band storage: a[k][d] = A[k][k - d]
-        let mut a = vec![0.0; n * w];
-        for j in 0..ny {
-            for i in 0..nx {
-                let (p, k) = (j * nx + i, chol.order(i, j));
-                a[k * w] = op.face_sum(i, j) + op.anchor[p];
-                for (q, c) in [
-                    (i + 1 < nx).then(|| (chol.order(i + 1, j), op.cx[p])),
-                    (j + 1 < ny).then(|| (chol.order(i, j + 1), op.cy[p])),
-                ]
-                .into_iter()
-                .flatten()
-                {
-                    let (hi, lo) = (k.max(q), k.min(q));
-                    a[hi * w + (hi - lo)] = -c;
-                }
-            }
-        }
-        let l = &mut chol.l;
-        for k in 0..n {
-            for d in (1..=band.min(k)).rev() {
-                let col = k - d;
-                // L[k][col] = (A[k][col] - sum_m L[k][m] L[col][m]) / L[col][col]
-                let mut acc = a[k * w + d];
-                for m in (col.saturating_sub(band))..col {
-                    if k - m <= band {
-                        acc -= l[k * w + (k - m)] * l[col * w + (col - m)];
-                    }
-                }
-                l[k * w + d] = acc / l[col * w];
-            }
-            let mut diag = a[k * w];
-            for d in 1..=band.min(k) {
-                diag -= l[k * w + d] * l[k * w + d];
-            }
-            // SPD by construction (an anchored, weakly diagonally dominant M-matrix)
-            l[k * w] = diag.max(f64::MIN_POSITIVE).sqrt();
-        }
-        chol
-    }
-
-    /// Position of cell (i, j) in the banded numbering.
-    pub fn order(&self, i: usize, j: usize) -> usize {
-        if self.column_major {
-            i * self.ny + j
-        } else {
-            j * self.nx + i
-        }
-    }
-
-    /// Grid index of the k-th cell in the banded numbering.
-    fn grid(&self, k: usize) -> usize {
-        if self.column_major {
-            (k % self.ny) * self.nx + k / self.ny
-        } else {
-            k
-        }
-    }
-
-    /// Solves `A u = rhs` (both in grid order).
-    pub fn solve(&self, rhs: &[f64], u: &mut [f64]) {
-        let (b, w, n) = (self.band, self.band + 1, self.nx * self.ny);
-        let l = &self.l;
-        let mut y = vec![0.0; n];
-        for k in 0..n {
-            let mut acc = rhs[self.grid(k)];
-            for d in 1..=b.min(k) {
-                acc -= l[k * w + d] * y[k - d];
-            }
-            y[k] = acc / l[k * w];
-        }
-        for k in (0..n).rev() {
-            let mut acc = y[k];
-            for d in 1..=b.min(n - 1 - k) {
-                acc -= l[(k + d) * w + d] * y[k + d];
-            }
-            y[k] = acc / l[k * w];
-        }
-        for k in 0..n {
-            u[self.grid(k)] = y[k];
-        }
-    }
+fn coarsen(fine: &impl Stencil, cnx: usize, cny: usize, rx: usize, ry: usize) -> CoarseLevel {
+    let p = interpolation(fine, cnx, cny, rx, ry);
+    let op = galerkin(fine, &p, &p);
+    CoarseLevel { op, p }
 }

@@ -1,5 +1,6 @@
-//! The solver API: one steady diffusion–reaction problem in, its solution and how well it was
-//! solved out. No wgpu types here; the GPU backend implements [`Solver`] in `crate::gpu`.
+//! The solver API: an operator is prepared once (assembly, hierarchy, device resources), then
+//! solved for many right-hand sides; the solution comes back with how well it was solved. No
+//! wgpu types here; the GPU backend implements [`Solver`] in `crate::gpu`.
 //!
 //! Invariants: a solution is returned only when it meets the tolerance; its quality is always
 //! measured in f64 against the assembled system, whatever precision the backend computed in.
@@ -13,7 +14,7 @@ pub mod system;
 
 pub use cpu::CpuMultigrid;
 pub use direct::BandedDirect;
-pub use problem::{Boundary, Problem, ProblemError, Side};
+pub use problem::{Advection, Boundary, Problem, ProblemError, Rhs, Side};
 pub use system::{Quality, System};
 
 /// When to stop iterating.
@@ -22,7 +23,7 @@ pub enum Tolerance {
     /// Normwise backward error `eta <= value` (see [`Quality::eta`]).
     Eta(f64),
     /// Relative residual `||b - A u||2 / ||b||2 <= value`, the usual stopping rule of other
-    /// solvers (pyamg, SciPy), for like-for-like comparisons.
+    /// solvers (pyamg, SciPy, HYPRE), for like-for-like comparisons.
     RelResidual(f64),
 }
 
@@ -38,20 +39,38 @@ impl Tolerance {
 #[derive(Clone, Debug)]
 pub struct SolveOptions {
     pub tolerance: Tolerance,
+    /// Most V-cycles (each Krylov iteration counts the cycles it applies).
     pub max_cycles: usize,
-    /// Red–black Gauss–Seidel sweeps before and after each coarse-grid correction.
+    /// Smoothing sweeps before and after each coarse-grid correction.
     pub pre_sweeps: usize,
     pub post_sweeps: usize,
 }
 
 impl SolveOptions {
-    /// The targets of each precision: eta <= 1e-12 in f64, eta <= 1e-6 in f32.
-    pub fn for_precision(f32_device: bool) -> Self {
+    /// What an f64 solver delivers: eta <= 1e-12.
+    pub fn f64_target() -> Self {
         SolveOptions {
-            tolerance: Tolerance::Eta(if f32_device { 1e-6 } else { 1e-12 }),
+            tolerance: Tolerance::Eta(1e-12),
             max_cycles: 60,
             pre_sweeps: 2,
             post_sweeps: 2,
+        }
+    }
+
+    /// What an f32 device delivers: eta <= 1e-6.
+    pub fn f32_target() -> Self {
+        SolveOptions {
+            tolerance: Tolerance::Eta(1e-6),
+            ..Self::f64_target()
+        }
+    }
+
+    /// The target of each precision (prefer [`Solver::default_options`]).
+    pub fn for_precision(f32_device: bool) -> Self {
+        if f32_device {
+            Self::f32_target()
+        } else {
+            Self::f64_target()
         }
     }
 }
@@ -61,9 +80,9 @@ impl SolveOptions {
 pub struct SolveStats {
     pub cycles: usize,
     pub quality: Quality,
-    /// Assembly, hierarchy, allocation and upload.
+    /// Assembly, hierarchy, allocation and upload (of the prepare this solve used).
     pub setup_s: f64,
-    /// The V-cycles and convergence checks only (GPU timestamps where the adapter has them).
+    /// The iterations and convergence checks only (GPU timestamps where the adapter has them).
     pub solve_s: f64,
     /// Whether `solve_s` comes from GPU timestamp queries.
     pub timestamped: bool,
@@ -99,8 +118,71 @@ pub struct BackendInfo {
     pub adapter: String,
 }
 
+/// An operator made ready on a backend: solves any right-hand side of it.
+pub trait Prepared: Send {
+    /// Solves for `rhs` from `guess` (zero-shifted start when `None`).
+    fn solve(
+        &mut self,
+        rhs: &Rhs,
+        guess: Option<&[f64]>,
+        options: &SolveOptions,
+    ) -> Result<Solution, SolveError>;
+    /// Levels of the hierarchy, the finest included.
+    fn levels(&self) -> usize;
+    /// Seconds per smoothing sweep on the finest level, timed over `sweeps` sweeps (for
+    /// `dcplan bench`).
+    fn time_smoother(&mut self, sweeps: usize) -> Result<f64, SolveError>;
+    /// Bytes a finest-level sweep must move per cell (each field read once, written once).
+    fn sweep_bytes_per_cell(&self) -> f64;
+}
+
 /// A solver of [`Problem`]s. Write numerical tests once, generic over this trait.
 pub trait Solver {
     fn info(&self) -> BackendInfo;
-    fn solve(&mut self, problem: &Problem, options: &SolveOptions) -> Result<Solution, SolveError>;
+    /// The tolerance and cycle limits this backend's precision can meet.
+    fn default_options(&self) -> SolveOptions;
+    /// Assembles the operator of `problem`, builds its hierarchy and everything a solve needs
+    /// (device buffers and bind groups on a GPU). The problem's right-hand side is only checked.
+    fn prepare(&self, problem: &Problem) -> Result<Box<dyn Prepared>, SolveError>;
+    /// The memory system's copy bandwidth (GB/s, bytes read plus written), measured now, to set
+    /// the smoother's throughput against.
+    fn copy_gbps(&self) -> Result<f64, SolveError> {
+        Ok(parallel::host_copy_gbps(256 << 20))
+    }
+    /// Prepares and solves once.
+    fn solve(&mut self, problem: &Problem, options: &SolveOptions) -> Result<Solution, SolveError> {
+        let mut prepared = self.prepare(problem)?;
+        prepared.solve(&problem.rhs(), None, options)
+    }
+}
+
+/// Checks that `rhs` fits `system`'s grid and is finite.
+pub fn check_rhs(system: &System, rhs: &Rhs) -> Result<(), ProblemError> {
+    let n = system.cells();
+    let err = |field: String, reason: String| Err(ProblemError { field, reason });
+    for (name, field) in [
+        ("source", &rhs.source),
+        ("sink_value", &rhs.sink_value),
+        ("fixed_value", &rhs.fixed_value),
+    ] {
+        if field.len() != n {
+            return err(
+                name.to_string(),
+                format!("expected {n} cells, found {}", field.len()),
+            );
+        }
+        if let Some(p) = field.iter().position(|v| !v.is_finite()) {
+            return err(
+                format!("{name}[{p}]"),
+                format!("expected a finite number, found {}", field[p]),
+            );
+        }
+    }
+    if let Some(side) = rhs.boundary_value.iter().position(|v| !v.is_finite()) {
+        return err(
+            format!("boundary[{side}].value"),
+            "expected a finite number".to_string(),
+        );
+    }
+    Ok(())
 }

@@ -11,6 +11,11 @@ pub fn threads() -> usize {
 
 /// Calls `f(j, row)` for every row `j` of `out` (rows of `nx` values).
 pub fn for_rows(out: &mut [f64], nx: usize, f: impl Fn(usize, &mut [f64]) + Sync) {
+    for_rows_of(out, nx, f)
+}
+
+/// [`for_rows`] over rows of any element type.
+pub fn for_rows_of<T: Send>(out: &mut [T], nx: usize, f: impl Fn(usize, &mut [T]) + Sync) {
     let rows = out.len() / nx.max(1);
     let threads = threads().min(rows).max(1);
     if threads == 1 || out.len() < MIN_PARALLEL_CELLS {
@@ -28,6 +33,24 @@ pub fn for_rows(out: &mut [f64], nx: usize, f: impl Fn(usize, &mut [f64]) + Sync
                     f(b * block + k, row);
                 }
             });
+        }
+    });
+}
+
+/// Calls `f(j0, rows)` once per thread with a contiguous block of whole rows of `out` starting
+/// at row `j0`, so each thread can keep its own work buffers across its rows.
+pub fn for_row_blocks<T: Send>(out: &mut [T], nx: usize, f: impl Fn(usize, &mut [T]) + Sync) {
+    let rows = out.len() / nx.max(1);
+    let threads = threads().min(rows).max(1);
+    if threads == 1 || out.len() < MIN_PARALLEL_CELLS {
+        f(0, out);
+        return;
+    }
+    let block = rows.div_ceil(threads);
+    std::thread::scope(|scope| {
+        for (b, chunk) in out.chunks_mut(block * nx).enumerate() {
+            let f = &f;
+            scope.spawn(move || f(b * block, chunk));
         }
     });
 }
@@ -50,4 +73,19 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
             .map(|h| h.join().unwrap_or(f64::NAN))
             .sum()
     })
+}
+
+/// Memory copy bandwidth of the host (read + write bytes), best of five copies of `bytes`.
+pub fn host_copy_gbps(bytes: usize) -> f64 {
+    let src = vec![1.0f64; bytes / 8];
+    let mut dst = vec![0.0f64; bytes / 8];
+    dst.copy_from_slice(&src);
+    let mut best = f64::INFINITY;
+    for _ in 0..5 {
+        let start = std::time::Instant::now();
+        dst.copy_from_slice(&src);
+        std::hint::black_box(&mut dst);
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    2.0 * bytes as f64 / best / 1e9
 }

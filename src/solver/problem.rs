@@ -5,6 +5,12 @@
 //! one boundary condition per side. Cells are stored row-major with x fastest: `index = j*nx + i`.
 //! Units are the caller's: for heat, k in W/K (a depth-integrated conductivity), g in W/(m² K),
 //! f in W/m², u in °C; for power, k is sheet conductance in S, f a current density in A/m², u in V.
+//!
+//! Optionally the problem carries advection by a given discrete flow (see [`Advection`]): the
+//! steady advection–diffusion equation `div(F u) - div(k grad u) + g (u - u_s) + m u = f`, with
+//! face fluxes `F` (ṁ c_p through each face, W/K for heat), inflow `g` bringing fluid at `u_s`
+//! and outflow `m` removing it at the local value. The flow must conserve mass cell by cell;
+//! the operator is then a nonsymmetric M-matrix (first-order upwind).
 
 use std::fmt;
 
@@ -47,6 +53,45 @@ pub struct Problem {
     pub fixed: Vec<Option<f64>>,
     /// West, east, south, north.
     pub boundary: [Boundary; 4],
+    /// Advection by a given flow; `None` for pure diffusion (a symmetric operator).
+    pub advection: Option<Advection>,
+}
+
+/// A discrete flow through the cells: face fluxes and the outflow that leaves the domain.
+///
+/// Mass balance per free cell: `flux out through faces + outflow = inflow`, where inflow is the
+/// sink coefficient `g h²` (fluid entering at `u_s`). Whatever imbalance the caller's flow has
+/// (a solver tolerance, say) is kept in the operator, so heat is conserved exactly anyway.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Advection {
+    /// Flux through the east face of each cell, positive toward +x (0 in the last column).
+    pub flux_x: Vec<f64>,
+    /// Flux through the north face of each cell, positive toward +y (0 in the last row).
+    pub flux_y: Vec<f64>,
+    /// Outflow per unit area (same units as `sink_coeff`): fluid leaving at the cell's value.
+    pub outflow: Vec<f64>,
+}
+
+impl Advection {
+    pub fn zeros(n: usize) -> Self {
+        Advection {
+            flux_x: vec![0.0; n],
+            flux_y: vec![0.0; n],
+            outflow: vec![0.0; n],
+        }
+    }
+}
+
+/// The right-hand side of a problem: everything that may change without changing the
+/// operator (and so without preparing the solver again).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rhs {
+    pub source: Vec<f64>,
+    pub sink_value: Vec<f64>,
+    /// The value of each fixed cell (read only where the problem fixes a cell).
+    pub fixed_value: Vec<f64>,
+    /// The value of each side's `Fixed` or `Robin` condition (ignored for `ZeroFlux`).
+    pub boundary_value: [f64; 4],
 }
 
 /// A problem the solver cannot accept, with the field and the reason.
@@ -78,7 +123,26 @@ impl Problem {
             source: vec![0.0; n],
             fixed: vec![None; n],
             boundary: [Boundary::ZeroFlux; 4],
+            advection: None,
         }
+    }
+
+    /// The right-hand side part of the problem.
+    pub fn rhs(&self) -> Rhs {
+        Rhs {
+            source: self.source.clone(),
+            sink_value: self.sink_value.clone(),
+            fixed_value: self.fixed.iter().map(|v| v.unwrap_or(0.0)).collect(),
+            boundary_value: self.boundary.map(|b| match b {
+                Boundary::Fixed { value } | Boundary::Robin { value, .. } => value,
+                Boundary::ZeroFlux => 0.0,
+            }),
+        }
+    }
+
+    /// Whether the operator is symmetric (no advection).
+    pub fn symmetric(&self) -> bool {
+        self.advection.is_none()
     }
 
     pub fn cells(&self) -> usize {
@@ -200,6 +264,9 @@ impl Problem {
                 _ => {}
             }
         }
+        if let Some(adv) = &self.advection {
+            self.validate_advection(adv)?;
+        }
         let anchored = anchored_wall
             || self.fixed.iter().any(Option::is_some)
             || self.sink_coeff.iter().any(|&g| g > 0.0);
@@ -210,6 +277,90 @@ impl Problem {
                  defined only up to a constant"
                     .to_string(),
             );
+        }
+        Ok(())
+    }
+
+    fn validate_advection(&self, adv: &Advection) -> Result<(), ProblemError> {
+        let err = |field: String, reason: String| Err(ProblemError { field, reason });
+        let n = self.cells();
+        for (name, field) in [
+            ("flux_x", &adv.flux_x),
+            ("flux_y", &adv.flux_y),
+            ("outflow", &adv.outflow),
+        ] {
+            if field.len() != n {
+                return err(
+                    format!("advection.{name}"),
+                    format!("expected {n} cells, found {}", field.len()),
+                );
+            }
+            if let Some(p) = field.iter().position(|v| !v.is_finite()) {
+                return err(
+                    format!("advection.{name}[{p}]"),
+                    format!("expected a finite number, found {}", field[p]),
+                );
+            }
+        }
+        if let Some(p) = adv.outflow.iter().position(|&v| v < 0.0) {
+            return err(
+                format!("advection.outflow[{p}]"),
+                format!("expected >= 0, found {}", adv.outflow[p]),
+            );
+        }
+        let (nx, ny) = (self.nx, self.ny);
+        for j in 0..ny {
+            let p = j * nx + nx - 1;
+            if adv.flux_x[p] != 0.0 {
+                return err(
+                    format!("advection.flux_x[{p}]"),
+                    "the east wall is impermeable: expected 0 in the last column".into(),
+                );
+            }
+        }
+        for i in 0..nx {
+            let p = (ny - 1) * nx + i;
+            if adv.flux_y[p] != 0.0 {
+                return err(
+                    format!("advection.flux_y[{p}]"),
+                    "the north wall is impermeable: expected 0 in the last row".into(),
+                );
+            }
+        }
+        // mass balance: what flows out of a free cell (faces and outflow) came in as inflow;
+        // an imbalance beyond rounding would make the operator lose its M-matrix property
+        let h2 = self.spacing_m * self.spacing_m;
+        for j in 0..ny {
+            for i in 0..nx {
+                let p = j * nx + i;
+                if self.fixed[p].is_some() {
+                    continue;
+                }
+                let mut out = adv.flux_x[p] + adv.flux_y[p];
+                let mut scale = adv.flux_x[p].abs() + adv.flux_y[p].abs();
+                if i > 0 {
+                    out -= adv.flux_x[p - 1];
+                    scale += adv.flux_x[p - 1].abs();
+                }
+                if j > 0 {
+                    out -= adv.flux_y[p - nx];
+                    scale += adv.flux_y[p - nx].abs();
+                }
+                let inflow = self.sink_coeff[p] * h2;
+                let outflow = adv.outflow[p] * h2;
+                let defect = out + outflow - inflow;
+                scale += inflow + outflow;
+                if defect < -1e-6 * scale {
+                    return err(
+                        format!("advection[{p}]"),
+                        format!(
+                            "the flow does not conserve mass in cell ({i}, {j}): {:.3e} more \
+                             enters than leaves (of {scale:.3e})",
+                            -defect
+                        ),
+                    );
+                }
+            }
         }
         Ok(())
     }

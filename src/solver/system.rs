@@ -1,58 +1,181 @@
 //! The discrete system: a cell-centred finite-volume assembly of a [`Problem`].
 //!
-//! Every row is written in one form, on every grid level:
+//! Every row of the finest level is written in one form:
 //!
-//! `sum_faces c_f (u_P - u_N) + a_P (u_P - w_P) = s_P`
+//! `sum_N c_PN (u_P - u_N) + a_P (u_P - w_P) = s_P`
 //!
-//! `c_f` is a face conductance (east face in `cx`, north face in `cy`; a face on the domain edge
-//! or into a fixed cell is 0), `a_P` the anchor conductance (sink `g h²`, wall links and links
-//! cut at fixed cells), `w_P` its anchor value, `s_P = f h²` the cell-integrated source. A fixed
-//! cell has no faces and `a_P (u_P - w_P) = 0`. Written as `A u = b`, `A` is a symmetric M-matrix
-//! with `A_PP = sum c + a`, `A_PN = -c`, `b = s + a w`. Keeping differences (`u_P - u_N`,
-//! `u_P - w_P`) rather than `A_PP u_P - ...` is what keeps residuals accurate in f32: the
-//! difference of two nearby floats is exact, so rounding is relative to the flux, not to `u/h²`.
+//! `c_PN >= 0` is the coupling of cell P to its neighbour N (a face into a fixed cell or off the
+//! grid is 0), `a_P` the anchor conductance (sinks `g h²`, wall links, links cut at fixed cells,
+//! and for advection the net outflow), `w_P` its anchor value, `s_P = f h²` the cell-integrated
+//! source. A fixed cell has no couplings and `a_P (u_P - w_P) = 0`. Written as `A u = b`, `A` is an
+//! M-matrix with `A_PP = sum c + a`, `A_PN = -c`, `b = s + a w`; symmetric (`c_PN = c_NP`, stored
+//! once per face) unless the problem has advection. Keeping differences (`u_P - u_N`, `u_P -
+//! w_P`) rather than `A_PP u_P - ...` is what keeps residuals accurate in f32: the difference of
+//! two nearby floats is exact, so rounding is relative to the flux, not to `u/h²`.
+//!
+//! The right-hand side (`s`, `w`) is kept apart from the operator together with how each known
+//! value enters it, so new sources, sink values, fixed values or wall values give a new
+//! right-hand side without assembling the operator again.
 
-use super::problem::{Boundary, Problem};
+use super::problem::{Boundary, Problem, Rhs};
 use std::io::{self, Write};
 
-/// Face conductances and anchors of one grid level (no right-hand side).
-#[derive(Clone, Debug)]
+/// Neighbour directions of a 9-point stencil, in the order couplings are stored.
+pub const W: usize = 0;
+pub const E: usize = 1;
+pub const S: usize = 2;
+pub const N: usize = 3;
+pub const SW: usize = 4;
+pub const SE: usize = 5;
+pub const NW: usize = 6;
+pub const NE: usize = 7;
+/// (di, dj) of each direction.
+pub const OFFSETS: [(isize, isize); 8] = [
+    (-1, 0),
+    (1, 0),
+    (0, -1),
+    (0, 1),
+    (-1, -1),
+    (1, -1),
+    (-1, 1),
+    (1, 1),
+];
+/// The direction pointing back: `OFFSETS[OPPOSITE[d]] = -OFFSETS[d]`.
+pub const OPPOSITE: [usize; 8] = [E, W, N, S, NE, NW, SE, SW];
+
+/// The couplings of a 5-point operator.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Faces {
+    /// One conductance per face: `cx` the east face of each cell, `cy` the north face.
+    Symmetric { cx: Vec<f64>, cy: Vec<f64> },
+    /// Each cell's own coupling to each of its four neighbours (W, E, S, N).
+    General { c: Vec<[f64; 4]> },
+}
+
+/// The finest level's operator: 5-point couplings and anchors (no right-hand side).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Operator {
     pub nx: usize,
     pub ny: usize,
-    /// Conductance of the face between (i, j) and (i+1, j); 0 in the last column.
-    pub cx: Vec<f64>,
-    /// Conductance of the face between (i, j) and (i, j+1); 0 in the last row.
-    pub cy: Vec<f64>,
+    pub faces: Faces,
     /// Anchor conductance a_P (> 0 for fixed cells).
     pub anchor: Vec<f64>,
 }
 
-/// Anchor conductances split by how they coarsen: sinks scale with area; links cut at fixed
-/// cells and fixed cells themselves are handled per level from the finest data (see
-/// `hierarchy`); a wall link is a series of the half-cell conduction
-/// (`k × length / distance`, scaled like a face) and the Robin film (`alpha × length`, summed
-/// along the wall; infinite for a fixed-value wall). A cell touches at most one wall per axis
-/// (every level has at least 2 cells per axis). Fixed cells carry none: their effect is in
-/// the cut links.
-#[derive(Clone, Debug)]
-pub struct AnchorParts {
-    pub area: Vec<f64>,
-    /// Links cut at fixed cells.
-    pub cut: Vec<f64>,
-    /// Sum of the mean link conductance of the fixed cells inside (a fixed cell's pull on a
-    /// coarse cell around it, see `hierarchy::well_index`).
-    pub well: Vec<f64>,
-    /// Through-conductance of the cell along x and y (`k × height / width`; `k` on the
-    /// finest level), from which coarse faces and wall links are rediscretised.
-    pub gx: Vec<f64>,
-    pub gy: Vec<f64>,
-    /// Conduction part of the wall link along x (west or east wall), and its film part.
-    pub wall_x: Vec<f64>,
-    pub film_x: Vec<f64>,
-    pub wall_y: Vec<f64>,
-    pub film_y: Vec<f64>,
+impl Operator {
+    pub fn cells(&self) -> usize {
+        self.nx * self.ny
+    }
+
+    pub fn symmetric(&self) -> bool {
+        matches!(self.faces, Faces::Symmetric { .. })
+    }
+
+    /// Couplings of cell p to W, E, S, N (0 where there is no neighbour).
+    #[inline]
+    pub fn couplings4(&self, p: usize) -> [f64; 4] {
+        let (nx, ny) = (self.nx, self.ny);
+        let (i, j) = (p % nx, p / nx);
+        match &self.faces {
+            Faces::Symmetric { cx, cy } => [
+                if i > 0 { cx[p - 1] } else { 0.0 },
+                cx[p],
+                if j > 0 { cy[p - nx] } else { 0.0 },
+                if j + 1 < ny { cy[p] } else { 0.0 },
+            ],
+            Faces::General { c } => c[p],
+        }
+    }
+
+    /// Couplings of cell p in 9-point order (corners 0).
+    pub fn couplings(&self, p: usize) -> [f64; 8] {
+        let c = self.couplings4(p);
+        [c[0], c[1], c[2], c[3], 0.0, 0.0, 0.0, 0.0]
+    }
+
+    /// `sum_N c_PN` of cell p.
+    pub fn face_sum(&self, p: usize) -> f64 {
+        self.couplings4(p).iter().sum()
+    }
+
+    /// `sum_N c_PN (u_P - u_N)` at cell p.
+    #[inline]
+    pub fn flux_out(&self, u: &[f64], p: usize) -> f64 {
+        let (nx, ny) = (self.nx, self.ny);
+        let (i, j) = (p % nx, p / nx);
+        let c = self.couplings4(p);
+        let up = u[p];
+        let mut flux = 0.0;
+        if i > 0 {
+            flux += c[W] * (up - u[p - 1]);
+        }
+        if i + 1 < nx {
+            flux += c[E] * (up - u[p + 1]);
+        }
+        if j > 0 {
+            flux += c[S] * (up - u[p - nx]);
+        }
+        if j + 1 < ny {
+            flux += c[N] * (up - u[p + nx]);
+        }
+        flux
+    }
+
+    /// `||A||_inf = max_P (2 sum c + a)`.
+    pub fn norm_inf(&self) -> f64 {
+        (0..self.cells()).fold(0.0f64, |m, p| {
+            m.max(2.0 * self.face_sum(p) + self.anchor[p])
+        })
+    }
+
+    /// `q = A p` (no anchor values: the linear part).
+    pub fn apply(&self, x: &[f64], q: &mut [f64]) {
+        super::parallel::for_rows(q, self.nx, |j, row| {
+            for (i, q) in row.iter_mut().enumerate() {
+                let p = j * self.nx + i;
+                *q = self.flux_out(x, p) + self.anchor[p] * x[p];
+            }
+        });
+    }
+}
+
+/// A wall link: cell `cell` is tied to side `side`'s value with conductance `c`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WallLink {
+    pub cell: usize,
+    pub side: usize,
+    pub c: f64,
+}
+
+/// A face between a free cell and a fixed cell, removed from the operator and turned into an
+/// anchor of the free cell.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CutLink {
+    pub free: usize,
+    pub fixed: usize,
+    pub c: f64,
+}
+
+/// How the known values of a problem enter the anchor values: `a_P w_P = sum c v`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KnownValues {
+    /// `g h²` of each cell (inflow or sink), pulling toward `sink_value`.
+    pub sink_area: Vec<f64>,
+    pub walls: Vec<WallLink>,
+    pub cut: Vec<CutLink>,
     pub fixed: Vec<bool>,
+    pub spacing_m: f64,
+}
+
+/// The finest level with its right-hand side, ready for any backend.
+#[derive(Clone, Debug)]
+pub struct System {
+    pub op: Operator,
+    pub known: KnownValues,
+    /// w_P: the value each cell's anchor pulls toward.
+    pub anchor_value: Vec<f64>,
+    /// s_P = f h².
+    pub rhs: Vec<f64>,
 }
 
 /// Conductance of conduction `k` in series with a film `film` (either may be infinite).
@@ -64,221 +187,183 @@ pub fn series(k: f64, film: f64) -> f64 {
     }
 }
 
-impl AnchorParts {
-    pub fn zeros(n: usize) -> Self {
-        AnchorParts {
-            area: vec![0.0; n],
-            cut: vec![0.0; n],
-            well: vec![0.0; n],
-            gx: vec![0.0; n],
-            gy: vec![0.0; n],
-            wall_x: vec![0.0; n],
-            film_x: vec![0.0; n],
-            wall_y: vec![0.0; n],
-            film_y: vec![0.0; n],
-            fixed: vec![false; n],
-        }
-    }
-
-    /// Total anchor conductance of a free cell.
-    pub fn total(&self, p: usize) -> f64 {
-        self.area[p]
-            + self.cut[p]
-            + series(self.wall_x[p], self.film_x[p])
-            + series(self.wall_y[p], self.film_y[p])
-    }
-}
-
-/// A face between a free cell and a fixed cell, removed from the operator and turned into an
-/// anchor of the free cell.
-#[derive(Clone, Copy, Debug)]
-pub struct CutLink {
-    pub free: usize,
-    pub fixed: usize,
-    pub conductance: f64,
-    /// The face is normal to x (else y).
-    pub xdir: bool,
-}
-
-/// The finest level with its right-hand side, ready for any backend.
-#[derive(Clone, Debug)]
-pub struct System {
-    pub op: Operator,
-    pub parts: AnchorParts,
-    pub cut_links: Vec<CutLink>,
-    /// w_P: the value each cell's anchor pulls toward.
-    pub anchor_value: Vec<f64>,
-    /// s_P = f h².
-    pub rhs: Vec<f64>,
-}
-
-impl Operator {
-    pub fn cells(&self) -> usize {
-        self.nx * self.ny
-    }
-
-    /// `sum_faces c_f` of cell (i, j).
-    pub fn face_sum(&self, i: usize, j: usize) -> f64 {
-        let p = j * self.nx + i;
-        let mut sum = self.cx[p] + self.cy[p];
-        if i > 0 {
-            sum += self.cx[p - 1];
-        }
-        if j > 0 {
-            sum += self.cy[p - self.nx];
-        }
-        sum
-    }
-
-    /// `sum_faces c_f (u_P - u_N)` at cell (i, j).
-    pub fn flux_out(&self, u: &[f64], i: usize, j: usize) -> f64 {
-        let (nx, p) = (self.nx, j * self.nx + i);
-        let up = u[p];
-        let mut flux = 0.0;
-        if i + 1 < nx {
-            flux += self.cx[p] * (up - u[p + 1]);
-        }
-        if i > 0 {
-            flux += self.cx[p - 1] * (up - u[p - 1]);
-        }
-        if j + 1 < self.ny {
-            flux += self.cy[p] * (up - u[p + nx]);
-        }
-        if j > 0 {
-            flux += self.cy[p - nx] * (up - u[p - nx]);
-        }
-        flux
-    }
-
-    /// `||A||_inf = max_P (2 sum c + a)`.
-    pub fn norm_inf(&self) -> f64 {
-        let mut norm: f64 = 0.0;
-        for j in 0..self.ny {
-            for i in 0..self.nx {
-                let p = j * self.nx + i;
-                norm = norm.max(2.0 * self.face_sum(i, j) + self.anchor[p]);
-            }
-        }
-        norm
-    }
+fn harmonic(a: f64, b: f64) -> f64 {
+    2.0 * a * b / (a + b)
 }
 
 impl System {
+    /// Assembles a problem the caller has validated (see [`Problem::validate`]).
     pub fn assemble(problem: &Problem) -> System {
         let (nx, ny) = (problem.nx, problem.ny);
         let n = nx * ny;
         let h = problem.spacing_m;
         let k = &problem.conductivity;
-        let fixed = |p: usize| problem.fixed[p].is_some();
-        let mut cx = vec![0.0; n];
-        let mut cy = vec![0.0; n];
-        let mut parts = AnchorParts::zeros(n);
-        parts.fixed = problem.fixed.iter().map(Option::is_some).collect();
-        parts.gx.clone_from(&problem.conductivity);
-        parts.gy.clone_from(&problem.conductivity);
-        // sum of a_j w_j per cell, divided by a_P at the end
-        let mut weighted = vec![0.0; n];
-        // what a fixed cell's row would have on its diagonal: scales its identity row like its
-        // neighbours so ||A|| and ||b|| stay meaningful
-        let mut fixed_diag = vec![0.0; n];
-
-        let mut cut_links = Vec::new();
-        let harmonic = |a: f64, b: f64| 2.0 * a * b / (a + b);
-        // a face between p and q of conductance c, normal to x (xdir) or y
-        let mut link = |p: usize, q: usize, c: f64, xdir: bool, cface: &mut f64| {
-            fixed_diag[p] += c;
-            fixed_diag[q] += c;
-            match (problem.fixed[p], problem.fixed[q]) {
-                (None, None) => *cface = c,
-                (None, Some(v)) | (Some(v), None) => {
-                    let (free, fixed) = if fixed(p) { (q, p) } else { (p, q) };
-                    parts.cut[free] += c;
-                    weighted[free] += c * v;
-                    cut_links.push(CutLink {
-                        free,
-                        fixed,
-                        conductance: c,
-                        xdir,
-                    });
-                }
-                (Some(_), Some(_)) => {}
-            }
-        };
+        let fixed: Vec<bool> = problem.fixed.iter().map(Option::is_some).collect();
+        // c[p] = couplings of p to W, E, S, N before cutting at fixed cells
+        let mut c = vec![[0.0f64; 4]; n];
         for j in 0..ny {
             for i in 0..nx {
                 let p = j * nx + i;
                 if i + 1 < nx {
-                    link(p, p + 1, harmonic(k[p], k[p + 1]), true, &mut cx[p]);
+                    let d = harmonic(k[p], k[p + 1]);
+                    c[p][E] = d;
+                    c[p + 1][W] = d;
                 }
                 if j + 1 < ny {
-                    link(p, p + nx, harmonic(k[p], k[p + nx]), false, &mut cy[p]);
+                    let d = harmonic(k[p], k[p + nx]);
+                    c[p][N] = d;
+                    c[p + nx][S] = d;
                 }
             }
         }
-
-        // walls: the link from the cell centre to the wall (h/2 away, conductance 2k) in series
-        // with the Robin film (alpha h per face of length h; infinite for a fixed value)
-        let mut add_wall = |p: usize, bc: Boundary, xdir: bool| {
-            let (film, value) = match bc {
-                Boundary::Fixed { value } => (f64::INFINITY, value),
-                Boundary::Robin { coeff, value } if coeff > 0.0 => (coeff * h, value),
-                _ => return,
-            };
-            let c = series(2.0 * k[p], film);
-            fixed_diag[p] += c;
-            if fixed(p) {
-                return;
-            }
-            let (wall, films) = if xdir {
-                (&mut parts.wall_x, &mut parts.film_x)
-            } else {
-                (&mut parts.wall_y, &mut parts.film_y)
-            };
-            wall[p] += 2.0 * k[p];
-            films[p] += film;
-            weighted[p] += c * value;
-        };
-        for j in 0..ny {
-            add_wall(j * nx, problem.boundary[0], true);
-            add_wall(j * nx + nx - 1, problem.boundary[1], true);
-        }
-        for i in 0..nx {
-            add_wall(i, problem.boundary[2], false);
-            add_wall((ny - 1) * nx + i, problem.boundary[3], false);
-        }
-
+        // what a fixed cell's row would have on its diagonal: scales its identity row like its
+        // neighbours so ||A|| and ||b|| stay meaningful
+        let mut fixed_diag: Vec<f64> = c.iter().map(|c| c.iter().sum()).collect();
         let mut anchor = vec![0.0; n];
-        let mut anchor_value = vec![0.0; n];
-        let mut rhs = vec![0.0; n];
+        if let Some(adv) = &problem.advection {
+            // first-order upwind: the coupling toward the upstream neighbour grows by the flux
+            // that comes from it; the net outflow (faces and outflow) is the anchor, equal to
+            // the inflow up to the flow's own imbalance
+            for j in 0..ny {
+                for i in 0..nx {
+                    let p = j * nx + i;
+                    if i + 1 < nx {
+                        let f = adv.flux_x[p];
+                        c[p][E] += (-f).max(0.0);
+                        c[p + 1][W] += f.max(0.0);
+                        anchor[p] += f;
+                        anchor[p + 1] -= f;
+                    }
+                    if j + 1 < ny {
+                        let f = adv.flux_y[p];
+                        c[p][N] += (-f).max(0.0);
+                        c[p + nx][S] += f.max(0.0);
+                        anchor[p] += f;
+                        anchor[p + nx] -= f;
+                    }
+                    anchor[p] += adv.outflow[p] * h * h;
+                }
+            }
+        }
+        let sink_area: Vec<f64> = problem.sink_coeff.iter().map(|g| g * h * h).collect();
+        if problem.advection.is_none() {
+            anchor.clone_from(&sink_area);
+        }
+
+        // cut every link into a fixed cell: it becomes an anchor of the free cell
+        let mut cut = Vec::new();
         for p in 0..n {
-            let area = problem.sink_coeff[p] * h * h;
-            if let Some(v) = problem.fixed[p] {
-                let d = fixed_diag[p] + area;
-                anchor[p] = if d > 0.0 { d } else { 1.0 };
-                parts.well[p] = fixed_diag[p] / 4.0;
-                anchor_value[p] = v;
+            if fixed[p] {
                 continue;
             }
-            parts.area[p] = area;
-            weighted[p] += area * problem.sink_value[p];
-            anchor[p] = parts.total(p);
-            if anchor[p] > 0.0 {
-                anchor_value[p] = weighted[p] / anchor[p];
+            let (i, j) = (p % nx, p / nx);
+            let neighbours = [
+                (i > 0).then(|| p - 1),
+                (i + 1 < nx).then(|| p + 1),
+                (j > 0).then(|| p - nx),
+                (j + 1 < ny).then(|| p + nx),
+            ];
+            for (d, q) in neighbours.into_iter().enumerate() {
+                if let Some(q) = q.filter(|&q| fixed[q]) {
+                    cut.push(CutLink {
+                        free: p,
+                        fixed: q,
+                        c: c[p][d],
+                    });
+                    anchor[p] += c[p][d];
+                    c[p][d] = 0.0;
+                }
             }
-            rhs[p] = problem.source[p] * h * h;
         }
-        System {
+        // walls: the link from the cell centre to the wall (h/2 away, conductance 2k) in series
+        // with the Robin film (alpha h per face of length h; infinite for a fixed value)
+        let mut walls = Vec::new();
+        let mut add_wall = |p: usize, side: usize| {
+            let film = match problem.boundary[side] {
+                Boundary::Fixed { .. } => f64::INFINITY,
+                Boundary::Robin { coeff, .. } if coeff > 0.0 => coeff * h,
+                _ => return,
+            };
+            let link = series(2.0 * k[p], film);
+            fixed_diag[p] += link;
+            if !fixed[p] {
+                walls.push(WallLink {
+                    cell: p,
+                    side,
+                    c: link,
+                });
+                anchor[p] += link;
+            }
+        };
+        for j in 0..ny {
+            add_wall(j * nx, 0);
+            add_wall(j * nx + nx - 1, 1);
+        }
+        for i in 0..nx {
+            add_wall(i, 2);
+            add_wall((ny - 1) * nx + i, 3);
+        }
+        for p in 0..n {
+            if fixed[p] {
+                c[p] = [0.0; 4];
+                let d = fixed_diag[p] + sink_area[p];
+                anchor[p] = if d > 0.0 { d } else { 1.0 };
+            }
+        }
+        let faces = if problem.symmetric() {
+            Faces::Symmetric {
+                cx: c.iter().map(|c| c[E]).collect(),
+                cy: (0..n)
+                    .map(|p| if p / nx + 1 < ny { c[p][N] } else { 0.0 })
+                    .collect(),
+            }
+        } else {
+            Faces::General { c }
+        };
+        let mut system = System {
             op: Operator {
                 nx,
                 ny,
-                cx,
-                cy,
+                faces,
                 anchor,
             },
-            parts,
-            cut_links,
-            anchor_value,
-            rhs,
+            known: KnownValues {
+                sink_area,
+                walls,
+                cut,
+                fixed,
+                spacing_m: h,
+            },
+            anchor_value: vec![0.0; n],
+            rhs: vec![0.0; n],
+        };
+        system.set_rhs(&problem.rhs());
+        system
+    }
+
+    /// Replaces the right-hand side: sources, sink values, fixed values and wall values.
+    pub fn set_rhs(&mut self, rhs: &Rhs) {
+        let n = self.cells();
+        let known = &self.known;
+        let h2 = known.spacing_m * known.spacing_m;
+        let mut weighted: Vec<f64> = (0..n)
+            .map(|p| known.sink_area[p] * rhs.sink_value[p])
+            .collect();
+        for w in &known.walls {
+            weighted[w.cell] += w.c * rhs.boundary_value[w.side];
+        }
+        for l in &known.cut {
+            weighted[l.free] += l.c * rhs.fixed_value[l.fixed];
+        }
+        for (p, weighted) in weighted.into_iter().enumerate() {
+            let a = self.op.anchor[p];
+            if known.fixed[p] {
+                self.anchor_value[p] = rhs.fixed_value[p];
+                self.rhs[p] = 0.0;
+            } else {
+                self.anchor_value[p] = if a > 0.0 { weighted / a } else { 0.0 };
+                self.rhs[p] = rhs.source[p] * h2;
+            }
         }
     }
 
@@ -299,9 +384,7 @@ impl System {
         super::parallel::for_rows(r, op.nx, |j, row| {
             for (i, r) in row.iter_mut().enumerate() {
                 let p = j * op.nx + i;
-                *r = self.rhs[p]
-                    - op.flux_out(u, i, j)
-                    - op.anchor[p] * (u[p] - self.anchor_value[p]);
+                *r = self.rhs[p] - op.flux_out(u, p) - op.anchor[p] * (u[p] - self.anchor_value[p]);
             }
         });
     }
@@ -312,7 +395,7 @@ impl System {
         self.quality_with(&self.norms(), u, &mut r)
     }
 
-    /// The norms of `A` and `b` that [`Quality`] divides by, computed once per solve.
+    /// The norms of `A` and `b` that [`Quality`] divides by, computed once per right-hand side.
     pub fn norms(&self) -> Norms {
         let b = self.b();
         Norms {
@@ -325,46 +408,44 @@ impl System {
     /// [`System::quality`] without allocating: `r` receives the residual.
     pub fn quality_with(&self, norms: &Norms, u: &[f64], r: &mut [f64]) -> Quality {
         self.residual(u, r);
-        let r_inf = r.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-        let r_two = r.iter().map(|x| x * x).sum::<f64>().sqrt();
-        let u_inf = u.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-        let denom = norms.a_inf * u_inf + norms.b_inf;
-        Quality {
-            eta: if denom > 0.0 { r_inf / denom } else { 0.0 },
-            rel_residual: if norms.b_two > 0.0 {
-                r_two / norms.b_two
-            } else {
-                r_two
-            },
-            residual_inf: r_inf,
-        }
+        Quality::of(norms, u, r)
     }
 
-    /// Writes `A` in Matrix Market coordinate form (symmetric: lower triangle and diagonal).
+    /// Writes `A` in Matrix Market coordinate form: the lower triangle and diagonal when it is
+    /// symmetric, every entry otherwise.
     pub fn write_matrix_market(&self, out: &mut impl Write) -> io::Result<()> {
         let op = &self.op;
         let (nx, n) = (op.nx, self.cells());
-        let offdiag = op.cx.iter().chain(op.cy.iter()).filter(|&&c| c != 0.0);
-        let nnz = n + offdiag.count();
-        writeln!(out, "%%MatrixMarket matrix coordinate real symmetric")?;
-        writeln!(
-            out,
-            "% dcplan finite-volume system, cell index = j*nx + i (1-based below)"
-        )?;
-        writeln!(out, "{n} {n} {nnz}")?;
-        for j in 0..op.ny {
-            for i in 0..nx {
-                let p = j * nx + i;
-                let diag = op.face_sum(i, j) + op.anchor[p];
-                writeln!(out, "{} {} {:.17e}", p + 1, p + 1, diag)?;
-                // lower triangle: neighbours with a smaller index (west and south)
-                if i > 0 && op.cx[p - 1] != 0.0 {
-                    writeln!(out, "{} {} {:.17e}", p + 1, p, -op.cx[p - 1])?;
-                }
-                if j > 0 && op.cy[p - nx] != 0.0 {
-                    writeln!(out, "{} {} {:.17e}", p + 1, p + 1 - nx, -op.cy[p - nx])?;
+        let symmetric = op.symmetric();
+        let mut entries: Vec<(usize, usize, f64)> = Vec::with_capacity(5 * n);
+        for p in 0..n {
+            let c = op.couplings4(p);
+            entries.push((p, p, c.iter().sum::<f64>() + op.anchor[p]));
+            let (i, j) = (p % nx, p / nx);
+            let neighbours = [
+                (i > 0).then(|| p - 1),
+                (i + 1 < nx).then(|| p + 1),
+                (j > 0).then(|| p - nx),
+                (j + 1 < op.ny).then(|| p + nx),
+            ];
+            for (d, q) in neighbours.into_iter().enumerate() {
+                if let Some(q) = q {
+                    if c[d] != 0.0 && (!symmetric || q < p) {
+                        entries.push((p, q, -c[d]));
+                    }
                 }
             }
+        }
+        let kind = if symmetric { "symmetric" } else { "general" };
+        writeln!(out, "%%MatrixMarket matrix coordinate real {kind}")?;
+        writeln!(
+            out,
+            "% dcplan finite-volume system, cell index = j*nx + i (1-based below), nx = {nx}, ny = {}",
+            op.ny
+        )?;
+        writeln!(out, "{n} {n} {}", entries.len())?;
+        for (p, q, v) in entries {
+            writeln!(out, "{} {} {:.17e}", p + 1, q + 1, v)?;
         }
         Ok(())
     }
@@ -381,7 +462,7 @@ pub fn write_vector_market(v: &[f64], out: &mut impl Write) -> io::Result<()> {
 }
 
 /// `||A||inf`, `||b||inf`, `||b||2`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Norms {
     pub a_inf: f64,
     pub b_inf: f64,
@@ -397,4 +478,31 @@ pub struct Quality {
     /// `||b - A u||2 / ||b||2`, for comparison with other solvers.
     pub rel_residual: f64,
     pub residual_inf: f64,
+}
+
+impl Quality {
+    /// The quality of `u` whose residual is `r`.
+    pub fn of(norms: &Norms, u: &[f64], r: &[f64]) -> Quality {
+        if r.iter().chain(u).any(|v| !v.is_finite()) {
+            // a NaN must never read as converged
+            return Quality {
+                eta: f64::INFINITY,
+                rel_residual: f64::INFINITY,
+                residual_inf: f64::INFINITY,
+            };
+        }
+        let r_inf = r.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        let r_two = r.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let u_inf = u.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        let denom = norms.a_inf * u_inf + norms.b_inf;
+        Quality {
+            eta: if denom > 0.0 { r_inf / denom } else { 0.0 },
+            rel_residual: if norms.b_two > 0.0 {
+                r_two / norms.b_two
+            } else {
+                r_two
+            },
+            residual_inf: r_inf,
+        }
+    }
 }

@@ -1152,11 +1152,13 @@ fn gpu_refuses_invalid_problems_with_problem_error() {
 #[test]
 fn gpu_check_size_names_storage_binding_limit() {
     let Some(gpu) = common::gpu() else { return };
-    let binding = gpu.ctx.limits.max_storage_buffer_binding_size;
+    let binding = gpu.ctx().limits.max_storage_buffer_binding_size;
     // the largest per-cell binding: the smallest square over the binding limit
-    let per_cell = dcplan::gpu::buffers::LARGEST_BINDING_BYTES_PER_CELL;
+    let per_cell = dcplan::gpu::buffers::largest_binding_bytes_per_cell(
+        dcplan::gpu::kernels::Variant::Symmetric,
+    );
     let side = ((binding / per_cell) as f64).sqrt() as usize + 1;
-    match gpu.check_size(side, side) {
+    match gpu.check_size(side, side, true) {
         Err(e @ GpuError::GridTooLarge { .. }) => {
             let message = e.to_string();
             let GpuError::GridTooLarge {
@@ -1187,11 +1189,11 @@ fn gpu_check_size_names_storage_binding_limit() {
     }
     // a realistic site grid: 1 km × 0.75 km at 1 m
     assert!(
-        gpu.check_size(1024, 768).is_ok(),
+        gpu.check_size(1024, 768, true).is_ok(),
         "1024 x 768 refused: {:?} (binding limit {binding})",
-        gpu.check_size(1024, 768)
+        gpu.check_size(1024, 768, true)
     );
-    assert!(GpuMultigrid::check_size(&gpu, 2, 2).is_ok());
+    assert!(GpuMultigrid::check_size(&gpu, 2, 2, true).is_ok());
 }
 
 /// A device error inside an error scope comes back as a typed error naming what was attempted,
@@ -1199,7 +1201,7 @@ fn gpu_check_size_names_storage_binding_limit() {
 #[test]
 fn gpu_allocation_errors_are_caught_by_error_scopes() {
     let Some(gpu) = common::gpu() else { return };
-    let ctx = &gpu.ctx;
+    let ctx = gpu.ctx();
     let too_big = ctx.limits.max_buffer_size.saturating_add(4);
     let result = ctx.scoped("allocating an impossible buffer", || {
         ctx.device.create_buffer(&wgpu::BufferDescriptor {
