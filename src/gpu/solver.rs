@@ -22,8 +22,8 @@ use super::GpuError;
 use crate::solver::hierarchy::{Hierarchy, Smoothing};
 use crate::solver::system::{Norms, System};
 use crate::solver::{
-    check_rhs, BackendInfo, Prepared, Problem, Rhs, Solution, SolveError, SolveOptions, SolveStats,
-    Solver, Tolerance,
+    check_rhs, BackendInfo, Prepared, Probe, Problem, Rhs, Solution, SolveError, SolveOptions,
+    SolveStats, Solver, Tolerance,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -1047,7 +1047,7 @@ impl GpuPrepared {
                     // ||r||2 <= sqrt(n) ||r||inf: a bound, so the host check below rarely fails
                     Tolerance::RelResidual(t) => r_inf * cells.sqrt() <= 0.5 * t * self.norms.b_two,
                 };
-            let out_of_cycles = stats.cycles >= options.max_cycles || stalled >= 3;
+            let out_of_cycles = stats.cycles >= options.max_cycles || stalled >= 2;
             if estimate_met || out_of_cycles {
                 stats.solve_s = if stats.timestamped {
                     gpu_s
@@ -1100,6 +1100,116 @@ impl Prepared for GpuPrepared {
 
     fn time_smoother(&mut self, sweeps: usize) -> Result<f64, SolveError> {
         Ok(GpuPrepared::time_smoother(self, sweeps)?)
+    }
+
+    fn probe(&mut self, probe: Probe, a: &[f64], b: &[f64]) -> Result<Vec<f64>, SolveError> {
+        let last = self.levels.len() - 1;
+        let cells = |l: usize| self.levels.get(l).map_or(0, |lv| (lv.nx * lv.ny) as usize);
+        let level_of = |p: Probe| match p {
+            Probe::Smooth { level, .. } | Probe::Residual { level } => (level, level, level),
+            Probe::Restrict { level } => (level, level + 1, level),
+            Probe::Prolong { level } => (level + 1, level, level),
+            Probe::Coarse => (last, last, last),
+        };
+        let (a_level, b_level, _) = level_of(probe);
+        let wrong = |what: &str, level: usize, len: usize| {
+            SolveError::Problem(crate::solver::ProblemError {
+                field: format!("probe.{what}"),
+                reason: format!("level {level} has {} points, found {len}", cells(level)),
+            })
+        };
+        if a_level > last || a.len() != cells(a_level) {
+            return Err(wrong("a", a_level, a.len()));
+        }
+        let needs_b = matches!(
+            probe,
+            Probe::Smooth { .. } | Probe::Residual { .. } | Probe::Prolong { .. }
+        );
+        if needs_b && (b_level > last || b.len() != cells(b_level)) {
+            return Err(wrong("b", b_level, b.len()));
+        }
+        let ctx = self.ctx();
+        let upload = |buffer: &wgpu::Buffer, v: &[f64]| {
+            let f: Vec<f32> = v.iter().map(|&x| x as f32).collect();
+            ctx.queue.write_buffer(buffer, 0, bytemuck::cast_slice(&f));
+        };
+        let rhs = |l: usize| {
+            if l == 0 {
+                &self.krylov.r
+            } else {
+                &self.levels[l].rhs
+            }
+        };
+        let (k, g) = (self.kernels(), &self.groups);
+        let mut encoder = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("mg.probe"),
+            });
+        let output = {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("mg.probe"),
+                timestamp_writes: None,
+            });
+            match probe {
+                Probe::Smooth { level, sweeps } => {
+                    upload(&self.levels[level].u[0], a);
+                    upload(rhs(level), b);
+                    self.record_smooth(&mut pass, level, sweeps, false);
+                    &self.levels[level].u[0]
+                }
+                Probe::Residual { level } => {
+                    upload(&self.levels[level].u[0], a);
+                    upload(rhs(level), b);
+                    self.record_residual(&mut pass, level);
+                    &self.levels[level].r
+                }
+                Probe::Restrict { level } => {
+                    upload(&self.levels[level].r, a);
+                    dispatch(
+                        &mut pass,
+                        &k.restrict,
+                        &g.restrict[level],
+                        self.levels[level + 1].groups(),
+                    );
+                    &self.levels[level + 1].rhs
+                }
+                Probe::Prolong { level } => {
+                    upload(&self.levels[level + 1].u[0], a);
+                    upload(&self.levels[level].u[0], b);
+                    dispatch(
+                        &mut pass,
+                        &k.prolong,
+                        &g.prolong[level],
+                        self.levels[level].groups(),
+                    );
+                    &self.levels[level].u[0]
+                }
+                Probe::Coarse => {
+                    upload(rhs(last), a);
+                    dispatch(&mut pass, &k.coarse, &g.coarse, (1, 1));
+                    &self.levels[last].u[0]
+                }
+            }
+        };
+        let staging = ctx.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("mg.probe.staging"),
+            size: output.size(),
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        encoder.copy_buffer_to_buffer(output, 0, &staging, 0, output.size());
+        ctx.queue.submit([encoder.finish()]);
+        let bytes = read_buffer(ctx, &staging)?;
+        let values: &[f32] = bytemuck::cast_slice(&bytes);
+        Ok(values.iter().map(|&v| f64::from(v)).collect())
+    }
+
+    fn level_sizes(&self) -> Vec<(usize, usize)> {
+        self.levels
+            .iter()
+            .map(|l| (l.nx as usize, l.ny as usize))
+            .collect()
     }
 
     fn sweep_bytes_per_cell(&self) -> f64 {

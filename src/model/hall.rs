@@ -122,14 +122,20 @@ pub fn solve_hall(
     let n = plan.cells();
     let mut temperature = vec![conditions.supply_c; n];
     let mut change = f64::INFINITY;
+    // the heat operator does not change between coupling iterations (only the I²R sources
+    // do): it is prepared once; the power operator depends on the conductor temperature
+    let mut heat = heat_problem(plan, facility, params, conditions, &vec![0.0; n]);
+    let mut prepared_heat = solver.prepare(&heat).map_err(HallError::Heat)?;
     for iteration in 1..=MAX_COUPLING_ITERATIONS {
         // the busway sheet (conductors in an insulating floor, 1e4 contrast) goes through the
         // same multigrid as the heat: its Galerkin coarse levels and line smoothing see the
         // conductors on every level
         let power = solve_power(plan, facility, params, &temperature, solver, options)
             .map_err(HallError::Power)?;
-        let heat = heat_problem(plan, facility, params, conditions, &power.loss_w_per_m2);
-        let solution = solver.solve(&heat, options).map_err(HallError::Heat)?;
+        heat = heat_problem(plan, facility, params, conditions, &power.loss_w_per_m2);
+        let solution = prepared_heat
+            .solve(&heat.rhs(), Some(&temperature), options)
+            .map_err(HallError::Heat)?;
         change = solution
             .u
             .iter()

@@ -12,8 +12,8 @@ use super::hierarchy::{CoarseLevel, Hierarchy, Smoothing, Stencil, Stencil9, Wei
 use super::parallel::{dot, for_rows, threads, MIN_PARALLEL_CELLS};
 use super::system::{Faces, Norms, Operator, Quality, System, OFFSETS};
 use super::{
-    check_rhs, BackendInfo, Prepared, Problem, Rhs, Solution, SolveError, SolveOptions, SolveStats,
-    Solver,
+    check_rhs, BackendInfo, Prepared, Probe, Problem, Rhs, Solution, SolveError, SolveOptions,
+    SolveStats, Solver,
 };
 use std::time::Instant;
 
@@ -163,6 +163,71 @@ impl Prepared for CpuPrepared {
             smooth5(&self.system.op, f, sweeps);
         }
         Ok(start.elapsed().as_secs_f64() / sweeps.max(1) as f64)
+    }
+
+    fn probe(&mut self, probe: Probe, a: &[f64], b: &[f64]) -> Result<Vec<f64>, SolveError> {
+        let options = SolveOptions::f64_target();
+        let mg = Multigrid {
+            system: &self.system,
+            hierarchy: &self.hierarchy,
+            options: &options,
+        };
+        let fields = &mut self.fields;
+        let last = fields.len() - 1;
+        let check = |level: usize, len: usize| -> Result<(), SolveError> {
+            let n = fields.get(level).map_or(0, |f| f.u.len());
+            if level > last || len != n {
+                return Err(SolveError::Problem(super::ProblemError {
+                    field: format!("probe.level[{level}]"),
+                    reason: format!("expected {n} values, found {len}"),
+                }));
+            }
+            Ok(())
+        };
+        Ok(match probe {
+            Probe::Smooth { level, sweeps } => {
+                check(level, a.len())?;
+                let f = &mut fields[level];
+                f.u.copy_from_slice(a);
+                f.s.copy_from_slice(b);
+                mg.smooth(level, f, sweeps, false);
+                f.u.clone()
+            }
+            Probe::Residual { level } => {
+                check(level, a.len())?;
+                let f = &mut fields[level];
+                f.u.copy_from_slice(a);
+                f.s.copy_from_slice(b);
+                mg.residual(level, f);
+                f.r.clone()
+            }
+            Probe::Restrict { level } => {
+                check(level + 1, fields.get(level + 1).map_or(0, |f| f.u.len()))?;
+                check(level, a.len())?;
+                let mut out = vec![0.0; fields[level + 1].u.len()];
+                restrict(&mg.coarse(level + 1).p, a, mg.nx(level), &mut out);
+                out
+            }
+            Probe::Prolong { level } => {
+                check(level + 1, a.len())?;
+                check(level, b.len())?;
+                let mut u = b.to_vec();
+                prolong_add(&mg.coarse(level + 1).p, a, mg.nx(level), &mut u);
+                u
+            }
+            Probe::Coarse => {
+                check(last, a.len())?;
+                let mut u = vec![0.0; a.len()];
+                self.hierarchy.coarsest.solve(a, &mut u);
+                u
+            }
+        })
+    }
+
+    fn level_sizes(&self) -> Vec<(usize, usize)> {
+        std::iter::once((self.system.op.nx, self.system.op.ny))
+            .chain(self.hierarchy.coarse.iter().map(|l| (l.op.nx, l.op.ny)))
+            .collect()
     }
 
     fn sweep_bytes_per_cell(&self) -> f64 {

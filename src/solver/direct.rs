@@ -9,7 +9,8 @@
 use super::hierarchy::Stencil;
 use super::system::{System, OFFSETS};
 use super::{
-    BackendInfo, Prepared, Problem, Rhs, Solution, SolveError, SolveOptions, SolveStats, Solver,
+    BackendInfo, Prepared, Probe, Problem, Rhs, Solution, SolveError, SolveOptions, SolveStats,
+    Solver,
 };
 use std::time::Instant;
 
@@ -192,6 +193,25 @@ impl Prepared for DirectPrepared {
 
     fn sweep_bytes_per_cell(&self) -> f64 {
         8.0 * (2 * self.factor.band + 1) as f64
+    }
+
+    /// A direct solver has one level, which is its coarsest.
+    fn probe(&mut self, probe: Probe, a: &[f64], _b: &[f64]) -> Result<Vec<f64>, SolveError> {
+        match probe {
+            Probe::Coarse if a.len() == self.system.cells() => {
+                let mut u = vec![0.0; a.len()];
+                self.factor.solve(a, &mut u);
+                Ok(u)
+            }
+            _ => Err(SolveError::Problem(super::ProblemError {
+                field: "probe".into(),
+                reason: format!("a direct solver has only its exact solve, not {probe:?}"),
+            })),
+        }
+    }
+
+    fn level_sizes(&self) -> Vec<(usize, usize)> {
+        vec![(self.system.op.nx, self.system.op.ny)]
     }
 }
 

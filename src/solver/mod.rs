@@ -118,6 +118,22 @@ pub struct BackendInfo {
     pub adapter: String,
 }
 
+/// One multigrid stage applied once, so that tests compare backends stage by stage and a
+/// wrong stage is found by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// `sweeps` pre-smoothing sweeps on `level`: (u, rhs) -> u.
+    Smooth { level: usize, sweeps: usize },
+    /// The residual of `level`'s correction equation: (u, rhs) -> rhs - A u.
+    Residual { level: usize },
+    /// Restriction from `level` to `level + 1`: (fine residual, unused) -> coarse rhs.
+    Restrict { level: usize },
+    /// Interpolation from `level + 1` into `level`: (coarse correction, fine u) -> u + P e.
+    Prolong { level: usize },
+    /// The exact solve of the coarsest level: (rhs, unused) -> u.
+    Coarse,
+}
+
 /// An operator made ready on a backend: solves any right-hand side of it.
 pub trait Prepared: Send {
     /// Solves for `rhs` from `guess` (zero-shifted start when `None`).
@@ -134,6 +150,10 @@ pub trait Prepared: Send {
     fn time_smoother(&mut self, sweeps: usize) -> Result<f64, SolveError>;
     /// Bytes a finest-level sweep must move per cell (each field read once, written once).
     fn sweep_bytes_per_cell(&self) -> f64;
+    /// Runs one stage on the given fields (see [`Probe`]) and returns its output.
+    fn probe(&mut self, probe: Probe, a: &[f64], b: &[f64]) -> Result<Vec<f64>, SolveError>;
+    /// Points of each level, the finest first.
+    fn level_sizes(&self) -> Vec<(usize, usize)>;
 }
 
 /// A solver of [`Problem`]s. Write numerical tests once, generic over this trait.

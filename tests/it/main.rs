@@ -5,6 +5,7 @@ mod climate;
 mod common;
 mod energy;
 mod model;
+mod multigrid;
 mod rank;
 mod site;
 mod solver;
