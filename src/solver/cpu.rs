@@ -8,7 +8,10 @@
 //! This is the oracle the GPU solver is tested against, and the backend where there is no
 //! hardware GPU.
 
-use super::hierarchy::{CoarseLevel, Hierarchy, Smoothing, Stencil, Stencil9, Weights, SLOTS};
+use super::hierarchy::{
+    CoarseLevel, Hierarchy, Smoothing, Stencil, Stencil9, Weights, CNE, CNW, CSE, CSW, SLOTS, XE,
+    XW, YN, YS,
+};
 use super::parallel::{dot, for_rows, threads, MIN_PARALLEL_CELLS};
 use super::system::{Faces, Norms, Operator, Quality, System, OFFSETS};
 use super::{
@@ -685,9 +688,7 @@ fn smooth9(op: &Stencil9, f: &mut Fields, sweeps: usize, reverse: bool) {
             let (cx, cy) = COLOURS[if reverse { 3 - k } else { k }];
             let rows = |j0: usize, j1: usize| {
                 for j in (j0..j1).filter(|j| j % 2 == cy) {
-                    for i in (cx..op.nx).step_by(2) {
-                        relax_cell9(op, s, &cells, i, j);
-                    }
+                    relax_row9(op, s, &cells, j, cx);
                 }
             };
             if threads == 1 {
@@ -704,6 +705,48 @@ fn smooth9(op: &Stencil9, f: &mut Fields, sweeps: usize, reverse: bool) {
                 });
             }
         }
+    }
+}
+
+/// Updates the points of colour column parity `cx` in row j of a coarse level.
+fn relax_row9(op: &Stencil9, s: &[f64], u: &SharedCells, j: usize, cx: usize) {
+    let (nx, ny) = (op.nx, op.ny);
+    if j == 0 || j + 1 == ny || nx < 3 {
+        for i in (cx..nx).step_by(2) {
+            relax_cell9(op, s, u, i, j);
+        }
+        return;
+    }
+    let row = j * nx;
+    assert!(row + 2 * nx <= u.len && row + nx <= op.c.len() && row + nx <= s.len());
+    let mut i = cx;
+    if i == 0 {
+        relax_cell9(op, s, u, 0, j);
+        i = 2;
+    }
+    while i < nx - 1 {
+        let p = row + i;
+        // SAFETY: 0 < i < nx - 1 and 0 < j < ny - 1, so every neighbour of p is in bounds
+        // (asserted above); see `SharedCells` for the threads.
+        unsafe {
+            let k = op.c.get_unchecked(p);
+            let a = *op.anchor.get_unchecked(p);
+            let v = u.read(p);
+            let flux = k[0] * (v - u.read(p - 1))
+                + k[1] * (v - u.read(p + 1))
+                + k[2] * (v - u.read(p - nx))
+                + k[3] * (v - u.read(p + nx))
+                + k[4] * (v - u.read(p - nx - 1))
+                + k[5] * (v - u.read(p - nx + 1))
+                + k[6] * (v - u.read(p + nx - 1))
+                + k[7] * (v - u.read(p + nx + 1));
+            let diag = k[0] + k[1] + k[2] + k[3] + k[4] + k[5] + k[6] + k[7] + a;
+            u.write(p, v + (*s.get_unchecked(p) - flux - a * v) / diag);
+        }
+        i += 2;
+    }
+    if i == nx - 1 {
+        relax_cell9(op, s, u, nx - 1, j);
     }
 }
 
@@ -730,9 +773,11 @@ fn relax_cell9(op: &Stencil9, s: &[f64], u: &SharedCells, i: usize, j: usize) {
 fn residual5(op: &Operator, f: &mut Fields) {
     let (u, s) = (&f.u, &f.s);
     for_rows(&mut f.r, op.nx, |j, row| {
+        op.row_fluxes(u, j, row);
+        let base = j * op.nx;
         for (i, r) in row.iter_mut().enumerate() {
-            let p = j * op.nx + i;
-            *r = s[p] - op.flux_out(u, p) - op.anchor[p] * u[p];
+            let p = base + i;
+            *r = s[p] - *r - op.anchor[p] * u[p];
         }
     });
 }
@@ -740,37 +785,87 @@ fn residual5(op: &Operator, f: &mut Fields) {
 fn residual9(op: &Stencil9, f: &mut Fields) {
     let (u, s) = (&f.u, &f.s);
     for_rows(&mut f.r, op.nx, |j, row| {
+        op.row_fluxes(u, j, row);
+        let base = j * op.nx;
         for (i, r) in row.iter_mut().enumerate() {
-            let p = j * op.nx + i;
-            *r = s[p] - op.flux_out(u, i, j) - op.anchor[p] * u[p];
+            let p = base + i;
+            *r = s[p] - *r - op.anchor[p] * u[p];
         }
     });
 }
 
-/// `out = R r`: each coarse point gathers the shares of the fine points around it.
+/// `out = R r` (R = P^T): each coarse point gathers the shares of the fine points around it.
 pub fn restrict(w: &Weights, r: &[f64], fine_nx: usize, out: &mut [f64]) {
     let fine_ny = r.len() / fine_nx;
-    for_rows(out, w.cnx, |cj, row| {
-        for (ci, out) in row.iter_mut().enumerate() {
-            let mut acc = 0.0;
-            for (s, &(sx, sy)) in SLOTS.iter().enumerate() {
-                if (sx == 1 && w.rx == 1) || (sy == 1 && w.ry == 1) || sx > ci || sy > cj {
-                    continue;
-                }
-                let (owned, len) = w.owned(ci - sx, cj - sy, fine_nx, fine_ny);
-                for &(fi, fj) in &owned[..len] {
-                    acc += w.local(fi, fj).2[s] * r[fj * fine_nx + fi];
-                }
+    let general = |ci: usize, cj: usize| -> f64 {
+        let mut acc = 0.0;
+        for (s, &(sx, sy)) in SLOTS.iter().enumerate() {
+            if (sx == 1 && w.rx == 1) || (sy == 1 && w.ry == 1) || sx > ci || sy > cj {
+                continue;
             }
-            *out = acc;
+            let (owned, len) = w.owned(ci - sx, cj - sy, fine_nx, fine_ny);
+            for &(fi, fj) in &owned[..len] {
+                acc += w.local(fi, fj).2[s] * r[fj * fine_nx + fi];
+            }
+        }
+        acc
+    };
+    let (cnx, cny) = (w.cnx, w.cny);
+    for_rows(out, cnx, |cj, row| {
+        // full coarsening away from the edges: the nine fine points of each coarse point by
+        // their place, with no tests
+        let fast = w.rx == 2 && w.ry == 2 && cj > 0 && 2 * cj + 1 < fine_ny;
+        for (ci, out) in row.iter_mut().enumerate() {
+            if !(fast && ci > 0 && 2 * ci + 1 < fine_nx) {
+                *out = general(ci, cj);
+                continue;
+            }
+            let (fi, fj) = (2 * ci, 2 * cj);
+            let at = |di: isize, dj: isize| {
+                r[(fj as isize + dj) as usize * fine_nx + (fi as isize + di) as usize]
+            };
+            let c = |x: usize, y: usize| &w.w[y * cnx + x];
+            let (own, west, south, sw) =
+                (c(ci, cj), c(ci - 1, cj), c(ci, cj - 1), c(ci - 1, cj - 1));
+            *out = at(0, 0)
+                + own[XW] * at(1, 0)
+                + west[XE] * at(-1, 0)
+                + own[YS] * at(0, 1)
+                + south[YN] * at(0, -1)
+                + own[CSW] * at(1, 1)
+                + west[CSE] * at(-1, 1)
+                + south[CNW] * at(1, -1)
+                + sw[CNE] * at(-1, -1);
         }
     });
+    let _ = cny;
 }
 
 /// `u += P e`.
 pub fn prolong_add(w: &Weights, e: &[f64], fine_nx: usize, u: &mut [f64]) {
     let (cnx, cny) = (w.cnx, w.cny);
     for_rows(u, fine_nx, |j, row| {
+        if w.rx == 2 && w.ry == 2 {
+            // full coarsening: each fine point's weights by the parity of its row and column
+            let (cj, odd_row) = (j / 2, j % 2 == 1);
+            let cj1 = (cj + 1).min(cny - 1);
+            let (e0, e1) = (&e[cj * cnx..(cj + 1) * cnx], &e[cj1 * cnx..(cj1 + 1) * cnx]);
+            let wr = &w.w[cj * cnx..(cj + 1) * cnx];
+            for (i, u) in row.iter_mut().enumerate() {
+                let ci = i / 2;
+                let ci1 = (ci + 1).min(cnx - 1);
+                let k = &wr[ci];
+                *u += match (i % 2 == 1, odd_row) {
+                    (false, false) => e0[ci],
+                    (true, false) => k[XW] * e0[ci] + k[XE] * e0[ci1],
+                    (false, true) => k[YS] * e0[ci] + k[YN] * e1[ci],
+                    (true, true) => {
+                        k[CSW] * e0[ci] + k[CSE] * e0[ci1] + k[CNW] * e1[ci] + k[CNE] * e1[ci1]
+                    }
+                };
+            }
+            return;
+        }
         for (i, u) in row.iter_mut().enumerate() {
             let (ox, oy, l) = w.local(i, j);
             let (x1, y1) = ((ox + 1).min(cnx - 1), (oy + 1).min(cny - 1));

@@ -32,6 +32,11 @@ pub trait Stencil: Sync {
     /// neighbour.
     fn couplings(&self, p: usize) -> [f64; 8];
     fn anchor(&self, p: usize) -> f64;
+    /// [`Stencil::couplings`] of point (i, j).
+    #[inline]
+    fn couplings_ij(&self, i: usize, j: usize) -> [f64; 8] {
+        self.couplings(j * self.nx() + i)
+    }
 }
 
 impl Stencil for Operator {
@@ -46,6 +51,11 @@ impl Stencil for Operator {
     }
     fn anchor(&self, p: usize) -> f64 {
         self.anchor[p]
+    }
+    #[inline]
+    fn couplings_ij(&self, i: usize, j: usize) -> [f64; 8] {
+        let c = self.couplings4_ij(i, j);
+        [c[0], c[1], c[2], c[3], 0.0, 0.0, 0.0, 0.0]
     }
 }
 
@@ -71,6 +81,10 @@ impl Stencil for Stencil9 {
     fn anchor(&self, p: usize) -> f64 {
         self.anchor[p]
     }
+    #[inline]
+    fn couplings_ij(&self, i: usize, j: usize) -> [f64; 8] {
+        self.c[j * self.nx + i]
+    }
 }
 
 impl Stencil9 {
@@ -93,6 +107,37 @@ impl Stencil9 {
             }
         }
         flux
+    }
+
+    /// `sum_d c_d (u_P - u_d)` over row j into `out`; interior points skip the neighbour tests.
+    pub fn row_fluxes(&self, u: &[f64], j: usize, out: &mut [f64]) {
+        let (nx, ny) = (self.nx, self.ny);
+        if j == 0 || j + 1 == ny || nx < 3 {
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = self.flux_out(u, i, j);
+            }
+            return;
+        }
+        out[0] = self.flux_out(u, 0, j);
+        out[nx - 1] = self.flux_out(u, nx - 1, j);
+        let row = j * nx;
+        let (dn, mid, up) = (
+            &u[row - nx..row],
+            &u[row..row + nx],
+            &u[row + nx..row + 2 * nx],
+        );
+        let c = &self.c[row..row + nx];
+        for i in 1..nx - 1 {
+            let (v, k) = (mid[i], &c[i]);
+            out[i] = k[W] * (v - mid[i - 1])
+                + k[E] * (v - mid[i + 1])
+                + k[S] * (v - dn[i])
+                + k[N] * (v - up[i])
+                + k[SW] * (v - dn[i - 1])
+                + k[SE] * (v - dn[i + 1])
+                + k[NW] * (v - up[i - 1])
+                + k[NE] * (v - up[i + 1]);
+        }
     }
 
     /// Sum of the couplings of point p.
@@ -297,7 +342,7 @@ pub fn interpolation(fine: &impl Stencil, cnx: usize, cny: usize, rx: usize, ry:
             let (i, j) = (fine_of(ci, rx), fine_of(cj, ry));
             if rx == 2 && i + 1 < nx {
                 let f = j * nx + i + 1;
-                let k = fine.couplings(f);
+                let k = fine.couplings_ij(i + 1, j);
                 let west = k[W] + k[SW] + k[NW];
                 let east = k[E] + k[SE] + k[NE];
                 let whole = west + east + fine.anchor(f);
@@ -306,7 +351,7 @@ pub fn interpolation(fine: &impl Stencil, cnx: usize, cny: usize, rx: usize, ry:
             }
             if ry == 2 && j + 1 < ny {
                 let f = (j + 1) * nx + i;
-                let k = fine.couplings(f);
+                let k = fine.couplings_ij(i, j + 1);
                 let south = k[S] + k[SW] + k[SE];
                 let north = k[N] + k[NW] + k[NE];
                 let whole = south + north + fine.anchor(f);
@@ -324,7 +369,7 @@ pub fn interpolation(fine: &impl Stencil, cnx: usize, cny: usize, rx: usize, ry:
                     continue;
                 }
                 let f = j * nx + i;
-                let k = fine.couplings(f);
+                let k = fine.couplings_ij(i, j);
                 let whole: f64 = k.iter().sum::<f64>() + fine.anchor(f);
                 let c = cj * cnx + ci;
                 let at = |x: usize, y: usize, slot: usize| -> f64 {
@@ -368,7 +413,7 @@ pub fn galerkin(fine: &impl Stencil, p: &Weights, r: &Weights) -> Stencil9 {
     super::parallel::for_rows(&mut t, nx, |j, row| {
         for (i, t) in row.iter_mut().enumerate() {
             let f = j * nx + i;
-            let k = fine.couplings(f);
+            let k = fine.couplings_ij(i, j);
             let mut acc = fine.anchor(f) * v[f];
             for (d, &(di, dj)) in OFFSETS.iter().enumerate() {
                 if k[d] != 0.0 {
@@ -388,21 +433,25 @@ pub fn galerkin(fine: &impl Stencil, p: &Weights, r: &Weights) -> Stencil9 {
     let mut c = vec![[0.0f64; 8]; cnx * cny];
     let slot = [[SW, S, SE], [W, usize::MAX, E], [NW, N, NE]];
     let ap_at = |fi: usize, fj: usize| -> [f64; 9] {
-        let f = fj * nx + fi;
-        let k = fine.couplings(f);
+        let k = fine.couplings_ij(fi, fj);
         let (ox, oy, _) = p.local(fi, fj);
         let mut out = [0.0f64; 9];
         let mut add = |gi: usize, gj: usize, a: f64| {
             let (gx, gy, l) = p.local(gi, gj);
             // K - owner(f) + 1 along each axis, in 0..3 for every parent with a weight
-            let (bx, by) = (gx + 1 - ox, gy + 1 - oy);
-            for (t, &(tx, ty)) in SLOTS.iter().enumerate() {
-                if l[t] != 0.0 {
-                    out[(by + ty) * 3 + bx + tx] += a * l[t];
-                }
+            let base = (gy + 1 - oy) * 3 + gx + 1 - ox;
+            out[base] += a * l[0];
+            if l[1] != 0.0 {
+                out[base + 1] += a * l[1];
+            }
+            if l[2] != 0.0 {
+                out[base + 3] += a * l[2];
+            }
+            if l[3] != 0.0 {
+                out[base + 4] += a * l[3];
             }
         };
-        add(fi, fj, k.iter().sum::<f64>() + fine.anchor(f));
+        add(fi, fj, k.iter().sum::<f64>() + fine.anchor(fj * nx + fi));
         for (d, &(di, dj)) in OFFSETS.iter().enumerate() {
             if k[d] != 0.0 {
                 add(
@@ -414,42 +463,41 @@ pub fn galerkin(fine: &impl Stencil, p: &Weights, r: &Weights) -> Stencil9 {
         }
         out
     };
-    let window = |c: usize, ratio: usize, n: usize| -> std::ops::RangeInclusive<usize> {
+    // the fine rows (first, last) a coarse row gathers from
+    let window = |c: usize, ratio: usize, n: usize| -> (usize, usize) {
         if ratio == 2 {
-            (2 * c).saturating_sub(1)..=(2 * c + 1).min(n - 1)
+            ((2 * c).saturating_sub(1), (2 * c + 1).min(n - 1))
         } else {
-            c..=c
+            (c, c)
         }
     };
     super::parallel::for_row_blocks(&mut c, cnx, |cj0, block| {
-        // rows of A P by fine row, kept while coarse rows still gather from them
-        let mut cache: Vec<(usize, Vec<[f64; 9]>)> = Vec::new();
+        // rows of A P in a ring indexed by fine row mod 3: a coarse row gathers from at most
+        // three consecutive fine rows, and the next coarse row keeps the last of them
+        let mut ring: [(usize, Vec<[f64; 9]>); 3] = [
+            (usize::MAX, vec![[0.0; 9]; nx]),
+            (usize::MAX, vec![[0.0; 9]; nx]),
+            (usize::MAX, vec![[0.0; 9]; nx]),
+        ];
         for (k, row) in block.chunks_mut(cnx).enumerate() {
             let cj = cj0 + k;
-            let rows = window(cj, ry, ny);
-            for fj in rows.clone() {
-                if !cache.iter().any(|(j, _)| *j == fj) {
-                    // reuse the buffer of a row no longer gathered from (no reallocation)
-                    let k = match cache.iter().position(|(j, _)| !rows.contains(j)) {
-                        Some(k) => k,
-                        None => {
-                            cache.push((usize::MAX, Vec::with_capacity(nx)));
-                            cache.len() - 1
-                        }
-                    };
-                    let (j, line) = &mut cache[k];
-                    *j = fj;
-                    line.clear();
-                    line.extend((0..nx).map(|fi| ap_at(fi, fj)));
+            let (j0, j1) = window(cj, ry, ny);
+            for fj in j0..=j1 {
+                let slot = &mut ring[fj % 3];
+                if slot.0 != fj {
+                    slot.0 = fj;
+                    for (fi, out) in slot.1.iter_mut().enumerate() {
+                        *out = ap_at(fi, fj);
+                    }
                 }
             }
-            let ap_row = |fj: usize| &cache.iter().find(|(j, _)| *j == fj).expect("cached").1;
             for (ci, out) in row.iter_mut().enumerate() {
                 // acc[dy][dx]: the entry toward coarse (ci + dx - 2, cj + dy - 2)
                 let mut acc = [[0.0f64; 4]; 4];
-                for fj in rows.clone() {
-                    let line = ap_row(fj);
-                    for fi in window(ci, rx, nx) {
+                let (i0, i1) = window(ci, rx, nx);
+                for fj in j0..=j1 {
+                    let line = &ring[fj % 3].1;
+                    for fi in i0..=i1 {
                         let (ox, oy, l) = r.local(fi, fj);
                         let rw = l[(cj - oy) * 2 + (ci - ox)];
                         if rw == 0.0 {
