@@ -8,13 +8,14 @@
 pub mod cpu;
 pub mod direct;
 pub mod hierarchy;
+pub mod krylov;
 pub mod parallel;
 pub mod problem;
 pub mod system;
 
 pub use cpu::CpuMultigrid;
 pub use direct::BandedDirect;
-pub use problem::{Advection, Boundary, Problem, ProblemError, Rhs, Side};
+pub use problem::{Advection, Boundary, Openings, Problem, ProblemError, Rhs, Side};
 pub use system::{Quality, System};
 
 /// When to stop iterating.
@@ -205,4 +206,46 @@ pub fn check_rhs(system: &System, rhs: &Rhs) -> Result<(), ProblemError> {
         );
     }
     Ok(())
+}
+
+/// Solves `problem` with a prepared operator to the backward error `target_eta` in f64 even
+/// when the backend computes in f32: mixed-precision iterative refinement, the residual taken in
+/// f64 on the host and each correction solved by the backend (a few corrections, each gaining
+/// the backend's own precision).
+pub fn solve_refined(
+    prepared: &mut dyn Prepared,
+    problem: &Problem,
+    options: &SolveOptions,
+    target_eta: f64,
+) -> Result<Solution, SolveError> {
+    let mut solution = prepared.solve(&problem.rhs(), None, options)?;
+    if solution.stats.quality.eta <= target_eta {
+        return Ok(solution);
+    }
+    let system = System::assemble(problem);
+    let norms = system.norms();
+    let n = system.cells();
+    let h2 = problem.spacing_m * problem.spacing_m;
+    let mut r = vec![0.0; n];
+    for _ in 0..4 {
+        let quality = system.quality_with(&norms, &solution.u, &mut r);
+        solution.stats.quality = quality;
+        if quality.eta <= target_eta {
+            break;
+        }
+        let correction = Rhs {
+            source: r.iter().map(|v| v / h2).collect(),
+            sink_value: vec![0.0; n],
+            fixed_value: vec![0.0; n],
+            boundary_value: [0.0; 4],
+        };
+        // the correction's own tolerance is relative to the residual it removes
+        let delta = prepared.solve(&correction, None, options)?;
+        solution.stats.cycles += delta.stats.cycles;
+        for (u, d) in solution.u.iter_mut().zip(&delta.u) {
+            *u += d;
+        }
+    }
+    solution.stats.quality = system.quality_with(&norms, &solution.u, &mut r);
+    Ok(solution)
 }

@@ -55,6 +55,27 @@ pub struct Problem {
     pub boundary: [Boundary; 4],
     /// Advection by a given flow; `None` for pure diffusion (a symmetric operator).
     pub advection: Option<Advection>,
+    /// Openings of the interior faces, multiplying their conductance: 0 closes a face (a
+    /// containment panel, a rack casing), 1 leaves it open. `None`: every face open.
+    pub openings: Option<Openings>,
+}
+
+/// Open fractions of the interior faces (each in [0, 1]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Openings {
+    /// The east face of each cell (ignored in the last column).
+    pub x: Vec<f64>,
+    /// The north face of each cell (ignored in the last row).
+    pub y: Vec<f64>,
+}
+
+impl Openings {
+    pub fn open(n: usize) -> Self {
+        Openings {
+            x: vec![1.0; n],
+            y: vec![1.0; n],
+        }
+    }
 }
 
 /// A discrete flow through the cells: face fluxes and the outflow that leaves the domain.
@@ -124,6 +145,7 @@ impl Problem {
             fixed: vec![None; n],
             boundary: [Boundary::ZeroFlux; 4],
             advection: None,
+            openings: None,
         }
     }
 
@@ -262,6 +284,22 @@ impl Problem {
                 Boundary::Fixed { .. } => anchored_wall = true,
                 Boundary::Robin { coeff, .. } if coeff > 0.0 => anchored_wall = true,
                 _ => {}
+            }
+        }
+        if let Some(o) = &self.openings {
+            for (name, field) in [("openings.x", &o.x), ("openings.y", &o.y)] {
+                if field.len() != n {
+                    return err(name, format!("expected {n} cells, found {}", field.len()));
+                }
+                if let Some(p) = field
+                    .iter()
+                    .position(|v| !(v.is_finite() && (0.0..=1.0).contains(v)))
+                {
+                    return err(
+                        &format!("{name}[{p}]"),
+                        format!("expected an open fraction in [0, 1], found {}", field[p]),
+                    );
+                }
             }
         }
         if let Some(adv) = &self.advection {

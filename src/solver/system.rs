@@ -260,13 +260,17 @@ impl System {
         for j in 0..ny {
             for i in 0..nx {
                 let p = j * nx + i;
+                let (ox, oy) = problem
+                    .openings
+                    .as_ref()
+                    .map_or((1.0, 1.0), |o| (o.x[p], o.y[p]));
                 if i + 1 < nx {
-                    let d = harmonic(k[p], k[p + 1]);
+                    let d = harmonic(k[p], k[p + 1]) * ox;
                     c[p][E] = d;
                     c[p + 1][W] = d;
                 }
                 if j + 1 < ny {
-                    let d = harmonic(k[p], k[p + nx]);
+                    let d = harmonic(k[p], k[p + nx]) * oy;
                     c[p][N] = d;
                     c[p + nx][S] = d;
                 }

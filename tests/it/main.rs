@@ -1,5 +1,6 @@
 //! dcplan's integration tests: one binary, one module per area.
 
+mod airflow;
 mod cli;
 mod climate;
 mod common;
