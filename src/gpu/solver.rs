@@ -788,10 +788,10 @@ impl GpuPrepared {
             }
         } else {
             let groups = lv.colour_groups();
+            // the colours in the same order before and after the coarse correction (as the CPU)
             for _ in 0..sweeps {
-                for c in 0..4 {
-                    let c = if reverse { 3 - c } else { c };
-                    dispatch(pass, &k.smooth9, &g.smooth9[l - 1][c], groups);
+                for group in &g.smooth9[l - 1] {
+                    dispatch(pass, &k.smooth9, group, groups);
                 }
             }
         }

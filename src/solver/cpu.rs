@@ -300,7 +300,7 @@ impl Multigrid<'_> {
         if level == 0 {
             smooth5(&self.system.op, f, sweeps);
         } else {
-            smooth9(&self.coarse(level).op, f, sweeps, reverse);
+            smooth9(&self.coarse(level).op, f, sweeps);
         }
     }
 
@@ -674,79 +674,99 @@ fn relax_cell5(op: &Operator, s: &[f64], u: &SharedCells, p: usize) {
     }
 }
 
-/// The four colours of a 9-point level, in sweep order.
-const COLOURS: [(usize, usize); 4] = [(0, 0), (1, 0), (0, 1), (1, 1)];
-
-/// `sweeps` four-colour Gauss–Seidel sweeps on a coarse level; `reverse` runs the colours
-/// backwards (the post-smoother, so that the cycle is symmetric for symmetric operators).
-fn smooth9(op: &Stencil9, f: &mut Fields, sweeps: usize, reverse: bool) {
+/// `sweeps` four-colour Gauss–Seidel sweeps on a coarse level. The colours are the parities of
+/// (i, j), updated in the order (0,0), (1,0), (0,1), (1,1); the sweep is done in one pass over
+/// memory, row by row — an even row's two colours fused (each odd point right after the even
+/// point east of it), then the odd row below it — which gives exactly the colour-by-colour
+/// result. Rows are split into blocks of even length per thread; the odd row just above each
+/// block's start waits until every thread is done.
+fn smooth9(op: &Stencil9, f: &mut Fields, sweeps: usize) {
     let threads = threads_for(op.cells(), op.ny);
     let cells = SharedCells::new(&mut f.u);
     let s = &f.s;
+    let ny = op.ny;
+    let block = ny.div_ceil(threads).div_ceil(2) * 2;
+    let blocks: Vec<(usize, usize)> = (0..threads)
+        .map(|t| (t * block, ((t + 1) * block).min(ny)))
+        .filter(|(j0, j1)| j1 > j0)
+        .collect();
     for _ in 0..sweeps {
-        for k in 0..4 {
-            let (cx, cy) = COLOURS[if reverse { 3 - k } else { k }];
-            let rows = |j0: usize, j1: usize| {
-                for j in (j0..j1).filter(|j| j % 2 == cy) {
-                    relax_row9(op, s, &cells, j, cx);
+        let run = |j0: usize, j1: usize| {
+            for j in (j0..j1).step_by(2) {
+                relax_row9(op, s, &cells, j);
+                if j > j0 {
+                    relax_row9(op, s, &cells, j - 1);
                 }
-            };
-            if threads == 1 {
-                rows(0, op.ny);
-            } else {
-                let block = op.ny.div_ceil(threads);
-                std::thread::scope(|scope| {
-                    for t in 1..threads {
-                        let (j0, j1) = (t * block, ((t + 1) * block).min(op.ny));
-                        let rows = &rows;
-                        scope.spawn(move || rows(j0, j1));
-                    }
-                    rows(0, block.min(op.ny));
-                });
+            }
+            // the block's last odd row waits for the next block's first row
+            if j1 % 2 == 0 && j1 == ny {
+                relax_row9(op, s, &cells, j1 - 1);
+            }
+        };
+        if blocks.len() == 1 {
+            run(0, ny);
+        } else {
+            std::thread::scope(|scope| {
+                for &(j0, j1) in &blocks[1..] {
+                    let run = &run;
+                    scope.spawn(move || run(j0, j1));
+                }
+                run(blocks[0].0, blocks[0].1);
+            });
+            for &(_, j1) in &blocks {
+                if j1 < ny {
+                    relax_row9(op, s, &cells, j1 - 1);
+                }
             }
         }
     }
 }
 
-/// Updates the points of colour column parity `cx` in row j of a coarse level.
-fn relax_row9(op: &Stencil9, s: &[f64], u: &SharedCells, j: usize, cx: usize) {
-    let (nx, ny) = (op.nx, op.ny);
-    if j == 0 || j + 1 == ny || nx < 3 {
-        for i in (cx..nx).step_by(2) {
-            relax_cell9(op, s, u, i, j);
+/// Updates both colours of row j of a coarse level in one pass: the even points, each odd
+/// point right after its east neighbour.
+fn relax_row9(op: &Stencil9, s: &[f64], u: &SharedCells, j: usize) {
+    let nx = op.nx;
+    let mut last_even = 0;
+    let mut i = 0;
+    while i < nx {
+        relax_point9(op, s, u, i, j);
+        if i >= 2 {
+            relax_point9(op, s, u, i - 1, j);
         }
-        return;
-    }
-    let row = j * nx;
-    assert!(row + 2 * nx <= u.len && row + nx <= op.c.len() && row + nx <= s.len());
-    let mut i = cx;
-    if i == 0 {
-        relax_cell9(op, s, u, 0, j);
-        i = 2;
-    }
-    while i < nx - 1 {
-        let p = row + i;
-        // SAFETY: 0 < i < nx - 1 and 0 < j < ny - 1, so every neighbour of p is in bounds
-        // (asserted above); see `SharedCells` for the threads.
-        unsafe {
-            let k = op.c.get_unchecked(p);
-            let a = *op.anchor.get_unchecked(p);
-            let v = u.read(p);
-            let flux = k[0] * (v - u.read(p - 1))
-                + k[1] * (v - u.read(p + 1))
-                + k[2] * (v - u.read(p - nx))
-                + k[3] * (v - u.read(p + nx))
-                + k[4] * (v - u.read(p - nx - 1))
-                + k[5] * (v - u.read(p - nx + 1))
-                + k[6] * (v - u.read(p + nx - 1))
-                + k[7] * (v - u.read(p + nx + 1));
-            let diag = k[0] + k[1] + k[2] + k[3] + k[4] + k[5] + k[6] + k[7] + a;
-            u.write(p, v + (*s.get_unchecked(p) - flux - a * v) / diag);
-        }
+        last_even = i;
         i += 2;
     }
-    if i == nx - 1 {
-        relax_cell9(op, s, u, nx - 1, j);
+    if last_even + 1 < nx {
+        relax_point9(op, s, u, last_even + 1, j);
+    }
+}
+
+/// Updates point (i, j) of a coarse level; interior points read their neighbours unchecked.
+#[inline(always)]
+fn relax_point9(op: &Stencil9, s: &[f64], u: &SharedCells, i: usize, j: usize) {
+    let (nx, ny) = (op.nx, op.ny);
+    if i == 0 || j == 0 || i + 1 == nx || j + 1 == ny {
+        relax_cell9(op, s, u, i, j);
+        return;
+    }
+    let p = j * nx + i;
+    assert!(p + nx + 1 < u.len && p < op.c.len() && p < s.len());
+    // SAFETY: (i, j) is interior, so every neighbour of p is in bounds (p + nx + 1 asserted);
+    // see `SharedCells` for the threads.
+    unsafe {
+        let k = op.c.get_unchecked(p);
+        let a = *op.anchor.get_unchecked(p);
+        let v = u.read(p);
+        let flux = k[0] * (v - u.read(p - 1))
+            + k[1] * (v - u.read(p + 1))
+            + k[2] * (v - u.read(p - nx))
+            + k[3] * (v - u.read(p + nx))
+            + k[4] * (v - u.read(p - nx - 1))
+            + k[5] * (v - u.read(p - nx + 1))
+            + k[6] * (v - u.read(p + nx - 1))
+            + k[7] * (v - u.read(p + nx + 1));
+        let diag = k[0] + k[1] + k[2] + k[3] + k[4] + k[5] + k[6] + k[7] + a;
+        u.write(p, v + (*s.get_unchecked(p) - flux - a * v) / diag);
     }
 }
 
