@@ -251,8 +251,9 @@ impl AirLayout {
             return bad(format!("return cell {p} is solid"));
         }
         if let Some(p) = (0..n).find(|&p| {
-            !(self.supply_m3_s[p].is_finite() && self.supply_m3_s[p] >= 0.0)
-                || !(0.0..=1.0).contains(&self.top_open[p])
+            !(self.supply_m3_s[p].is_finite()
+                && self.supply_m3_s[p] >= 0.0
+                && (0.0..=1.0).contains(&self.top_open[p]))
         }) {
             return bad(format!(
                 "cell {p}: supply {} m³/s, top open fraction {}",
@@ -463,6 +464,7 @@ pub struct HallAir {
 }
 
 impl HallAir {
+    #[allow(clippy::needless_range_loop)] // cells index several fields at once
     pub fn new(
         layout: AirLayout,
         params: AirParams,

@@ -699,7 +699,7 @@ fn smooth9(op: &Stencil9, f: &mut Fields, sweeps: usize) {
                 }
             }
             // the block's last odd row waits for the next block's first row
-            if j1 % 2 == 0 && j1 == ny {
+            if j1.is_multiple_of(2) && j1 == ny {
                 relax_row9(op, s, &cells, j1 - 1);
             }
         };

@@ -402,6 +402,7 @@ pub fn interpolation(fine: &impl Stencil, cnx: usize, cny: usize, rx: usize, ry:
 }
 
 /// The Galerkin coarse operator `R A P` in difference form.
+#[allow(clippy::needless_range_loop)] // fine indices address the ring rows and the weights alike
 pub fn galerkin(fine: &impl Stencil, p: &Weights, r: &Weights) -> Stencil9 {
     let (nx, ny) = (fine.nx(), fine.ny());
     let (cnx, cny, rx, ry) = (p.cnx, p.cny, p.rx, p.ry);

@@ -30,13 +30,15 @@ pub fn gmres<E>(
     let mut x = x0.to_vec();
     let mut products = 0;
     let mut ax = vec![0.0; n];
-    let residual = |x: &[f64],
-                    ax: &mut [f64],
-                    apply: &mut dyn FnMut(&[f64], &mut [f64]) -> Result<(), E>|
-     -> Result<Vec<f64>, E> {
+    fn residual<E>(
+        b: &[f64],
+        x: &[f64],
+        ax: &mut [f64],
+        apply: &mut impl FnMut(&[f64], &mut [f64]) -> Result<(), E>,
+    ) -> Result<Vec<f64>, E> {
         apply(x, ax)?;
         Ok(b.iter().zip(ax.iter()).map(|(b, a)| b - a).collect())
-    };
+    }
     if b_norm == 0.0 {
         return Ok(GmresResult {
             x: vec![0.0; n],
@@ -45,7 +47,7 @@ pub fn gmres<E>(
         });
     }
     loop {
-        let r = residual(&x, &mut ax, &mut apply)?;
+        let r = residual(b, &x, &mut ax, &mut apply)?;
         products += 1;
         let beta = norm(&r);
         if beta <= tol * b_norm || products >= max_products {
@@ -128,7 +130,7 @@ mod tests {
                 -1.5
             } else if i == j + 1 {
                 -0.5
-            } else if (i * 7 + j * 3) % 11 == 0 {
+            } else if (i * 7 + j * 3).is_multiple_of(11) {
                 0.1
             } else {
                 0.0

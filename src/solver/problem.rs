@@ -155,11 +155,16 @@ impl Problem {
             source: self.source.clone(),
             sink_value: self.sink_value.clone(),
             fixed_value: self.fixed.iter().map(|v| v.unwrap_or(0.0)).collect(),
-            boundary_value: self.boundary.map(|b| match b {
-                Boundary::Fixed { value } | Boundary::Robin { value, .. } => value,
-                Boundary::ZeroFlux => 0.0,
-            }),
+            boundary_value: self.rhs_boundary_values(),
         }
+    }
+
+    /// The value of each side's condition (0 for zero flux).
+    pub fn rhs_boundary_values(&self) -> [f64; 4] {
+        self.boundary.map(|b| match b {
+            Boundary::Fixed { value } | Boundary::Robin { value, .. } => value,
+            Boundary::ZeroFlux => 0.0,
+        })
     }
 
     /// Whether the operator is symmetric (no advection).

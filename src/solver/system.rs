@@ -250,6 +250,9 @@ fn harmonic(a: f64, b: f64) -> f64 {
 impl System {
     /// Assembles a problem the caller has validated (see [`Problem::validate`]).
     pub fn assemble(problem: &Problem) -> System {
+        if problem.symmetric() {
+            return Self::assemble_symmetric(problem);
+        }
         let (nx, ny) = (problem.nx, problem.ny);
         let n = nx * ny;
         let h = problem.spacing_m;
@@ -397,32 +400,165 @@ impl System {
             anchor_value: vec![0.0; n],
             rhs: vec![0.0; n],
         };
-        system.set_rhs(&problem.rhs());
+        system.fill_rhs(problem_rhs(problem));
+        system
+    }
+
+    /// [`System::assemble`] of a symmetric problem, building the face conductances directly
+    /// (the finest level of a large grid: no per-cell temporaries beyond the operator itself).
+    fn assemble_symmetric(problem: &Problem) -> System {
+        let (nx, ny) = (problem.nx, problem.ny);
+        let n = nx * ny;
+        let h = problem.spacing_m;
+        let k = &problem.conductivity;
+        let mut cx = vec![0.0; n];
+        let mut cy = vec![0.0; n];
+        super::parallel::for_rows(&mut cx, nx, |j, row| {
+            let base = j * nx;
+            let inner = nx.saturating_sub(1);
+            for (i, c) in row[..inner].iter_mut().enumerate() {
+                let p = base + i;
+                let open = problem.openings.as_ref().map_or(1.0, |o| o.x[p]);
+                *c = harmonic(k[p], k[p + 1]) * open;
+            }
+        });
+        super::parallel::for_rows(&mut cy, nx, |j, row| {
+            if j + 1 == ny {
+                return;
+            }
+            let base = j * nx;
+            for (i, c) in row.iter_mut().enumerate() {
+                let p = base + i;
+                let open = problem.openings.as_ref().map_or(1.0, |o| o.y[p]);
+                *c = harmonic(k[p], k[p + nx]) * open;
+            }
+        });
+        let sink_area: Vec<f64> = problem.sink_coeff.iter().map(|g| g * h * h).collect();
+        let mut anchor = sink_area.clone();
+        let fixed: Vec<bool> = problem.fixed.iter().map(Option::is_some).collect();
+        let fixed_cells: Vec<usize> = (0..n).filter(|&p| fixed[p]).collect();
+        // a fixed cell's identity row is scaled like its neighbours' rows (sum of the links it
+        // would have), so ||A|| and ||b|| stay meaningful
+        let mut fixed_diag: Vec<(usize, f64)> = Vec::with_capacity(fixed_cells.len());
+        let mut cut = Vec::new();
+        for &q in &fixed_cells {
+            let (i, j) = (q % nx, q / nx);
+            let mut diag = 0.0;
+            // (neighbour, face conductance slot) of each face of q
+            let faces = [
+                (i > 0).then(|| (q - 1, (true, q - 1))),
+                (i + 1 < nx).then(|| (q + 1, (true, q))),
+                (j > 0).then(|| (q - nx, (false, q - nx))),
+                (j + 1 < ny).then(|| (q + nx, (false, q))),
+            ];
+            for (p, (xdir, slot)) in faces.into_iter().flatten() {
+                let face = if xdir { &mut cx[slot] } else { &mut cy[slot] };
+                let c = *face;
+                diag += c;
+                if !fixed[p] {
+                    cut.push(CutLink {
+                        free: p,
+                        fixed: q,
+                        c,
+                    });
+                    anchor[p] += c;
+                }
+                *face = 0.0;
+            }
+            fixed_diag.push((q, diag));
+        }
+        // walls: the link from the cell centre to the wall (h/2 away, conductance 2k) in series
+        // with the Robin film (alpha h per face of length h; infinite for a fixed value)
+        let mut walls = Vec::new();
+        let mut wall_of_fixed = vec![0.0; fixed_cells.len()];
+        let mut add_wall = |p: usize, side: usize| {
+            let film = match problem.boundary[side] {
+                Boundary::Fixed { .. } => f64::INFINITY,
+                Boundary::Robin { coeff, .. } if coeff > 0.0 => coeff * h,
+                _ => return,
+            };
+            let link = series(2.0 * k[p], film);
+            if fixed[p] {
+                if let Ok(f) = fixed_cells.binary_search(&p) {
+                    wall_of_fixed[f] += link;
+                }
+            } else {
+                walls.push(WallLink {
+                    cell: p,
+                    side,
+                    c: link,
+                });
+                anchor[p] += link;
+            }
+        };
+        for j in 0..ny {
+            add_wall(j * nx, 0);
+            add_wall(j * nx + nx - 1, 1);
+        }
+        for i in 0..nx {
+            add_wall(i, 2);
+            add_wall((ny - 1) * nx + i, 3);
+        }
+        for (f, &(q, diag)) in fixed_diag.iter().enumerate() {
+            let d = diag + wall_of_fixed[f] + sink_area[q];
+            anchor[q] = if d > 0.0 { d } else { 1.0 };
+        }
+        let mut system = System {
+            op: Operator {
+                nx,
+                ny,
+                faces: Faces::Symmetric { cx, cy },
+                anchor,
+            },
+            known: KnownValues {
+                sink_area,
+                walls,
+                cut,
+                fixed,
+                spacing_m: h,
+            },
+            anchor_value: vec![0.0; n],
+            rhs: vec![0.0; n],
+        };
+        system.fill_rhs(problem_rhs(problem));
         system
     }
 
     /// Replaces the right-hand side: sources, sink values, fixed values and wall values.
     pub fn set_rhs(&mut self, rhs: &Rhs) {
-        let n = self.cells();
+        self.fill_rhs(RhsView {
+            source: &rhs.source,
+            sink_value: &rhs.sink_value,
+            fixed_value: FixedValues::Rhs(&rhs.fixed_value),
+            boundary_value: rhs.boundary_value,
+        });
+    }
+
+    fn fill_rhs(&mut self, rhs: RhsView) {
         let known = &self.known;
         let h2 = known.spacing_m * known.spacing_m;
-        let mut weighted: Vec<f64> = (0..n)
-            .map(|p| known.sink_area[p] * rhs.sink_value[p])
-            .collect();
+        // anchor_value holds sum(c v) until it is divided by the anchor
+        let weighted = &mut self.anchor_value;
+        for (w, (a, v)) in weighted
+            .iter_mut()
+            .zip(known.sink_area.iter().zip(rhs.sink_value))
+        {
+            *w = a * v;
+        }
         for w in &known.walls {
             weighted[w.cell] += w.c * rhs.boundary_value[w.side];
         }
         for l in &known.cut {
-            weighted[l.free] += l.c * rhs.fixed_value[l.fixed];
+            weighted[l.free] += l.c * rhs.fixed_value.at(l.fixed);
         }
-        for (p, weighted) in weighted.into_iter().enumerate() {
+        for (p, (w, r)) in weighted.iter_mut().zip(self.rhs.iter_mut()).enumerate() {
             let a = self.op.anchor[p];
             if known.fixed[p] {
-                self.anchor_value[p] = rhs.fixed_value[p];
-                self.rhs[p] = 0.0;
+                *w = rhs.fixed_value.at(p);
+                *r = 0.0;
             } else {
-                self.anchor_value[p] = if a > 0.0 { weighted / a } else { 0.0 };
-                self.rhs[p] = rhs.source[p] * h2;
+                *w = if a > 0.0 { *w / a } else { 0.0 };
+                *r = rhs.source[p] * h2;
             }
         }
     }
@@ -510,6 +646,38 @@ impl System {
             writeln!(out, "{} {} {:.17e}", p + 1, q + 1, v)?;
         }
         Ok(())
+    }
+}
+
+/// A right-hand side borrowed from a [`Problem`] or an [`Rhs`], without copies.
+struct RhsView<'a> {
+    source: &'a [f64],
+    sink_value: &'a [f64],
+    fixed_value: FixedValues<'a>,
+    boundary_value: [f64; 4],
+}
+
+enum FixedValues<'a> {
+    Problem(&'a [Option<f64>]),
+    Rhs(&'a [f64]),
+}
+
+impl FixedValues<'_> {
+    #[inline]
+    fn at(&self, p: usize) -> f64 {
+        match self {
+            FixedValues::Problem(v) => v[p].unwrap_or(0.0),
+            FixedValues::Rhs(v) => v[p],
+        }
+    }
+}
+
+fn problem_rhs(problem: &Problem) -> RhsView<'_> {
+    RhsView {
+        source: &problem.source,
+        sink_value: &problem.sink_value,
+        fixed_value: FixedValues::Problem(&problem.fixed),
+        boundary_value: problem.rhs_boundary_values(),
     }
 }
 
