@@ -5,6 +5,7 @@ pub mod airflow;
 pub mod energy;
 pub mod hall;
 pub mod params;
+pub mod plant;
 pub mod simulate;
 
 pub use hall::{solve_hall, Conditions, HallError, HallResult};
