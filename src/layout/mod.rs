@@ -8,6 +8,8 @@
 //! square, `cell_m` on a side, indexed `j * nx + i`; a cell belongs to whatever covers its
 //! centre. Invariant: every rack covers at least one whole cell in each direction.
 
+pub mod campus;
+
 use crate::site::Facility;
 
 /// What covers a cell.
