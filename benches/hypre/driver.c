@@ -476,8 +476,8 @@ static void print_result(const struct settings *s, const struct result *r, doubl
     HYPRE_VersionNumber(&major, &minor, &patch, &single);
     printf("{\"solver\":\"%s\",\"interface\":\"%s\",\"ranks\":%d,\"nx\":%ld,\"ny\":%ld,"
            "\"rtol\":%.3e,\"run\":%d,\"read_s\":%.6f,\"assemble_s\":%.6f,\"setup_s\":%.6f,"
-           "\"solve_s\":%.6f,\"total_s\":%.6f,\"iterations\":%d,\"hypre_rel_residual\":%.6e,"
-           "\"rel_residual\":%.6e,\"converged\":%s,\"hypre_version\":\"%d.%d.%d\",\"settings\":%s}\n",
+           "\"solve_s\":%.6f,\"total_s\":%.6f,\"iterations\":%d,\"hypre_rel_residual\":%.10e,"
+           "\"rel_residual\":%.10e,\"converged\":%s,\"hypre_version\":\"%d.%d.%d\",\"settings\":%s}\n",
            r->solver, r->interface, rank_count, s->nx, s->ny, s->rtol, run, read_s, r->assemble_s,
            r->setup_s, r->solve_s, r->setup_s + r->solve_s, r->iterations, r->hypre_rel_residual,
            r->rel_residual, r->rel_residual <= s->rtol ? "true" : "false", major, minor, patch,
