@@ -265,6 +265,9 @@ class PyamgSystem:
         self.A = scipy.sparse.csr_matrix(scipy.io.mmread(folder / "A.mtx"))
         self.b = np.asarray(scipy.io.mmread(folder / "b.mtx"), dtype=float).ravel()
         self.b_norm = float(np.linalg.norm(self.b))
+        # dcplan's own solution, when the export has one, to set pyamg's beside it
+        x_path = folder / "x.mtx"
+        self.x_dcplan = np.asarray(scipy.io.mmread(x_path), dtype=float).ravel() if x_path.is_file() else None
 
     def rel_residual(self, x):
         r = self.b - self.A @ x
@@ -290,10 +293,14 @@ class PyamgSystem:
         cmd = (f"in process (benches/solver_race.py): A = csr_matrix(mmread('A.mtx')); "
                f"b = mmread('b.mtx'); ml = pyamg.ruge_stuben_solver(A); "
                f"ml.solve(b, tol={rtol!r}, accel='cg', maxiter=1000)")
+        detail = f"{len(ml.levels)} levels, operator complexity {ml.operator_complexity():.2f}"
+        if self.x_dcplan is not None and self.x_dcplan.shape == x.shape:
+            spread = float(self.np.ptp(self.x_dcplan)) or 1.0
+            detail += (f"; max |x - x_dcplan| / range(x_dcplan) = "
+                       f"{float(self.np.abs(x - self.x_dcplan).max()) / spread:.1e}")
         return cmd, x, {
             "setup_s": t1 - t0, "solve_s": t2 - t1, "total_s": t2 - t0,
-            "iterations": len(residuals) - 1, "rel_residual": self.rel_residual(x),
-            "detail": f"{len(ml.levels)} levels, operator complexity {ml.operator_complexity():.2f}",
+            "iterations": len(residuals) - 1, "rel_residual": self.rel_residual(x), "detail": detail,
         }
 
 
@@ -325,13 +332,14 @@ def race_system(system, dcplan, rtol, repeat, ranks, log):
     for rnd in range(repeat):
         k = rnd % len(order)
         for name, how in order[k:] + order[:k]:  # rotate the start each round
+            load = load_average()
             if name == "dcplan":
                 cmd, res = run_dcplan(dcplan, system["dcplan_args"], rtol, how == "1 thread")
             elif name in HYPRE_SOLVERS:
                 cmd, res = run_hypre(folder, nx, ny, int(how.split()[0]), name, rtol)
             else:
                 cmd, _, res = pyamg_system.solve(rtol)
-            res.update({"entrant": name, "how": how, "round": rnd + 1,
+            res.update({"entrant": name, "how": how, "round": rnd + 1, "load_1min_before": load and load[0],
                         "command": cmd if isinstance(cmd, str) else shlex.join(cmd)})
             runs.append(res)
             log(f"  round {rnd + 1} {name:<10} {how:<12} total {res['total_s']:8.3f} s  "
@@ -381,9 +389,11 @@ def summarise(system, runs, rtol):
 
 
 def print_table(system, rtol, out=sys.stdout):
+    loads = [r["load_1min_before"] for r in system["runs"] if r.get("load_1min_before") is not None]
     print(f"\n{system['name']}: {system['nx']} x {system['ny']} = {system['unknowns']:,} unknowns, "
           f"{system['nonzeros']:,} nonzeros, relative residual <= {rtol:g}; "
-          f"median of {max(r['runs'] for r in system['summary'])} runs", file=out)
+          f"median of {max(r['runs'] for r in system['summary'])} runs"
+          + (f"; 1-min load average {min(loads):.2f}-{max(loads):.2f}" if loads else ""), file=out)
     head = (f"{'solver':<14} {'parallel':<12} {'setup_s':>8} {'solve_s':>8} {'total_s':>8} "
             f"{'iters':>6} {'max_rel_res':>11} {'dcplan/this':>11} {'dcplan1t/this':>13}")
     print(head, file=out)
