@@ -372,12 +372,13 @@ def summarise(system, runs, rtol):
         if record.is_file():
             rec = json.loads(record.read_text())
             rows.insert(0, {
-                "entrant": "dcplan", "how": rec.get("adapter", "recorded"), "runs": 1,
+                "entrant": "dcplan", "how": "all threads", "runs": 1,
                 "setup_s": rec.get("setup_s"), "solve_s": rec.get("solve_s"), "total_s": rec.get("total_s"),
                 "total_s_all": [rec.get("total_s")], "iterations": [rec.get("cycles")],
                 "max_rel_residual": rec.get("rel_residual"),
                 "met_rtol": rec.get("rel_residual") is not None and rec["rel_residual"] <= rtol,
-                "retimed": False, "command": f"recorded in {record}", "detail": "not re-timed in this run",
+                "retimed": False, "command": f"recorded in {record}",
+                "detail": f"{rec.get('adapter', '')}; not re-timed in this run",
             })
     base = {r["how"]: r["total_s"] for r in rows if r["entrant"] == "dcplan" and r["total_s"]}
     for r in rows:
