@@ -4,12 +4,28 @@
 //! (benches/cfd/).
 
 use crate::common;
+use crate::trials;
 use dcplan::model::airflow::{
     potential_flow, AirConditions, AirLayout, AirParams, AirRack, HallAir,
 };
 use dcplan::solver::{
     Advection, Boundary, CpuMultigrid, Problem, Side, SolveOptions, Solver, Tolerance,
 };
+use libtest_mimic::Trial;
+
+pub fn tests() -> Vec<Trial> {
+    trials![
+        plain potential_flow_of_a_line_source_conserves_volume_and_spreads_radially,
+        plain zone_exchange_decays_along_a_channel_by_the_discrete_closed_form,
+        plain advection_diffusion_converges_at_first_order,
+        plain hall_with_no_heat_sits_at_the_supply_temperature,
+        plain hall_heat_balances_and_racks_superpose,
+        plain contained_cold_aisle_at_full_supply_feeds_every_rack_supply_air,
+        plain sealed_under_supplied_aisle_is_refused,
+        plain open_hall_is_hottest_at_the_row_ends,
+        gpu gpu_hall_field_matches_cpu,
+    ]
+}
 
 /// A hall from benches/cfd/halls/<case>.json on a grid of `cell_m`.
 pub fn cfd_hall(json: &serde_json::Value, cell_m: f64) -> AirLayout {
@@ -92,7 +108,6 @@ fn exact_options() -> SolveOptions {
 /// A source in the middle of a square whose edge cells are returns: the volume leaving
 /// through any ring of faces around the source is the source's flow, and the speed at radius
 /// r follows the line source's Q / (2 pi r H).
-#[test]
 fn potential_flow_of_a_line_source_conserves_volume_and_spreads_radially() {
     let (n, h, height) = (101, 0.1, 2.0);
     let mut layout = AirLayout::new(n, n, h, height, 0.0);
@@ -136,7 +151,6 @@ fn potential_flow_of_a_line_source_conserves_volume_and_spreads_radially() {
 
 /// A channel open to the zone above leaks its supply upward: the potential decays along it
 /// by the root of `H r² - (2H + h²/dz) r + H = 0`, exactly, in the discrete equations.
-#[test]
 fn zone_exchange_decays_along_a_channel_by_the_discrete_closed_form() {
     // long enough that the far end's reflection is below rounding where the ratio is checked
     let (n, h, height, gap) = (300, 0.1, 2.0, 1.5);
@@ -162,7 +176,6 @@ fn zone_exchange_decays_along_a_channel_by_the_discrete_closed_form() {
 /// First-order upwind advection-diffusion against the exact solution of
 /// `U T' - k T'' = f` with `T = T_s + A (1 - cos(pi x / L))` (inflow at T_s, zero gradient at
 /// the outlet, as the discrete inflow and outflow cells impose): the error falls as h.
-#[test]
 fn advection_diffusion_converges_at_first_order() {
     let (len, u, k, amp, ts) = (1.0, 2.0, 0.05, 3.0, 18.0);
     let pi = std::f64::consts::PI;
@@ -273,7 +286,6 @@ fn conditions(heat: &[f64], outdoor_c: f64) -> AirConditions {
     }
 }
 
-#[test]
 fn hall_with_no_heat_sits_at_the_supply_temperature() {
     let mut hall = HallAir::new(
         small_hall(0.2),
@@ -292,7 +304,6 @@ fn hall_with_no_heat_sits_at_the_supply_temperature() {
     assert!(worst < 1e-10, "{worst:.3e} K from the supply temperature");
 }
 
-#[test]
 fn hall_heat_balances_and_racks_superpose() {
     let mut hall = HallAir::new(
         small_hall(0.2),
@@ -332,7 +343,6 @@ fn hall_heat_balances_and_racks_superpose() {
 
 /// A cold aisle closed by doors and a roof, fed exactly its racks' airflow: no air enters it
 /// from the room, so every intake sees the supply temperature and every exhaust supply + rise.
-#[test]
 fn contained_cold_aisle_at_full_supply_feeds_every_rack_supply_air() {
     let mut layout = small_hall(0.0);
     let nx = layout.nx;
@@ -354,7 +364,6 @@ fn contained_cold_aisle_at_full_supply_feeds_every_rack_supply_air() {
 }
 
 /// An aisle sealed but under-supplied has no steady flow: a clear error, not a solve.
-#[test]
 fn sealed_under_supplied_aisle_is_refused() {
     let mut layout = small_hall(0.0);
     let nx = layout.nx;
@@ -373,7 +382,6 @@ fn sealed_under_supplied_aisle_is_refused() {
 }
 
 /// Row ends are the hot spots of an open hall: air wraps around them into the cold aisle.
-#[test]
 fn open_hall_is_hottest_at_the_row_ends() {
     let mut hall = HallAir::new(
         small_hall(0.2),
@@ -397,9 +405,8 @@ fn open_hall_is_hottest_at_the_row_ends() {
     }
 }
 
-#[test]
 fn gpu_hall_field_matches_cpu() {
-    let Some(gpu) = common::gpu() else { return };
+    let gpu = common::gpu();
     let heat: Vec<f64> = (0..8).map(|k| 6_000.0 + 800.0 * k as f64).collect();
     let mut cpu = HallAir::new(
         small_hall(0.2),

@@ -1,7 +1,21 @@
 //! The `dcplan` binary as a user or a CI pipeline runs it: output, files and exit codes.
 
+use crate::trials;
+use libtest_mimic::Trial;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+pub fn tests() -> Vec<Trial> {
+    trials![
+        plain bench_json_has_every_documented_key_and_a_converged_solve,
+        plain bench_export_writes_a_matrix_market_system_that_matches_its_solution,
+        plain bad_arguments_exit_2_with_the_reason,
+        plain a_missing_adapter_is_a_device_error_exit_4,
+        plain auto_backend_names_its_choice_and_reason,
+        plain validate_accepts_the_shipped_sites_and_rejects_a_bad_file_with_exit_2,
+        plain schema_prints_json_schema_for_both_formats,
+    ]
+}
 
 fn dcplan(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dcplan"))
@@ -24,7 +38,6 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-#[test]
 fn bench_json_has_every_documented_key_and_a_converged_solve() {
     let o = dcplan(&["--backend", "cpu", "bench", "--sizes", "32,48", "--json"]);
     assert!(o.status.success(), "stderr: {}", stderr(&o));
@@ -62,7 +75,6 @@ fn bench_json_has_every_documented_key_and_a_converged_solve() {
     );
 }
 
-#[test]
 fn bench_export_writes_a_matrix_market_system_that_matches_its_solution() {
     let dir = temp_dir("export");
     let d = dir.to_string_lossy().into_owned();
@@ -127,7 +139,6 @@ fn bench_export_writes_a_matrix_market_system_that_matches_its_solution() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
 fn bad_arguments_exit_2_with_the_reason() {
     let o = dcplan(&["bench", "--sizes", "1"]);
     assert_eq!(o.status.code(), Some(2));
@@ -140,7 +151,6 @@ fn bad_arguments_exit_2_with_the_reason() {
     assert!(stderr(&o).contains("--export"), "{}", stderr(&o));
 }
 
-#[test]
 fn a_missing_adapter_is_a_device_error_exit_4() {
     let o = dcplan(&[
         "--backend",
@@ -153,7 +163,6 @@ fn a_missing_adapter_is_a_device_error_exit_4() {
     assert!(stderr(&o).contains("no-such-adapter-xyz"), "{}", stderr(&o));
 }
 
-#[test]
 fn auto_backend_names_its_choice_and_reason() {
     let o = dcplan(&["adapters"]);
     assert!(o.status.success(), "stderr: {}", stderr(&o));
@@ -165,7 +174,6 @@ fn auto_backend_names_its_choice_and_reason() {
     assert!(line.contains("auto"), "the line says why: {line}");
 }
 
-#[test]
 fn validate_accepts_the_shipped_sites_and_rejects_a_bad_file_with_exit_2() {
     let sites = Path::new(env!("CARGO_MANIFEST_DIR")).join("sites");
     let o = dcplan(&["validate", &sites.to_string_lossy()]);
@@ -184,7 +192,6 @@ fn validate_accepts_the_shipped_sites_and_rejects_a_bad_file_with_exit_2() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
 fn schema_prints_json_schema_for_both_formats() {
     for kind in ["site", "facility"] {
         let o = dcplan(&["schema", kind]);

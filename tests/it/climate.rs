@@ -5,21 +5,44 @@
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
 
+use crate::trials;
 use dcplan::climate::{
     self, psychro, read_epw, synthesize, ClimateError, DesignOrigin, MonthlyClimate, YearOrigin,
     DAYS_IN_MONTH,
 };
+use libtest_mimic::Trial;
 
-/// Where the shared folder is, relative to this crate's manifest directory. In the main crate
-/// (one level shallower) this becomes "../shared".
-const SHARED_FROM_MANIFEST: &str = "../shared";
-const ULSAN_EPW: &str = "data/epw/KOR_Ulsan.471520_IWEC.epw";
-
-fn ulsan_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(SHARED_FROM_MANIFEST)
-        .join(ULSAN_EPW)
+pub fn tests() -> Vec<Trial> {
+    trials![
+        plain epw_fixture_header_and_hours,
+        plain epw_leap_year_has_8784_hours_with_29_february,
+        plain epw_missing_values_are_filled_and_counted,
+        plain epw_pressure_missing_all_year_uses_standard_atmosphere,
+        plain epw_design_line_with_blanks_is_kept_as_a_note,
+        plain epw_error_non_numeric_dry_bulb,
+        plain epw_error_nan_text_and_out_of_range,
+        plain epw_error_wrong_record_count,
+        plain epw_error_out_of_sequence_record,
+        plain epw_error_bad_day_and_short_record,
+        plain epw_error_missing_location_and_bad_design_number,
+        plain epw_error_subhourly_is_unsupported_and_missing_file_is_io,
+        plain epw_error_all_dry_bulb_missing,
+        shared real_ulsan_iwec_file,
+        plain synthesis_reproduces_monthly_means_and_daily_ranges,
+        plain synthesis_reports_assumed_defaults,
+        plain synthesis_rejects_bad_input_with_the_field_path,
+        plain synthesized_design_conditions_are_labelled_derived_and_plausible,
+        plain saturation_pressure_matches_ashrae_table_3,
+        plain standard_pressure_matches_ashrae_table_1,
+        plain ashrae_fundamentals_example_1,
+        plain wet_bulb_matches_psychrometric_chart,
+        plain wet_bulb_agrees_with_stull_2011,
+        plain wet_bulb_falls_with_altitude_at_fixed_rh,
+    ]
 }
+
+/// The IWEC file of Ulsan in the shared folder (ASHRAE copyright: not shipped in the repository).
+const ULSAN_EPW: &str = "data/epw/KOR_Ulsan.471520_IWEC.epw";
 
 // ---------------------------------------------------------------------------------------------
 // EPW fixtures
@@ -145,7 +168,6 @@ fn no_edit(_: usize, _: &mut Vec<String>) {}
 // EPW: headers and records
 // ---------------------------------------------------------------------------------------------
 
-#[test]
 fn epw_fixture_header_and_hours() {
     let dir = TempDir::new("header");
     let path = dir.write("good.epw", &epw_text(8760, no_edit));
@@ -199,7 +221,6 @@ fn epw_fixture_header_and_hours() {
     }
 }
 
-#[test]
 fn epw_leap_year_has_8784_hours_with_29_february() {
     let dir = TempDir::new("leap");
     let path = dir.write("leap.epw", &epw_text(8784, no_edit));
@@ -208,7 +229,6 @@ fn epw_leap_year_has_8784_hours_with_29_february() {
     assert!(epw.year.hours.iter().any(|h| h.month == 2 && h.day == 29));
 }
 
-#[test]
 fn epw_missing_values_are_filled_and_counted() {
     let dir = TempDir::new("missing");
     let text = epw_text(8760, |i, f| match i {
@@ -248,7 +268,6 @@ fn epw_missing_values_are_filled_and_counted() {
     assert_parsed(h[0].pressure_pa, 100_500.0);
 }
 
-#[test]
 fn epw_pressure_missing_all_year_uses_standard_atmosphere() {
     let dir = TempDir::new("nopressure");
     let path = dir.write("p.epw", &epw_text(8760, |_, f| f[9] = "999999".into()));
@@ -258,7 +277,6 @@ fn epw_pressure_missing_all_year_uses_standard_atmosphere() {
     assert!(epw.year.hours.iter().all(|h| h.pressure_pa == expected));
 }
 
-#[test]
 fn epw_design_line_with_blanks_is_kept_as_a_note() {
     let dir = TempDir::new("blankdesign");
     let text = epw_text(8760, no_edit).replacen("Cooling,7,8.2,34.4,25.3", "Cooling,7,8.2,,", 1);
@@ -280,7 +298,6 @@ fn read_err(dir: &TempDir, name: &str, text: &str) -> (PathBuf, ClimateError) {
     (path, err)
 }
 
-#[test]
 fn epw_error_non_numeric_dry_bulb() {
     let dir = TempDir::new("err-nan");
     let text = epw_text(8760, |i, f| {
@@ -312,7 +329,6 @@ fn epw_error_non_numeric_dry_bulb() {
     );
 }
 
-#[test]
 fn epw_error_nan_text_and_out_of_range() {
     let dir = TempDir::new("err-range");
     let text = epw_text(8760, |i, f| {
@@ -338,7 +354,6 @@ fn epw_error_nan_text_and_out_of_range() {
     );
 }
 
-#[test]
 fn epw_error_wrong_record_count() {
     let dir = TempDir::new("err-count");
     let (_, err) = read_err(&dir, "short.epw", &epw_text(100, no_edit));
@@ -348,7 +363,6 @@ fn epw_error_wrong_record_count() {
     );
 }
 
-#[test]
 fn epw_error_out_of_sequence_record() {
     let dir = TempDir::new("err-seq");
     let text = epw_text(8760, |i, f| {
@@ -366,7 +380,6 @@ fn epw_error_out_of_sequence_record() {
     }
 }
 
-#[test]
 fn epw_error_bad_day_and_short_record() {
     let dir = TempDir::new("err-day");
     let text = epw_text(8760, |i, f| {
@@ -399,7 +412,6 @@ fn epw_error_bad_day_and_short_record() {
     );
 }
 
-#[test]
 fn epw_error_missing_location_and_bad_design_number() {
     let dir = TempDir::new("err-header");
     let text = epw_text(8760, no_edit).replacen("LOCATION", "LOCATOIN", 1);
@@ -440,7 +452,6 @@ fn epw_error_missing_location_and_bad_design_number() {
     );
 }
 
-#[test]
 fn epw_error_subhourly_is_unsupported_and_missing_file_is_io() {
     let dir = TempDir::new("err-misc");
     let text = epw_text(8760, no_edit).replacen("DATA PERIODS,1,1,", "DATA PERIODS,1,4,", 1);
@@ -455,7 +466,6 @@ fn epw_error_subhourly_is_unsupported_and_missing_file_is_io() {
     assert!(err.to_string().contains("absent.epw"));
 }
 
-#[test]
 fn epw_error_all_dry_bulb_missing() {
     let dir = TempDir::new("err-alldb");
     let (_, err) = read_err(
@@ -473,9 +483,8 @@ fn epw_error_all_dry_bulb_missing() {
 // The real IWEC file (ASHRAE copyright: read here, never copied)
 // ---------------------------------------------------------------------------------------------
 
-#[test]
-fn real_ulsan_iwec_file() {
-    let path = ulsan_path();
+fn real_ulsan_iwec_file(shared: &Path) {
+    let path = shared.join(ULSAN_EPW);
     let epw = read_epw(&path).unwrap_or_else(|e| panic!("{e} (looked at {})", path.display()));
     assert_eq!(epw.year.len(), 8760);
     assert_eq!(epw.location.city, "ULSAN");
@@ -528,7 +537,6 @@ fn month_slices() -> Vec<(usize, usize)> {
     out
 }
 
-#[test]
 fn synthesis_reproduces_monthly_means_and_daily_ranges() {
     let input = MonthlyClimate {
         monthly_mean_c: &MEANS_C,
@@ -591,7 +599,6 @@ fn synthesis_reproduces_monthly_means_and_daily_ranges() {
         .all(|h| (h.dew_point_c - dew).abs() < 1e-9 || h.dew_point_c == h.dry_bulb_c));
 }
 
-#[test]
 fn synthesis_reports_assumed_defaults() {
     let input = MonthlyClimate {
         monthly_mean_c: &MEANS_C,
@@ -612,7 +619,6 @@ fn synthesis_reports_assumed_defaults() {
     }
 }
 
-#[test]
 fn synthesis_rejects_bad_input_with_the_field_path() {
     let thirteen = [10.0; 13];
     let err = synthesize(&MonthlyClimate {
@@ -664,7 +670,6 @@ fn synthesis_rejects_bad_input_with_the_field_path() {
     assert!(matches!(&err, ClimateError::Input { field, .. } if field == "elevation_m"));
 }
 
-#[test]
 fn synthesized_design_conditions_are_labelled_derived_and_plausible() {
     let out = synthesize(&MonthlyClimate {
         monthly_mean_c: &MEANS_C,
@@ -695,7 +700,6 @@ fn synthesized_design_conditions_are_labelled_derived_and_plausible() {
 // Psychrometrics against published values
 // ---------------------------------------------------------------------------------------------
 
-#[test]
 fn saturation_pressure_matches_ashrae_table_3() {
     // ASHRAE Handbook—Fundamentals (2017) ch. 1, Table 3 (saturation pressure of water), Pa.
     // The handbook states its formula agrees with the table within 300 ppm.
@@ -711,7 +715,6 @@ fn saturation_pressure_matches_ashrae_table_3() {
     }
 }
 
-#[test]
 fn standard_pressure_matches_ashrae_table_1() {
     // ASHRAE Handbook—Fundamentals (2017) ch. 1, Table 1 (standard atmosphere), Pa, ±1 Pa.
     for (z, table) in [
@@ -726,7 +729,6 @@ fn standard_pressure_matches_ashrae_table_1() {
     }
 }
 
-#[test]
 fn ashrae_fundamentals_example_1() {
     // ASHRAE Handbook—Fundamentals (2017) ch. 1, Example 1: air at 40 °C dry bulb and 20 °C
     // thermodynamic wet bulb, 101.325 kPa. Published: W = 0.0065, h = 56.7 kJ/kg,
@@ -746,7 +748,6 @@ fn ashrae_fundamentals_example_1() {
     assert!((psychro::wet_bulb_c(40.0, w, p) - 20.0).abs() < 1e-6);
 }
 
-#[test]
 fn wet_bulb_matches_psychrometric_chart() {
     // Sea-level wet bulbs read from the ASHRAE Psychrometric Chart No. 1 (normal temperature,
     // 101.325 kPa); chart reading resolution is about 0.2 K, hence the tolerance.
@@ -757,7 +758,6 @@ fn wet_bulb_matches_psychrometric_chart() {
     }
 }
 
-#[test]
 fn wet_bulb_agrees_with_stull_2011() {
     // Independent check: Stull (2011), "Wet-bulb temperature from relative humidity and air
     // temperature", J. Appl. Meteor. Climatol. 50, 2267–2269, an empirical fit at 101.325 kPa
@@ -777,7 +777,6 @@ fn wet_bulb_agrees_with_stull_2011() {
     }
 }
 
-#[test]
 fn wet_bulb_falls_with_altitude_at_fixed_rh() {
     // The psychrometric equation depends on pressure: at lower pressure the same vapour
     // pressure is a larger humidity ratio, and the wet-bulb depression grows, so at a fixed

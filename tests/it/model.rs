@@ -2,6 +2,7 @@
 //! coupling's fixed point, GPU against CPU on a real hall, and every shipped site simulated.
 
 use crate::common;
+use crate::trials;
 use dcplan::layout::{default_cell_m, FloorPlan};
 use dcplan::model::hall::{power_problem, solve_hall, Conditions};
 use dcplan::model::simulate::simulate;
@@ -9,7 +10,17 @@ use dcplan::model::HallParams;
 use dcplan::report::site::write_site;
 use dcplan::site::{load_facility, load_site, Facility};
 use dcplan::solver::{BandedDirect, CpuMultigrid, SolveOptions, Solver};
+use libtest_mimic::Trial;
 use std::path::PathBuf;
+
+pub fn tests() -> Vec<Trial> {
+    trials![
+        plain hall_conserves_heat_including_i2r_and_current_at_the_feeds,
+        plain coupled_solve_reaches_a_fixed_point,
+        gpu gpu_hall_matches_cpu_within_a_millikelvin,
+        plain every_shipped_site_simulates_and_writes_its_report,
+    ]
+}
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -43,7 +54,6 @@ fn cpu_hall() -> (Facility, FloorPlan, HallParams, dcplan::model::HallResult) {
     (f, plan, params, r)
 }
 
-#[test]
 fn hall_conserves_heat_including_i2r_and_current_at_the_feeds() {
     let (f, plan, params, r) = cpu_hall();
     let t = &r.thermal;
@@ -83,7 +93,6 @@ fn hall_conserves_heat_including_i2r_and_current_at_the_feeds() {
     );
 }
 
-#[test]
 fn coupled_solve_reaches_a_fixed_point() {
     let (f, plan, params, r) = cpu_hall();
     let options = SolveOptions::for_precision(false);
@@ -136,9 +145,8 @@ fn coupled_solve_reaches_a_fixed_point() {
     );
 }
 
-#[test]
 fn gpu_hall_matches_cpu_within_a_millikelvin() {
-    let Some(mut gpu) = common::gpu() else { return };
+    let mut gpu = common::gpu();
     let f = facility();
     let plan = FloorPlan::build(&f, default_cell_m(&f)).expect("plan");
     let params = HallParams::default();
@@ -176,7 +184,6 @@ fn gpu_hall_matches_cpu_within_a_millikelvin() {
     );
 }
 
-#[test]
 fn every_shipped_site_simulates_and_writes_its_report() {
     let f = facility();
     let facility_file = root().join("sites/facilities/ai-hall-20mw.json");

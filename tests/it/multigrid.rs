@@ -6,9 +6,25 @@
 //! advection cases against the closed-form solution of their discrete equations.
 
 use crate::common;
+use crate::trials;
 use dcplan::solver::{
     Advection, Boundary, CpuMultigrid, Probe, Problem, Side, SolveOptions, Solver, Tolerance,
 };
+use libtest_mimic::Trial;
+
+pub fn tests() -> Vec<Trial> {
+    trials![
+        plain cpu_cycles_bounded_independent_of_contrast_and_size,
+        gpu gpu_cycles_bounded_independent_of_contrast_and_size,
+        plain cpu_advection_matches_the_discrete_exponential_profile,
+        gpu gpu_advection_matches_the_discrete_exponential_profile,
+        plain cpu_advection_converges_and_conserves_heat_under_refinement,
+        gpu gpu_advection_matches_cpu,
+        gpu gpu_stages_match_cpu_stage_by_stage_on_odd_grids,
+        plain prepared_operator_solves_many_right_hand_sides,
+        gpu gpu_prepared_operator_solves_many_right_hand_sides,
+    ]
+}
 
 /// A small deterministic generator (xorshift), so every run sees the same problems.
 struct Rng(u64);
@@ -132,7 +148,6 @@ fn check_contrast_sweep(
     }
 }
 
-#[test]
 fn cpu_cycles_bounded_independent_of_contrast_and_size() {
     check_contrast_sweep(
         &mut CpuMultigrid,
@@ -143,9 +158,8 @@ fn cpu_cycles_bounded_independent_of_contrast_and_size() {
     );
 }
 
-#[test]
 fn gpu_cycles_bounded_independent_of_contrast_and_size() {
-    let Some(mut gpu) = common::gpu() else { return };
+    let mut gpu = common::gpu();
     let options = gpu.default_options();
     check_contrast_sweep(&mut gpu, &options, [64, 128], 20, 4);
 }
@@ -205,16 +219,14 @@ fn check_channel(solver: &mut dyn Solver, options: &SolveOptions, tolerance: f64
     }
 }
 
-#[test]
 fn cpu_advection_matches_the_discrete_exponential_profile() {
     let mut options = SolveOptions::f64_target();
     options.tolerance = Tolerance::Eta(1e-15);
     check_channel(&mut CpuMultigrid, &options, 1e-10);
 }
 
-#[test]
 fn gpu_advection_matches_the_discrete_exponential_profile() {
-    let Some(mut gpu) = common::gpu() else { return };
+    let mut gpu = common::gpu();
     let options = gpu.default_options();
     check_channel(&mut gpu, &options, 1e-5);
 }
@@ -274,7 +286,6 @@ fn heat_balance(p: &Problem, u: &[f64]) -> f64 {
     (heat_in - heat_out).abs() / heat_in
 }
 
-#[test]
 fn cpu_advection_converges_and_conserves_heat_under_refinement() {
     let options = SolveOptions::f64_target();
     for peclet in [1.0, 10.0] {
@@ -299,9 +310,8 @@ fn cpu_advection_converges_and_conserves_heat_under_refinement() {
     }
 }
 
-#[test]
 fn gpu_advection_matches_cpu() {
-    let Some(mut gpu) = common::gpu() else { return };
+    let mut gpu = common::gpu();
     let p = recirculation(64, 1.0);
     let cpu = CpuMultigrid
         .solve(&p, &SolveOptions::f64_target())
@@ -330,9 +340,8 @@ fn random_field(rng: &mut Rng, n: usize) -> Vec<f64> {
 /// Every stage of the GPU cycle against the CPU's, level by level, on grids that exercise odd
 /// counts, thin strips and semicoarsening; for point and line smoothing, symmetric and
 /// nonsymmetric finest operators.
-#[test]
 fn gpu_stages_match_cpu_stage_by_stage_on_odd_grids() {
-    let Some(gpu) = common::gpu() else { return };
+    let gpu = common::gpu();
     let mut problems: Vec<(String, Problem)> = Vec::new();
     for (nx, ny) in [(17, 33), (33, 17), (2, 40), (40, 2), (65, 9)] {
         let mut p = random_rectangles(nx.max(ny), 10.0, 3);
@@ -425,7 +434,6 @@ fn gpu_stages_match_cpu_stage_by_stage_on_odd_grids() {
 
 /// A prepared operator solves new right-hand sides without being prepared again, and its
 /// answers equal fresh solves of the whole problem.
-#[test]
 fn prepared_operator_solves_many_right_hand_sides() {
     let p = random_rectangles(48, 1e3, 5);
     let options = SolveOptions::f64_target();
@@ -455,21 +463,25 @@ fn prepared_operator_solves_many_right_hand_sides() {
             "reused vs fresh: {diff:.3e} of {scale:.3e}"
         );
     }
-    if let Some(gpu) = common::gpu() {
-        let before = gpu.prepared_count();
-        let mut prepared = gpu.prepare(&p).expect("gpu prepare");
-        for value in [0.0, 10.0, 20.0] {
-            let mut q = p.clone();
-            q.set_boundary(Side::West, Boundary::Fixed { value });
-            let s = prepared
-                .solve(&q.rhs(), None, &gpu.default_options())
-                .expect("gpu solve");
-            assert!(s.stats.quality.eta <= 1e-6);
-        }
-        assert_eq!(
-            gpu.prepared_count() - before,
-            1,
-            "one prepare for three solves"
-        );
+}
+
+/// The same on the GPU: one prepare serves every right-hand side.
+fn gpu_prepared_operator_solves_many_right_hand_sides() {
+    let p = random_rectangles(48, 1e3, 5);
+    let gpu = common::gpu();
+    let before = gpu.prepared_count();
+    let mut prepared = gpu.prepare(&p).expect("gpu prepare");
+    for value in [0.0, 10.0, 20.0] {
+        let mut q = p.clone();
+        q.set_boundary(Side::West, Boundary::Fixed { value });
+        let s = prepared
+            .solve(&q.rhs(), None, &gpu.default_options())
+            .expect("gpu solve");
+        assert!(s.stats.quality.eta <= 1e-6);
     }
+    assert_eq!(
+        gpu.prepared_count() - before,
+        1,
+        "one prepare for three solves"
+    );
 }

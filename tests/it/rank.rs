@@ -1,8 +1,19 @@
 //! `dcplan rank` end to end on hand-made sites whose order is known.
 
+use crate::trials;
+use libtest_mimic::Trial;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+pub fn tests() -> Vec<Trial> {
+    trials![
+        plain known_order_a_weight_change_swaps_it_and_infeasible_sites_come_last_with_a_reason,
+        plain identical_inputs_and_seed_give_byte_identical_json_and_csv,
+        plain no_feasible_site_exits_3_and_bad_weights_exit_2,
+        plain report_html_renders_in_headless_chromium_with_its_images_and_no_errors,
+    ]
+}
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -68,7 +79,6 @@ fn order(o: &Output) -> Vec<String> {
         .collect()
 }
 
-#[test]
 fn known_order_a_weight_change_swaps_it_and_infeasible_sites_come_last_with_a_reason() {
     let dir = temp("order");
     // identical climate and hall: only headroom and distance differ
@@ -110,7 +120,6 @@ fn known_order_a_weight_change_swaps_it_and_infeasible_sites_come_last_with_a_re
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
 fn identical_inputs_and_seed_give_byte_identical_json_and_csv() {
     let dir = temp("bytes");
     site(&dir, "alpha", 150.0, 300.0);
@@ -140,7 +149,6 @@ fn identical_inputs_and_seed_give_byte_identical_json_and_csv() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
 fn no_feasible_site_exits_3_and_bad_weights_exit_2() {
     let dir = temp("none");
     site(&dir, "alpha", 5.0, 300.0);
@@ -168,7 +176,6 @@ fn no_feasible_site_exits_3_and_bad_weights_exit_2() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
 fn report_html_renders_in_headless_chromium_with_its_images_and_no_errors() {
     let chromium = ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()

@@ -6,10 +6,40 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
+use crate::trials;
 use dcplan::site::{
     check_fit, facility_schema, load_facility, load_site, site_schema, validate_facility_file,
     validate_paths, validate_site_file, Detail, Problem, ProblemKind, SiteError,
 };
+use libtest_mimic::Trial;
+
+pub fn tests() -> Vec<Trial> {
+    trials![
+        plain every_shipped_site_and_the_facility_validate_clean,
+        plain proxy_stations_are_named_where_a_site_has_no_normals,
+        plain shipped_facility_is_the_20_mw_h100_hall,
+        plain bad_json_syntax_reports_line_and_column,
+        plain nan_and_infinity_are_rejected,
+        plain wrong_type_names_the_path_and_both_types,
+        plain unknown_field_is_rejected_at_its_key,
+        plain missing_field_names_the_full_path,
+        plain negative_headroom_displays_expected_and_found,
+        plain negative_distances_are_rejected,
+        plain thirteen_months_point_at_the_extra_one_and_eleven_at_the_list,
+        plain physical_ranges_are_enforced,
+        plain every_problem_in_a_file_is_reported,
+        plain wet_bulb_above_dry_bulb_is_inconsistent,
+        plain id_must_match_the_file_name,
+        plain missing_epw_file_is_reported_and_a_present_one_accepted,
+        plain assumed_entries_must_name_existing_fields,
+        plain facility_errors_are_reported,
+        plain validate_paths_reports_every_file_in_name_order,
+        plain an_empty_folder_is_a_problem,
+        plain facility_that_does_not_fit_the_land_is_reported_against_the_site,
+        plain load_errors_are_typed,
+        plain schemas_are_json_with_the_expected_properties,
+    ]
+}
 
 fn manifest(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
@@ -101,7 +131,6 @@ const SHIPPED: [&str; 15] = [
     "jeju",
 ];
 
-#[test]
 fn every_shipped_site_and_the_facility_validate_clean() {
     let problems = validate_paths(&[sites_dir()], Some(&facility_path()));
     assert!(
@@ -123,7 +152,6 @@ fn every_shipped_site_and_the_facility_validate_clean() {
     }
 }
 
-#[test]
 fn proxy_stations_are_named_where_a_site_has_no_normals() {
     for (id, station) in [
         ("gyeongju", 138),
@@ -138,7 +166,6 @@ fn proxy_stations_are_named_where_a_site_has_no_normals() {
     }
 }
 
-#[test]
 fn shipped_facility_is_the_20_mw_h100_hall() {
     let f = load_facility(&facility_path()).expect("valid facility");
     assert_parsed(f.it_load_mw, 20.0);
@@ -154,7 +181,6 @@ fn shipped_facility_is_the_20_mw_h100_hall() {
 
 // ---------------------------------------------------------------- error classes
 
-#[test]
 fn bad_json_syntax_reports_line_and_column() {
     let dir = scratch("syntax");
     let path = write_text(
@@ -173,7 +199,6 @@ fn bad_json_syntax_reports_line_and_column() {
     }
 }
 
-#[test]
 fn nan_and_infinity_are_rejected() {
     let dir = scratch("nonfinite");
     let nan = pohang()
@@ -190,7 +215,6 @@ fn nan_and_infinity_are_rejected() {
     assert!(p.line.is_some());
 }
 
-#[test]
 fn wrong_type_names_the_path_and_both_types() {
     let dir = scratch("type");
     let mut v = pohang();
@@ -215,7 +239,6 @@ fn wrong_type_names_the_path_and_both_types() {
     });
 }
 
-#[test]
 fn unknown_field_is_rejected_at_its_key() {
     let dir = scratch("unknown");
     let mut v = pohang();
@@ -231,7 +254,6 @@ fn unknown_field_is_rejected_at_its_key() {
     assert_eq!((p.line, p.column), (Some(line), Some(column)));
 }
 
-#[test]
 fn missing_field_names_the_full_path() {
     let dir = scratch("missing");
     let mut v = pohang();
@@ -247,7 +269,6 @@ fn missing_field_names_the_full_path() {
     );
 }
 
-#[test]
 fn negative_headroom_displays_expected_and_found() {
     let dir = scratch("negative");
     let mut v = pohang();
@@ -269,7 +290,6 @@ fn negative_headroom_displays_expected_and_found() {
     );
 }
 
-#[test]
 fn negative_distances_are_rejected() {
     let dir = scratch("distance");
     let mut v = pohang();
@@ -289,7 +309,6 @@ fn negative_distances_are_rejected() {
     );
 }
 
-#[test]
 fn thirteen_months_point_at_the_extra_one_and_eleven_at_the_list() {
     let dir = scratch("months");
     let mut v = pohang();
@@ -321,7 +340,6 @@ fn thirteen_months_point_at_the_extra_one_and_eleven_at_the_list() {
     );
 }
 
-#[test]
 fn physical_ranges_are_enforced() {
     let dir = scratch("ranges");
     type Case = (&'static str, fn(&mut Value), &'static str);
@@ -364,7 +382,6 @@ fn physical_ranges_are_enforced() {
     }
 }
 
-#[test]
 fn every_problem_in_a_file_is_reported() {
     let dir = scratch("many");
     let mut v = pohang();
@@ -394,7 +411,6 @@ fn every_problem_in_a_file_is_reported() {
     );
 }
 
-#[test]
 fn wet_bulb_above_dry_bulb_is_inconsistent() {
     let dir = scratch("wetbulb");
     let mut v = pohang();
@@ -407,14 +423,12 @@ fn wet_bulb_above_dry_bulb_is_inconsistent() {
     );
 }
 
-#[test]
 fn id_must_match_the_file_name() {
     let dir = scratch("id");
     let path = write_json(&dir, "elsewhere", &pohang());
     single(&validate_site_file(&path), ProblemKind::Inconsistent, "id");
 }
 
-#[test]
 fn missing_epw_file_is_reported_and_a_present_one_accepted() {
     let dir = scratch("epw");
     let mut v = pohang();
@@ -430,7 +444,6 @@ fn missing_epw_file_is_reported_and_a_present_one_accepted() {
     assert!(validate_site_file(&path).is_empty());
 }
 
-#[test]
 fn assumed_entries_must_name_existing_fields() {
     let dir = scratch("assumed");
     let mut v = pohang();
@@ -457,7 +470,6 @@ fn assumed_entries_must_name_existing_fields() {
     );
 }
 
-#[test]
 fn facility_errors_are_reported() {
     let dir = scratch("facility").join("facilities");
     fs::create_dir_all(&dir).expect("mkdir");
@@ -505,7 +517,6 @@ fn facility_errors_are_reported() {
 
 // ---------------------------------------------------------------- many files
 
-#[test]
 fn validate_paths_reports_every_file_in_name_order() {
     let dir = scratch("paths");
     let mut bad_a = pohang();
@@ -533,7 +544,6 @@ fn validate_paths_reports_every_file_in_name_order() {
     );
 }
 
-#[test]
 fn an_empty_folder_is_a_problem() {
     let dir = scratch("empty");
     single(&validate_paths(&[dir], None), ProblemKind::Io, "");
@@ -541,7 +551,6 @@ fn an_empty_folder_is_a_problem() {
 
 // ---------------------------------------------------------------- footprint
 
-#[test]
 fn facility_that_does_not_fit_the_land_is_reported_against_the_site() {
     let dir = scratch("fit");
     let mut v = pohang();
@@ -572,7 +581,6 @@ fn facility_that_does_not_fit_the_land_is_reported_against_the_site() {
 
 // ---------------------------------------------------------------- load errors
 
-#[test]
 fn load_errors_are_typed() {
     let dir = scratch("load");
     match load_site(&dir.join("absent.json")) {
@@ -594,7 +602,6 @@ fn load_errors_are_typed() {
 
 // ---------------------------------------------------------------- schema
 
-#[test]
 fn schemas_are_json_with_the_expected_properties() {
     let site = site_schema();
     let text = serde_json::to_string_pretty(&site).expect("serialise");

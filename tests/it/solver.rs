@@ -8,12 +8,43 @@
 //! totals, its norms); none is a float equality.
 
 use crate::common;
+use crate::trials;
 use dcplan::gpu::{GpuError, GpuMultigrid};
 use dcplan::solver::{
     Boundary, CpuMultigrid, Problem, Side, Solution, SolveError, SolveOptions, Solver, Tolerance,
 };
+use libtest_mimic::Trial;
 use std::f64::consts::PI;
 use std::time::Instant;
+
+pub fn tests() -> Vec<Trial> {
+    trials![
+        plain cpu_second_order_variable_k_fixed_walls,
+        gpu gpu_second_order_variable_k_fixed_walls,
+        plain cpu_second_order_robin_walls_with_sink,
+        gpu gpu_second_order_robin_walls_with_sink,
+        plain cpu_conserves_sources_sinks_and_wall_fluxes,
+        gpu gpu_conserves_sources_sinks_and_wall_fluxes,
+        plain cpu_converges_on_random_heterogeneous_problems,
+        gpu gpu_matches_cpu_on_random_heterogeneous_problems,
+        plain cpu_cycle_count_bounded_independent_of_grid_size,
+        gpu gpu_cycle_count_bounded_independent_of_grid_size,
+        plain cpu_solves_odd_and_non_square_grids,
+        gpu gpu_solves_odd_and_non_square_grids_like_cpu,
+        plain cpu_fixed_cells_hold_their_value_ir_drop,
+        gpu gpu_fixed_cells_hold_their_value_ir_drop,
+        plain cpu_fixed_cell_strip_matches_discrete_quadratic,
+        gpu gpu_fixed_cell_strip_matches_discrete_quadratic,
+        plain cpu_uniform_source_and_sink_gives_constant_solution,
+        gpu gpu_uniform_source_and_sink_gives_constant_solution,
+        plain cpu_robin_slab_matches_closed_form,
+        gpu gpu_robin_slab_matches_closed_form,
+        plain cpu_refuses_invalid_problems_with_problem_error,
+        gpu gpu_refuses_invalid_problems_with_problem_error,
+        gpu gpu_check_size_names_storage_binding_limit,
+        gpu gpu_allocation_errors_are_caught_by_error_scopes,
+    ]
+}
 
 // ---------------------------------------------------------------------------------------------
 // What each backend is held to
@@ -116,14 +147,13 @@ fn solve_with(
     }
 }
 
-/// Runs `check` on the GPU solver, if there is one (`common::gpu` fails the test when
-/// `DCPLAN_REQUIRE_GPU=1` and there is none, and says loudly that it skipped otherwise).
+/// Runs `check` on the GPU solver (a `gpu` trial: the harness runs it only where there is an
+/// adapter, or fails it when `DCPLAN_REQUIRE_GPU=1` and there is none).
 fn on_gpu(check: impl FnOnce(&mut dyn Solver, &Backend)) {
-    if let Some(mut gpu) = common::gpu() {
-        let start = Instant::now();
-        check(&mut gpu, &GPU);
-        eprintln!("gpu part took {:.2} s", start.elapsed().as_secs_f64());
-    }
+    let mut gpu = common::gpu();
+    let start = Instant::now();
+    check(&mut gpu, &GPU);
+    eprintln!("gpu part took {:.2} s", start.elapsed().as_secs_f64());
 }
 
 fn range(u: &[f64]) -> f64 {
@@ -504,22 +534,18 @@ fn check_order_fixed_walls(s: &mut dyn Solver, b: &Backend) {
     check_order(s, b, &VARIABLE_K_TWO_FIXED_WALLS);
 }
 
-#[test]
 fn cpu_second_order_variable_k_fixed_walls() {
     check_order_fixed_walls(&mut CpuMultigrid, &CPU);
 }
 
-#[test]
 fn gpu_second_order_variable_k_fixed_walls() {
     on_gpu(check_order_fixed_walls);
 }
 
-#[test]
 fn cpu_second_order_robin_walls_with_sink() {
     check_order(&mut CpuMultigrid, &CPU, &ROBIN_WITH_SINK);
 }
 
-#[test]
 fn gpu_second_order_robin_walls_with_sink() {
     on_gpu(|s, b| check_order(s, b, &ROBIN_WITH_SINK));
 }
@@ -581,12 +607,10 @@ fn check_conservation(s: &mut dyn Solver, b: &Backend) {
     }
 }
 
-#[test]
 fn cpu_conserves_sources_sinks_and_wall_fluxes() {
     check_conservation(&mut CpuMultigrid, &CPU);
 }
 
-#[test]
 fn gpu_conserves_sources_sinks_and_wall_fluxes() {
     on_gpu(check_conservation);
 }
@@ -609,7 +633,6 @@ const RANDOM_CASES: [(u64, usize, usize); 4] =
 
 /// The oracle itself reaches eta <= 1e-12 within the default cycle budget on the random
 /// heterogeneous problems, with a residual this file assembles itself.
-#[test]
 fn cpu_converges_on_random_heterogeneous_problems() {
     let mut failures = Vec::new();
     for (seed, nx, ny) in RANDOM_CASES {
@@ -631,7 +654,6 @@ fn cpu_converges_on_random_heterogeneous_problems() {
     assert!(failures.is_empty(), "cpu: {}", failures.join("; "));
 }
 
-#[test]
 fn gpu_matches_cpu_on_random_heterogeneous_problems() {
     on_gpu(|gpu, b| {
         for (seed, nx, ny) in RANDOM_CASES {
@@ -725,12 +747,10 @@ fn check_cycle_counts(s: &mut dyn Solver, b: &Backend) {
     );
 }
 
-#[test]
 fn cpu_cycle_count_bounded_independent_of_grid_size() {
     check_cycle_counts(&mut CpuMultigrid, &CPU);
 }
 
-#[test]
 fn gpu_cycle_count_bounded_independent_of_grid_size() {
     on_gpu(check_cycle_counts);
 }
@@ -785,12 +805,10 @@ fn check_odd_grids(s: &mut dyn Solver, b: &Backend) {
     }
 }
 
-#[test]
 fn cpu_solves_odd_and_non_square_grids() {
     check_odd_grids(&mut CpuMultigrid, &CPU);
 }
 
-#[test]
 fn gpu_solves_odd_and_non_square_grids_like_cpu() {
     on_gpu(check_odd_grids);
 }
@@ -939,22 +957,18 @@ fn check_fixed_strip(s: &mut dyn Solver, b: &Backend) {
     }
 }
 
-#[test]
 fn cpu_fixed_cells_hold_their_value_ir_drop() {
     check_feed_points(&mut CpuMultigrid, &CPU);
 }
 
-#[test]
 fn gpu_fixed_cells_hold_their_value_ir_drop() {
     on_gpu(check_feed_points);
 }
 
-#[test]
 fn cpu_fixed_cell_strip_matches_discrete_quadratic() {
     check_fixed_strip(&mut CpuMultigrid, &CPU);
 }
 
-#[test]
 fn gpu_fixed_cell_strip_matches_discrete_quadratic() {
     on_gpu(check_fixed_strip);
 }
@@ -1034,22 +1048,18 @@ fn check_robin_slab(s: &mut dyn Solver, b: &Backend) {
     }
 }
 
-#[test]
 fn cpu_uniform_source_and_sink_gives_constant_solution() {
     check_uniform_sink(&mut CpuMultigrid, &CPU);
 }
 
-#[test]
 fn gpu_uniform_source_and_sink_gives_constant_solution() {
     on_gpu(check_uniform_sink);
 }
 
-#[test]
 fn cpu_robin_slab_matches_closed_form() {
     check_robin_slab(&mut CpuMultigrid, &CPU);
 }
 
-#[test]
 fn gpu_robin_slab_matches_closed_form() {
     on_gpu(check_robin_slab);
 }
@@ -1135,12 +1145,10 @@ fn check_invalid_problems(s: &mut dyn Solver, b: &Backend) {
     }
 }
 
-#[test]
 fn cpu_refuses_invalid_problems_with_problem_error() {
     check_invalid_problems(&mut CpuMultigrid, &CPU);
 }
 
-#[test]
 fn gpu_refuses_invalid_problems_with_problem_error() {
     on_gpu(check_invalid_problems);
 }
@@ -1149,9 +1157,8 @@ fn gpu_refuses_invalid_problems_with_problem_error() {
 // 9. Grids the adapter cannot hold
 // ---------------------------------------------------------------------------------------------
 
-#[test]
 fn gpu_check_size_names_storage_binding_limit() {
-    let Some(gpu) = common::gpu() else { return };
+    let gpu = common::gpu();
     let binding = gpu.ctx().limits.max_storage_buffer_binding_size;
     // the largest per-cell binding: the smallest square over the binding limit
     let per_cell = dcplan::gpu::buffers::largest_binding_bytes_per_cell(
@@ -1198,9 +1205,8 @@ fn gpu_check_size_names_storage_binding_limit() {
 
 /// A device error inside an error scope comes back as a typed error naming what was attempted,
 /// not as a panic or a lost device.
-#[test]
 fn gpu_allocation_errors_are_caught_by_error_scopes() {
-    let Some(gpu) = common::gpu() else { return };
+    let gpu = common::gpu();
     let ctx = gpu.ctx();
     let too_big = ctx.limits.max_buffer_size.saturating_add(4);
     let result = ctx.scoped("allocating an impossible buffer", || {
