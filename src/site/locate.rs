@@ -299,11 +299,42 @@ mod tests {
 
     #[test]
     fn survives_malformed_text() {
-        for text in ["", "{", "{\"a\":", "[1,", "\"abc", "{\"a\" 1}", "{]"] {
+        // (text, values scanned before the text stopped making sense, keys likewise): what
+        // came before the fault is kept, nothing after it is invented, and the root, which
+        // never closes, has no value.
+        let cases: [(&str, &[&str], &[&str]); 7] = [
+            ("", &[], &[]),
+            ("{", &[], &[]),
+            ("{\"a\":", &[], &["a"]),
+            ("[1,", &["[0]"], &[]),
+            ("\"abc", &[], &[]),
+            ("{\"a\" 1}", &[], &["a"]),
+            ("{]", &[], &[]),
+        ];
+        for (text, values, keys) in cases {
             let loc = Locator::new(text);
-            let _ = loc.path_at(0);
-            let _ = loc.line_column(text.len() + 5);
-            let _ = loc.serde_line_column(9, 9);
+            assert!(
+                !loc.has_path(""),
+                "{text:?}: the unclosed root has no value"
+            );
+            for path in values {
+                assert_eq!(loc.value_position(path), Some((1, 2)), "{text:?}: {path}");
+            }
+            for key in keys {
+                assert_eq!(loc.key_position(key), Some((1, 2)), "{text:?}: key {key}");
+                assert!(!loc.has_path(key), "{text:?}: key {key} has no value");
+            }
+            assert!(!loc.has_path("[1]") && !loc.has_path("a.b"), "{text:?}");
+            // positions past the end clamp to just after the last character
+            let end = (1, text.chars().count() + 1);
+            assert_eq!(loc.line_column(text.len() + 5), end, "{text:?}");
+            assert_eq!(loc.serde_line_column(9, 9), end, "{text:?}");
+            // the opening byte belongs to no recorded span (the root was never recorded)
+            assert_eq!(loc.path_at(0), None, "{text:?}");
         }
+        // what was recorded is found again by offset
+        assert_eq!(Locator::new("[1,").path_at(1), Some(("[0]", 1)));
+        assert_eq!(Locator::new("{\"a\":").path_at(2), Some(("a", 1)));
+        assert_eq!(Locator::new("{\"a\":").path_at(4), None);
     }
 }

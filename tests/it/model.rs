@@ -103,34 +103,38 @@ fn coupled_solve_reaches_a_fixed_point() {
     );
     assert!(r.coupling.last_change_k <= 1e-8);
     // self-consistency: the power field at the final temperatures gives the losses the final
-    // heat solve used
+    // heat solve used. The losses are judged by an energy balance that shares nothing with the
+    // model's face-by-face I2R sum: what the feeds deliver minus what the racks take, i.e. for
+    // each cell its voltage drop times the current drawn there (Tellegen's theorem on the
+    // discrete network: with zero-flux walls and the feeds at nominal voltage,
+    // sum over faces g (v_c - v_d)^2 = sum over cells (V_nom - v_c) i_c h^2), for three phases.
     let problem = power_problem(&plan, &f, &params, &r.temperature_c);
     let v = BandedDirect
         .solve(&problem, &options)
         .expect("power solves")
         .u;
-    let (nx, ny, h) = (plan.nx, plan.ny, plan.cell_m);
-    let k = &problem.conductivity;
-    let mut loss = 0.0;
-    for j in 0..ny {
-        for i in 0..nx {
-            let c = j * nx + i;
-            for d in [
-                (i + 1 < nx).then_some(c + 1),
-                (j + 1 < ny).then_some(c + nx),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                let g = 2.0 * k[c] * k[d] / (k[c] + k[d]);
-                loss += 3.0 * g * (v[c] - v[d]).powi(2);
-            }
-        }
-    }
+    let h = plan.cell_m;
+    let nominal = r.power.nominal_phase_v;
+    let drawn_a: f64 = problem.source.iter().map(|s| -s * h * h).sum();
+    assert!(
+        (drawn_a - r.power.rack_current_a).abs() <= 1e-9 * r.power.rack_current_a,
+        "the power problem draws {drawn_a} A, the racks {} A",
+        r.power.rack_current_a
+    );
+    let balance_w: f64 = 3.0
+        * (0..plan.cells())
+            .filter(|&c| problem.fixed[c].is_none())
+            .map(|c| (nominal - v[c]) * -problem.source[c] * h * h)
+            .sum::<f64>();
     let used: f64 = r.loss_w_per_m2.iter().sum::<f64>() * h * h;
     assert!(
-        (loss - used).abs() <= 1e-6 * used,
-        "losses at the fixed point {loss} W, used {used} W"
+        (balance_w - used).abs() <= 1e-6 * used,
+        "losses by the feed-minus-rack power balance {balance_w} W, used by the heat solve {used} W"
+    );
+    assert!(
+        (r.power.distribution_loss_w - used).abs() <= 1e-9 * used,
+        "reported busway losses {} W, used {used} W",
+        r.power.distribution_loss_w
     );
     // warmer air raises the conductor's resistance: losses exceed those at the reference 20 °C
     let cold = power_problem(&plan, &f, &params, &vec![20.0; plan.cells()]);
