@@ -7,6 +7,7 @@ pub mod backend;
 pub mod bench;
 pub mod cli;
 pub mod climate;
+pub mod fsio;
 pub mod gpu;
 pub mod layout;
 pub mod model;

@@ -5,7 +5,7 @@
 //! rows in rank order with ties broken by site id, fixed float formatting in CSV, no times);
 //! every file is written to a temporary name and renamed.
 
-use super::files::{write_atomic, write_json};
+use crate::fsio::{write_atomic, write_json};
 use base64::Engine;
 use serde::Serialize;
 use std::fmt::Write as _;

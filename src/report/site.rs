@@ -1,6 +1,6 @@
 //! The files `dcplan simulate` writes for one site: metrics.json, thermal.png, voltage.png.
 
-use super::files::write_json;
+use crate::fsio::write_json;
 use super::heatmap::{write_png, Colormap, Field, Heatmap, HeatmapError, Marker, Rect};
 use crate::model::simulate::SiteRun;
 use std::path::{Path, PathBuf};
