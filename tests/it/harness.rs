@@ -93,6 +93,56 @@ fn shared_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+/// Options of the harness that take a value (as libtest-mimic parses them).
+const VALUE_OPTIONS: [&str; 6] = [
+    "--test-threads",
+    "--logfile",
+    "--skip",
+    "--color",
+    "--format",
+    "-Z",
+];
+
+/// Splits the command line into what libtest-mimic parses and the test-name filters. The
+/// built-in harness takes several filters (`cargo test -- a b`), libtest-mimic one: with two
+/// or more, they are taken out here and applied by [`keep_matching`].
+pub fn split_filters(args: impl Iterator<Item = String>) -> (Vec<String>, Vec<String>) {
+    let mut argv = Vec::new();
+    let mut filters = Vec::new();
+    let mut takes_value = false;
+    let mut options_ended = false;
+    for (i, arg) in args.enumerate() {
+        if i == 0 || takes_value || (!options_ended && arg.starts_with('-')) {
+            takes_value = !options_ended && VALUE_OPTIONS.contains(&arg.as_str());
+            options_ended |= arg == "--";
+            argv.push(arg);
+        } else {
+            filters.push(arg);
+        }
+    }
+    if filters.len() == 1 {
+        argv.extend(filters.drain(..));
+    }
+    (argv, filters)
+}
+
+/// With several filters, keeps the tests any of them matches (a substring of the name, or the
+/// whole name with `--exact`).
+pub fn keep_matching(tests: &mut Vec<Trial>, filters: &[String], exact: bool) {
+    if filters.is_empty() {
+        return;
+    }
+    tests.retain(|t| {
+        filters.iter().any(|f| {
+            if exact {
+                t.name() == f
+            } else {
+                t.name().contains(f.as_str())
+            }
+        })
+    });
+}
+
 /// The name a test gets: its module below the crate root, then its function.
 pub fn test_name(module_path: &str, function: &str) -> String {
     let module = module_path.split_once("::").map_or("", |(_, rest)| rest);

@@ -15,9 +15,12 @@ mod rank;
 mod site;
 mod solver;
 
+use libtest_mimic::{Arguments, Trial};
+
 fn main() {
-    let args = libtest_mimic::Arguments::from_args();
-    let tests = [
+    let (argv, filters) = harness::split_filters(std::env::args());
+    let args = Arguments::from_iter(argv);
+    let mut tests: Vec<Trial> = [
         airflow::tests(),
         cli::tests(),
         climate::tests(),
@@ -31,5 +34,6 @@ fn main() {
     .into_iter()
     .flatten()
     .collect();
+    harness::keep_matching(&mut tests, &filters, args.exact);
     libtest_mimic::run(&args, tests).exit();
 }
