@@ -3,11 +3,12 @@
 //! and the export of that problem in Matrix Market form so other solvers can race it.
 
 use crate::backend::Backend;
+use crate::fsio::{write_atomic_with, WriteError};
 use crate::solver::system::{write_vector_market, System};
 use crate::solver::{Boundary, Problem, Side, SolveError, SolveOptions};
 use serde::Serialize;
 use std::f64::consts::PI;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
@@ -138,24 +139,22 @@ pub fn run(
 
 /// Writes the benchmark problem of size n as A.mtx, b.mtx and x.mtx (dcplan's solution) in
 /// `dir`, plus dcplan.json with dcplan's own record for the comparison script. Each file is
-/// written to a temporary name and renamed.
-pub fn export(dir: &Path, system: &System, x: &[f64], record: &Record) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let write = |name: &str, body: &dyn Fn(&mut dyn Write) -> std::io::Result<()>| {
-        let tmp = dir.join(format!(".{name}.tmp"));
-        {
-            let mut out = BufWriter::new(std::fs::File::create(&tmp)?);
-            body(&mut out)?;
-            out.flush()?;
-        }
-        std::fs::rename(&tmp, dir.join(name))
-    };
-    write("A.mtx", &|o| system.write_matrix_market(&mut WriteRef(o)))?;
-    write("b.mtx", &|o| {
+/// written atomically (`crate::fsio`).
+pub fn export(dir: &Path, system: &System, x: &[f64], record: &Record) -> Result<(), WriteError> {
+    std::fs::create_dir_all(dir).map_err(|source| WriteError {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    write_atomic_with(&dir.join("A.mtx"), |o| {
+        system.write_matrix_market(&mut WriteRef(o))
+    })?;
+    write_atomic_with(&dir.join("b.mtx"), |o| {
         write_vector_market(&system.b(), &mut WriteRef(o))
     })?;
-    write("x.mtx", &|o| write_vector_market(x, &mut WriteRef(o)))?;
-    write("dcplan.json", &|o| {
+    write_atomic_with(&dir.join("x.mtx"), |o| {
+        write_vector_market(x, &mut WriteRef(o))
+    })?;
+    write_atomic_with(&dir.join("dcplan.json"), |o| {
         serde_json::to_writer_pretty(&mut WriteRef(o), record).map_err(std::io::Error::other)?;
         writeln!(o)
     })

@@ -233,9 +233,8 @@ fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<ExitCode, CliError> {
         let problem = bench::problem(record.n);
         let solution = backend.solver().solve(&problem, &options)?;
         let system = crate::solver::System::assemble(&problem);
-        bench::export(dir, &system, &solution.u, record).map_err(|e| {
-            CliError::Input(format!("{}: cannot write the export: {e}", dir.display()))
-        })?;
+        bench::export(dir, &system, &solution.u, record)
+            .map_err(|e| CliError::Other(anyhow::Error::new(e)))?;
         if !cli.quiet {
             eprintln!("wrote {}/A.mtx, b.mtx, x.mtx, dcplan.json", dir.display());
         }

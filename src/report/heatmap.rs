@@ -12,16 +12,13 @@
 //! - non-finite values are cells outside the hall and are drawn [`OUTSIDE_RGB`];
 //! - the colour range is the fixed `range` or the min..max of the finite values; a range
 //!   of zero width is widened symmetrically so the colours never divide by zero;
-//! - a PNG is written to a temporary name in the target folder and renamed into place,
-//!   so readers never see a torn file.
+//! - a PNG is written through `crate::fsio` (temporary name, fsync, rename), so readers
+//!   never see a torn file.
 //!
 //! Units: field geometry, outlines and the marker in metres from the south-west corner of
 //! the hall; values in whatever `unit` names (it is only printed).
 
-use std::fs::File;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use ab_glyph::{point, Font as _, FontRef, GlyphId, PxScale, ScaleFont as _};
 use image::codecs::png::PngEncoder;
@@ -81,14 +78,8 @@ pub enum HeatmapError {
     InvalidOutline { index: usize },
     #[error("heatmap marker \"{label}\" is at a non-finite position ({x_m}, {y_m}) m")]
     InvalidMarker { label: String, x_m: f64, y_m: f64 },
-    #[error("heatmap path {} names no file", path.display())]
-    NoFileName { path: PathBuf },
-    #[error("cannot write heatmap {}", path.display())]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot write heatmap: {0}")]
+    Write(#[from] crate::fsio::WriteError),
     /// Internal: the PNG encoder refused an image this module built.
     #[error("cannot encode heatmap PNG {}", path.display())]
     Encode {
@@ -502,7 +493,7 @@ pub fn render(h: &Heatmap) -> Result<RgbImage, HeatmapError> {
     Ok(img)
 }
 
-/// Renders and writes a PNG atomically: a temporary file in the same folder, then a rename.
+/// Renders and writes a PNG atomically (`crate::fsio`: temporary, fsync, rename).
 pub fn write_png(h: &Heatmap, path: &Path) -> Result<(), HeatmapError> {
     let img = render(h)?;
     let mut png = Vec::new();
@@ -518,34 +509,7 @@ pub fn write_png(h: &Heatmap, path: &Path) -> Result<(), HeatmapError> {
             source,
         })?;
 
-    let name = path.file_name().ok_or_else(|| HeatmapError::NoFileName {
-        path: path.to_path_buf(),
-    })?;
-    static SEQ: AtomicU64 = AtomicU64::new(0);
-    let mut tmp_name = std::ffi::OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(
-        ".{}.{}.tmp",
-        std::process::id(),
-        SEQ.fetch_add(1, Ordering::Relaxed)
-    ));
-    let tmp = path.with_file_name(tmp_name);
-    let write_err = |source| HeatmapError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let result = (|| {
-        let mut file = File::create(&tmp)?;
-        file.write_all(&png)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        // Best effort: the temporary may not exist if create failed.
-        let _ = std::fs::remove_file(&tmp);
-        return Err(write_err(e));
-    }
+    crate::fsio::write_atomic(path, &png)?;
     Ok(())
 }
 

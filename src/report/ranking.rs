@@ -5,7 +5,8 @@
 //! rows in rank order with ties broken by site id, fixed float formatting in CSV, no times);
 //! every file is written to a temporary name and renamed.
 
-use crate::fsio::{write_atomic, write_json};
+use super::{create_dir, ReportError};
+use crate::fsio::{write_atomic, write_json, WriteError};
 use base64::Engine;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -358,8 +359,11 @@ fn pareto_svg(r: &RankingReport, x_key: &str, y_key: &str) -> String {
     s
 }
 
-fn data_uri(png: &Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(png)?;
+fn data_uri(png: &Path) -> Result<String, ReportError> {
+    let bytes = std::fs::read(png).map_err(|source| ReportError::ReadImage {
+        path: png.to_path_buf(),
+        source,
+    })?;
     Ok(format!(
         "data:image/png;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -371,7 +375,7 @@ pub fn to_html(
     r: &RankingReport,
     images: &[SiteImages],
     pareto_axes: (&str, &str),
-) -> std::io::Result<String> {
+) -> Result<String, ReportError> {
     let md_table = |site: &RankedSite| {
         let mut row = format!(
             "<tr class=\"{}\"><td>{}</td><td>{} <span lang=\"ko\">{}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
@@ -486,17 +490,18 @@ pub fn write_ranking(
     images: &[SiteImages],
     pareto_axes: (&str, &str),
     dir: &Path,
-) -> std::io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
+) -> Result<Vec<PathBuf>, ReportError> {
+    create_dir(dir)?;
     let paths: Vec<PathBuf> = ["ranking.json", "ranking.csv", "report.md", "report.html"]
         .iter()
         .map(|n| dir.join(n))
         .collect();
     write_json(&paths[0], r)?;
-    write_atomic(
-        &paths[1],
-        to_csv(r).map_err(std::io::Error::other)?.as_bytes(),
-    )?;
+    let csv = to_csv(r).map_err(|e| WriteError {
+        path: paths[1].clone(),
+        source: std::io::Error::other(e),
+    })?;
+    write_atomic(&paths[1], csv.as_bytes())?;
     write_atomic(&paths[2], to_markdown(r).as_bytes())?;
     write_atomic(&paths[3], to_html(r, images, pareto_axes)?.as_bytes())?;
     Ok(paths)

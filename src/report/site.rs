@@ -1,28 +1,14 @@
 //! The files `dcplan simulate` writes for one site: metrics.json, thermal.png, voltage.png.
 
+use super::heatmap::{write_png, Colormap, Field, Heatmap, Marker, Rect};
+use super::{create_dir, ReportError};
 use crate::fsio::write_json;
-use super::heatmap::{write_png, Colormap, Field, Heatmap, HeatmapError, Marker, Rect};
 use crate::model::simulate::SiteRun;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error(transparent)]
-    Heatmap(#[from] HeatmapError),
-}
-
 /// Writes the site's three files into `dir` (created if missing); returns their paths.
 pub fn write_site(run: &SiteRun, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    create_dir(dir)?;
     let m = &run.metrics;
     let plan = &run.plan;
     let outlines: Vec<Rect> = plan
@@ -95,10 +81,7 @@ pub fn write_site(run: &SiteRun, dir: &Path) -> Result<Vec<PathBuf>, ReportError
         dir.join("thermal.png"),
         dir.join("voltage.png"),
     ];
-    write_json(&paths[0], m).map_err(|source| ReportError::Io {
-        path: paths[0].clone(),
-        source,
-    })?;
+    write_json(&paths[0], m)?;
     write_png(&thermal, &paths[1])?;
     write_png(&voltage, &paths[2])?;
     Ok(paths.to_vec())
