@@ -283,7 +283,7 @@ pub fn load_inputs(
     site_path: &std::path::Path,
     facility_path: &std::path::Path,
 ) -> Result<(site::Site, site::Facility), CliError> {
-    let report = |problems: Vec<site::Problem>| {
+    let report = |problems: Vec<site::Finding>| {
         for p in &problems {
             eprintln!("{p}");
         }
@@ -293,10 +293,10 @@ pub fn load_inputs(
     let facility_result = site::load_facility(facility_path);
     let mut problems = Vec::new();
     if let Err(e) = &site_result {
-        problems.extend(e.problems());
+        problems.extend(e.findings());
     }
     if let Err(e) = &facility_result {
-        problems.extend(e.problems());
+        problems.extend(e.findings());
     }
     match (site_result, facility_result) {
         (Ok(s), Ok(f)) if problems.is_empty() => {

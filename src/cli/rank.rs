@@ -101,13 +101,13 @@ pub fn run(cli: &Cli, args: &RankArgs) -> Result<ExitCode, CliError> {
     for p in &site_paths {
         match site::load_site(p) {
             Ok(s) => sites.push((p.clone(), s)),
-            Err(e) => problems.extend(e.problems()),
+            Err(e) => problems.extend(e.findings()),
         }
     }
     let facility = match site::load_facility(&facility_path) {
         Ok(f) => Some(f),
         Err(e) => {
-            problems.extend(e.problems());
+            problems.extend(e.findings());
             None
         }
     };

@@ -2,7 +2,7 @@
 //!
 //! Owns `sites/*.json` (one candidate site each) and `sites/facilities/*.json` (one facility
 //! design each): the serde types ([`types`]), the checks that turn any bad input into
-//! [`Problem`]s naming file, JSON path, line:column and what was expected ([`validate`]), and the
+//! [`Finding`]s naming file, JSON path, line:column and what was expected ([`validate`]), and the
 //! schema editors use ([`schema`]).
 //!
 //! Invariants: a [`Site`] or [`Facility`] returned by [`load_site`] / [`load_facility`] has
@@ -15,14 +15,14 @@
 //! `_s_m` siemens-metres; `lat`/`lon` are WGS 84 degrees; `_fraction`/`_efficiency` are 0-1.
 //! Monthly series run January to December.
 
+pub mod finding;
 pub mod limits;
 pub mod locate;
-pub mod problem;
 pub mod schema;
 pub mod types;
 pub mod validate;
 
-pub use problem::{Detail, Problem, ProblemKind, SiteError};
+pub use finding::{Detail, Finding, FindingKind, SiteError};
 pub use schema::{facility_schema, site_schema};
 pub use types::{
     Climate, Cooling, CoolingType, DesignConditions, Facility, Footprint, Hazards, KmaStation,

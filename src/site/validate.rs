@@ -6,7 +6,7 @@
 //!    serde reports it, with its JSON path recovered from the position);
 //! 3. physics and plausibility: every range, count and cross-field check, all reported.
 //!
-//! Across files nothing stops early: [`validate_paths`] reports every problem in every file.
+//! Across files nothing stops early: [`validate_paths`] reports every finding in every file.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
+use crate::site::finding::{Detail, Finding, FindingKind, SiteError};
 use crate::site::limits::{
     APPROACH_K_MAX, CARBON_KG_PER_KWH_MAX, COP_MAX, DISTANCE_KM_MAX, DISTRIBUTION_V_MAX,
     DIURNAL_RANGE_K_MAX, ELEVATION_MAX_M, ELEVATION_MIN_M, HEADROOM_MW_MAX, IT_LOAD_MW_MAX,
@@ -21,7 +22,6 @@ use crate::site::limits::{
     TARIFF_KRW_PER_KWH_MAX, TEMP_MAX_C, TEMP_MIN_C, VOLTAGE_KV_MAX,
 };
 use crate::site::locate::{join_index, join_key, Locator};
-use crate::site::problem::{Detail, Problem, ProblemKind, SiteError};
 use crate::site::types::{Facility, Site};
 
 /// Which format a file is in.
@@ -60,7 +60,7 @@ pub fn load_facility(path: &Path) -> Result<Facility, SiteError> {
     parse_facility(&text, path)
 }
 
-/// Parses and validates the text of a site file. `file` names it in problems; an `epw` path is
+/// Parses and validates the text of a site file. `file` names it in findings; an `epw` path is
 /// resolved against its folder.
 pub fn parse_site(text: &str, file: &Path) -> Result<Site, SiteError> {
     let (site, locator) = parse_typed::<Site>(text, file)?;
@@ -69,7 +69,7 @@ pub fn parse_site(text: &str, file: &Path) -> Result<Site, SiteError> {
     checker.finish(site)
 }
 
-/// Parses and validates the text of a facility file. `file` names it in problems.
+/// Parses and validates the text of a facility file. `file` names it in findings.
 pub fn parse_facility(text: &str, file: &Path) -> Result<Facility, SiteError> {
     let (facility, locator) = parse_typed::<Facility>(text, file)?;
     let mut checker = Checker::new(file, &locator);
@@ -77,53 +77,53 @@ pub fn parse_facility(text: &str, file: &Path) -> Result<Facility, SiteError> {
     checker.finish(facility)
 }
 
-/// Every problem in one site file (empty when it is valid).
-pub fn validate_site_file(path: &Path) -> Vec<Problem> {
+/// Every finding in one site file (empty when it is valid).
+pub fn validate_site_file(path: &Path) -> Vec<Finding> {
     load_site(path)
         .err()
-        .map(|e| e.problems())
+        .map(|e| e.findings())
         .unwrap_or_default()
 }
 
-/// Every problem in one facility file (empty when it is valid).
-pub fn validate_facility_file(path: &Path) -> Vec<Problem> {
+/// Every finding in one facility file (empty when it is valid).
+pub fn validate_facility_file(path: &Path) -> Vec<Finding> {
     load_facility(path)
         .err()
-        .map(|e| e.problems())
+        .map(|e| e.findings())
         .unwrap_or_default()
 }
 
-/// Checks an in-memory site (one not read from a file). Problems carry no line:column.
-pub fn check_site(site: &Site, file: &Path) -> Vec<Problem> {
+/// Checks an in-memory site (one not read from a file). Findings carry no line:column.
+pub fn check_site(site: &Site, file: &Path) -> Vec<Finding> {
     let text = serde_json::to_string(site).unwrap_or_default();
     let locator = Locator::new(&text);
     let mut checker = Checker::new(file, &locator);
     checker.positions = false;
     check_site_fields(site, &mut checker);
-    checker.problems
+    checker.findings
 }
 
-/// Checks an in-memory facility. Problems carry no line:column.
-pub fn check_facility(facility: &Facility, file: &Path) -> Vec<Problem> {
+/// Checks an in-memory facility. Findings carry no line:column.
+pub fn check_facility(facility: &Facility, file: &Path) -> Vec<Finding> {
     let text = serde_json::to_string(facility).unwrap_or_default();
     let locator = Locator::new(&text);
     let mut checker = Checker::new(file, &locator);
     checker.positions = false;
     check_facility_fields(facility, &mut checker);
-    checker.problems
+    checker.findings
 }
 
 /// The cross-file check: does the facility's footprint fit on the site's land (either
-/// orientation)? The problem, if any, is reported against the site file at `land`.
-pub fn check_fit(site: &Site, site_file: &Path, facility: &Facility) -> Option<Problem> {
+/// orientation)? The finding, if any, is reported against the site file at `land`.
+pub fn check_fit(site: &Site, site_file: &Path, facility: &Facility) -> Option<Finding> {
     let footprint = facility.footprint();
     if site.land.fits(&footprint) {
         return None;
     }
-    Some(Problem::expected(
+    Some(Finding::expected(
         site_file,
         "land",
-        ProblemKind::DoesNotFit,
+        FindingKind::DoesNotFit,
         format!(
             "usable land of at least {:.1} x {:.1} m (either way round) for facility '{}': \
              {} racks in {} rows",
@@ -138,28 +138,28 @@ pub fn check_fit(site: &Site, site_file: &Path, facility: &Facility) -> Option<P
 
 /// Expands files and folders into the files to validate. A folder yields its `*.json` files
 /// sorted by name, then those of its `facilities/` subfolder if it has one. Paths that do not
-/// exist, unreadable folders and folders without JSON files become problems.
-pub fn expand_paths<P: AsRef<Path>>(paths: &[P]) -> (Vec<(PathBuf, FileKind)>, Vec<Problem>) {
+/// exist, unreadable folders and folders without JSON files become findings.
+pub fn expand_paths<P: AsRef<Path>>(paths: &[P]) -> (Vec<(PathBuf, FileKind)>, Vec<Finding>) {
     let mut files = Vec::new();
-    let mut problems = Vec::new();
+    let mut findings = Vec::new();
     for path in paths {
         let path = path.as_ref();
         if path.is_dir() {
             match json_files(path) {
-                Ok(found) if found.is_empty() => problems.push(Problem::reason(
+                Ok(found) if found.is_empty() => findings.push(Finding::reason(
                     path,
                     "",
-                    ProblemKind::Io,
+                    FindingKind::Io,
                     "folder holds no .json file",
                 )),
                 Ok(found) => files.extend(found.into_iter().map(|f| {
                     let kind = FileKind::of(&f);
                     (f, kind)
                 })),
-                Err(e) => problems.push(Problem::reason(
+                Err(e) => findings.push(Finding::reason(
                     path,
                     "",
-                    ProblemKind::Io,
+                    FindingKind::Io,
                     format!("cannot list folder: {e}"),
                 )),
             }
@@ -167,10 +167,10 @@ pub fn expand_paths<P: AsRef<Path>>(paths: &[P]) -> (Vec<(PathBuf, FileKind)>, V
             if facilities.is_dir() {
                 match json_files(&facilities) {
                     Ok(found) => files.extend(found.into_iter().map(|f| (f, FileKind::Facility))),
-                    Err(e) => problems.push(Problem::reason(
+                    Err(e) => findings.push(Finding::reason(
                         &facilities,
                         "",
-                        ProblemKind::Io,
+                        FindingKind::Io,
                         format!("cannot list folder: {e}"),
                     )),
                 }
@@ -178,22 +178,22 @@ pub fn expand_paths<P: AsRef<Path>>(paths: &[P]) -> (Vec<(PathBuf, FileKind)>, V
         } else if path.is_file() {
             files.push((path.to_path_buf(), FileKind::of(path)));
         } else {
-            problems.push(Problem::reason(
+            findings.push(Finding::reason(
                 path,
                 "",
-                ProblemKind::Io,
+                FindingKind::Io,
                 "no such file or folder",
             ));
         }
     }
-    (files, problems)
+    (files, findings)
 }
 
 /// Validates every file named or found in `paths` (see [`expand_paths`]) and returns every
-/// problem of every file, in file order. With `facility`, that facility is validated too and
+/// finding of every file, in file order. With `facility`, that facility is validated too and
 /// checked against the land of every valid site.
-pub fn validate_paths<P: AsRef<Path>>(paths: &[P], facility: Option<&Path>) -> Vec<Problem> {
-    let (files, mut problems) = expand_paths(paths);
+pub fn validate_paths<P: AsRef<Path>>(paths: &[P], facility: Option<&Path>) -> Vec<Finding> {
+    let (files, mut findings) = expand_paths(paths);
     let facility_key = facility.map(canonical);
     let loaded_facility = facility.map(|f| (f, load_facility(f)));
     if let Some((_, Err(e))) = &loaded_facility {
@@ -201,29 +201,29 @@ pub fn validate_paths<P: AsRef<Path>>(paths: &[P], facility: Option<&Path>) -> V
             .iter()
             .any(|(f, _)| Some(canonical(f)) == facility_key);
         if !listed {
-            problems.extend(e.problems());
+            findings.extend(e.findings());
         }
     }
     for (file, kind) in &files {
         match kind {
-            FileKind::Facility => problems.extend(validate_facility_file(file)),
+            FileKind::Facility => findings.extend(validate_facility_file(file)),
             FileKind::Site => match read(file).and_then(|text| {
                 let site = parse_site(&text, file)?;
                 Ok((site, text))
             }) {
-                Err(e) => problems.extend(e.problems()),
+                Err(e) => findings.extend(e.findings()),
                 Ok((site, text)) => {
                     if let Some((_, Ok(facility))) = &loaded_facility {
-                        if let Some(problem) = check_fit(&site, file, facility) {
+                        if let Some(finding) = check_fit(&site, file, facility) {
                             let locator = Locator::new(&text);
-                            problems.push(problem.at(locator.key_position("land")));
+                            findings.push(finding.at(locator.key_position("land")));
                         }
                     }
                 }
             },
         }
     }
-    problems
+    findings
 }
 
 fn canonical(path: &Path) -> PathBuf {
@@ -264,17 +264,17 @@ fn parse_typed<'t, T: DeserializeOwned>(
                 Some((path, start)) => (path, locator.line_column(start)),
                 None => ("", (line, column)),
             };
-            let problem = Problem::expected(
+            let finding = Finding::expected(
                 file,
                 path,
-                ProblemKind::NonFinite,
+                FindingKind::NonFinite,
                 "a finite number",
                 "a number out of range",
             )
             .at(Some(position));
             return Err(SiteError::Invalid {
                 file: file.to_path_buf(),
-                problems: vec![problem],
+                findings: vec![finding],
             });
         }
         return Err(SiteError::Syntax {
@@ -288,13 +288,13 @@ fn parse_typed<'t, T: DeserializeOwned>(
         Ok(value) => Ok((value, locator)),
         Err(e) => Err(SiteError::Invalid {
             file: file.to_path_buf(),
-            problems: vec![structure_problem(&e, &locator, file)],
+            findings: vec![structure_problem(&e, &locator, file)],
         }),
     }
 }
 
-/// Turns serde's first data error into a problem with a path.
-fn structure_problem(e: &serde_json::Error, locator: &Locator<'_>, file: &Path) -> Problem {
+/// Turns serde's first data error into a finding with a path.
+fn structure_problem(e: &serde_json::Error, locator: &Locator<'_>, file: &Path) -> Finding {
     let message = strip_position(&e.to_string());
     let offset = locator.serde_offset(e.line(), e.column());
     let (path, start) = locator
@@ -306,26 +306,26 @@ fn structure_problem(e: &serde_json::Error, locator: &Locator<'_>, file: &Path) 
         // serde stops at the closing brace of the object that lacks the field.
         let full = join_key(&path, field);
         let position = locator.key_position(&path).or(position);
-        return Problem::reason(
+        return Finding::reason(
             file,
             full,
-            ProblemKind::MissingField,
+            FindingKind::MissingField,
             "required field is missing",
         )
         .at(position);
     }
     if message.starts_with("unknown field") {
-        return Problem::reason(file, path, ProblemKind::UnknownField, message).at(position);
+        return Finding::reason(file, path, FindingKind::UnknownField, message).at(position);
     }
     for prefix in ["invalid type: ", "invalid value: "] {
         if let Some(rest) = message.strip_prefix(prefix) {
             if let Some((found, expected)) = rest.rsplit_once(", expected ") {
-                return Problem::expected(file, path, ProblemKind::WrongType, expected, found)
+                return Finding::expected(file, path, FindingKind::WrongType, expected, found)
                     .at(position);
             }
         }
     }
-    Problem::reason(file, path, ProblemKind::WrongType, message).at(position)
+    Finding::reason(file, path, FindingKind::WrongType, message).at(position)
 }
 
 /// serde_json appends " at line L column C"; we report the position separately.
@@ -341,12 +341,12 @@ fn between<'m>(text: &'m str, open: &str, close: &str) -> Option<&'m str> {
     Some(rest.split_once(close)?.0)
 }
 
-/// Collects stage-3 problems with their positions.
+/// Collects stage-3 findings with their positions.
 struct Checker<'a> {
     file: &'a Path,
     locator: &'a Locator<'a>,
     positions: bool,
-    problems: Vec<Problem>,
+    findings: Vec<Finding>,
 }
 
 impl<'a> Checker<'a> {
@@ -355,32 +355,32 @@ impl<'a> Checker<'a> {
             file,
             locator,
             positions: true,
-            problems: Vec::new(),
+            findings: Vec::new(),
         }
     }
 
     fn finish<T>(self, value: T) -> Result<T, SiteError> {
-        if self.problems.is_empty() {
+        if self.findings.is_empty() {
             Ok(value)
         } else {
             Err(SiteError::Invalid {
                 file: self.file.to_path_buf(),
-                problems: self.problems,
+                findings: self.findings,
             })
         }
     }
 
-    fn push(&mut self, path: &str, kind: ProblemKind, detail: Detail) {
+    fn push(&mut self, path: &str, kind: FindingKind, detail: Detail) {
         let position = if self.positions {
             self.locator.value_position(path)
         } else {
             None
         };
-        self.problems
-            .push(Problem::new(self.file, path, kind, detail).at(position));
+        self.findings
+            .push(Finding::new(self.file, path, kind, detail).at(position));
     }
 
-    fn expected(&mut self, path: &str, kind: ProblemKind, expected: String, found: String) {
+    fn expected(&mut self, path: &str, kind: FindingKind, expected: String, found: String) {
         self.push(path, kind, Detail::Expected { expected, found });
     }
 
@@ -391,7 +391,7 @@ impl<'a> Checker<'a> {
         }
         self.expected(
             path,
-            ProblemKind::NonFinite,
+            FindingKind::NonFinite,
             "a finite number".into(),
             value.to_string(),
         );
@@ -403,7 +403,7 @@ impl<'a> Checker<'a> {
         if self.finite(path, value) && !(min..=max).contains(&value) {
             self.expected(
                 path,
-                ProblemKind::OutOfRange,
+                FindingKind::OutOfRange,
                 format!("{min} to {max}{unit}"),
                 value.to_string(),
             );
@@ -417,10 +417,10 @@ impl<'a> Checker<'a> {
         }
         if value < 0.0 {
             let expected = format!(">= 0{unit}");
-            self.expected(path, ProblemKind::OutOfRange, expected, value.to_string());
+            self.expected(path, FindingKind::OutOfRange, expected, value.to_string());
         } else if value > max {
             let expected = format!("<= {max}{unit}");
-            self.expected(path, ProblemKind::OutOfRange, expected, value.to_string());
+            self.expected(path, FindingKind::OutOfRange, expected, value.to_string());
         }
     }
 
@@ -431,10 +431,10 @@ impl<'a> Checker<'a> {
         }
         if value <= 0.0 {
             let expected = format!("> 0{unit}");
-            self.expected(path, ProblemKind::OutOfRange, expected, value.to_string());
+            self.expected(path, FindingKind::OutOfRange, expected, value.to_string());
         } else if value > max {
             let expected = format!("<= {max}{unit}");
-            self.expected(path, ProblemKind::OutOfRange, expected, value.to_string());
+            self.expected(path, FindingKind::OutOfRange, expected, value.to_string());
         }
     }
 
@@ -443,14 +443,14 @@ impl<'a> Checker<'a> {
         if values.len() > MONTHS {
             self.expected(
                 &join_index(path, MONTHS),
-                ProblemKind::WrongCount,
+                FindingKind::WrongCount,
                 format!("exactly {MONTHS} monthly values"),
                 values.len().to_string(),
             );
         } else if values.len() < MONTHS {
             self.expected(
                 path,
-                ProblemKind::WrongCount,
+                FindingKind::WrongCount,
                 format!("exactly {MONTHS} monthly values"),
                 values.len().to_string(),
             );
@@ -464,7 +464,7 @@ impl<'a> Checker<'a> {
         if text.trim().is_empty() {
             self.expected(
                 path,
-                ProblemKind::OutOfRange,
+                FindingKind::OutOfRange,
                 "a non-empty string".into(),
                 "an empty one".into(),
             );
@@ -475,7 +475,7 @@ impl<'a> Checker<'a> {
         if sources.is_empty() {
             self.expected(
                 "sources",
-                ProblemKind::WrongCount,
+                FindingKind::WrongCount,
                 "at least one source".into(),
                 "none".into(),
             );
@@ -491,14 +491,14 @@ impl<'a> Checker<'a> {
             if !names_data || !self.locator.has_path(entry) {
                 self.expected(
                     &path,
-                    ProblemKind::BadAssumed,
+                    FindingKind::BadAssumed,
                     "the JSON path of a field present in this file".into(),
                     format!("\"{entry}\""),
                 );
             } else if !seen.insert(entry.as_str()) {
                 self.push(
                     &path,
-                    ProblemKind::BadAssumed,
+                    FindingKind::BadAssumed,
                     Detail::Reason(format!("\"{entry}\" is listed twice")),
                 );
             }
@@ -515,7 +515,7 @@ fn check_site_fields(site: &Site, c: &mut Checker<'_>) {
     if !id_ok {
         c.expected(
             "id",
-            ProblemKind::OutOfRange,
+            FindingKind::OutOfRange,
             "lowercase letters, digits, '_' or '-'".into(),
             format!("\"{}\"", site.id),
         );
@@ -523,7 +523,7 @@ fn check_site_fields(site: &Site, c: &mut Checker<'_>) {
         if stem != site.id {
             c.expected(
                 "id",
-                ProblemKind::Inconsistent,
+                FindingKind::Inconsistent,
                 format!("\"{stem}\" (the file name)"),
                 format!("\"{}\"", site.id),
             );
@@ -582,7 +582,7 @@ fn check_site_fields(site: &Site, c: &mut Checker<'_>) {
         if wb > db {
             c.expected(
                 "climate.design.coincident_wet_bulb_c",
-                ProblemKind::Inconsistent,
+                FindingKind::Inconsistent,
                 format!("<= the dry bulb ({db} °C)"),
                 wb.to_string(),
             );
@@ -594,7 +594,7 @@ fn check_site_fields(site: &Site, c: &mut Checker<'_>) {
         if epw.trim().is_empty() || !resolved.is_file() {
             c.expected(
                 "climate.epw",
-                ProblemKind::MissingFile,
+                FindingKind::MissingFile,
                 format!("an EPW file at {}", resolved.display()),
                 "no such file".into(),
             );
@@ -668,7 +668,7 @@ fn check_facility_fields(f: &Facility, c: &mut Checker<'_>) {
     if f.racks_per_row == 0 {
         c.expected(
             "racks_per_row",
-            ProblemKind::OutOfRange,
+            FindingKind::OutOfRange,
             ">= 1".into(),
             "0".into(),
         );
@@ -725,7 +725,7 @@ fn check_facility_fields(f: &Facility, c: &mut Checker<'_>) {
     if cool.chiller_cop_max < cool.chiller_cop_min {
         c.expected(
             "cooling.chiller_cop_max",
-            ProblemKind::Inconsistent,
+            FindingKind::Inconsistent,
             format!(">= chiller_cop_min ({})", cool.chiller_cop_min),
             cool.chiller_cop_max.to_string(),
         );

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::trials;
 use dcplan::site::{
     check_fit, facility_schema, load_facility, load_site, site_schema, validate_facility_file,
-    validate_paths, validate_site_file, Detail, Problem, ProblemKind, SiteError,
+    validate_paths, validate_site_file, Detail, Finding, FindingKind, SiteError,
 };
 use libtest_mimic::Trial;
 
@@ -93,10 +93,10 @@ fn write_text(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-/// The only problem, asserting its class and path.
-fn single(problems: &[Problem], kind: ProblemKind, path: &str) -> Problem {
-    assert_eq!(problems.len(), 1, "expected one problem, got {problems:#?}");
-    let p = problems[0].clone();
+/// The only finding, asserting its class and path.
+fn single(findings: &[Finding], kind: FindingKind, path: &str) -> Finding {
+    assert_eq!(findings.len(), 1, "expected one finding, got {findings:#?}");
+    let p = findings[0].clone();
     assert_eq!(p.kind, kind, "{p}");
     assert_eq!(p.path, path, "{p}");
     p
@@ -132,11 +132,11 @@ const SHIPPED: [&str; 15] = [
 ];
 
 fn every_shipped_site_and_the_facility_validate_clean() {
-    let problems = validate_paths(&[sites_dir()], Some(&facility_path()));
+    let findings = validate_paths(&[sites_dir()], Some(&facility_path()));
     assert!(
-        problems.is_empty(),
+        findings.is_empty(),
         "{}",
-        problems
+        findings
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
@@ -188,7 +188,7 @@ fn bad_json_syntax_reports_line_and_column() {
         "broken.json",
         "{\n  \"id\": \"broken\",\n  \"lat\": 35.1,,\n}\n",
     );
-    let p = single(&validate_site_file(&path), ProblemKind::Syntax, "");
+    let p = single(&validate_site_file(&path), FindingKind::Syntax, "");
     assert_eq!((p.line, p.column), (Some(3), Some(15)));
     assert!(p
         .to_string()
@@ -205,13 +205,13 @@ fn nan_and_infinity_are_rejected() {
         .to_string()
         .replace("\"lat\":36.032", "\"lat\":NaN");
     let path = write_text(&dir, "pohang.json", &nan);
-    single(&validate_site_file(&path), ProblemKind::Syntax, "");
+    single(&validate_site_file(&path), FindingKind::Syntax, "");
 
     let huge = pohang()
         .to_string()
         .replace("\"lat\":36.032", "\"lat\":1e999");
     let path = write_text(&dir, "pohang.json", &huge);
-    let p = single(&validate_site_file(&path), ProblemKind::NonFinite, "lat");
+    let p = single(&validate_site_file(&path), FindingKind::NonFinite, "lat");
     assert!(p.line.is_some());
 }
 
@@ -222,7 +222,7 @@ fn wrong_type_names_the_path_and_both_types() {
     let path = write_site(&dir, "pohang", v);
     let p = single(
         &validate_site_file(&path),
-        ProblemKind::WrongType,
+        FindingKind::WrongType,
         "power.grid_headroom_mw",
     );
     match &p.detail {
@@ -246,7 +246,7 @@ fn unknown_field_is_rejected_at_its_key() {
     let path = write_site(&dir, "pohang", v);
     let p = single(
         &validate_site_file(&path),
-        ProblemKind::UnknownField,
+        FindingKind::UnknownField,
         "power.headroom_gw",
     );
     let text = fs::read_to_string(&path).expect("read");
@@ -264,7 +264,7 @@ fn missing_field_names_the_full_path() {
     let path = write_site(&dir, "pohang", v);
     single(
         &validate_site_file(&path),
-        ProblemKind::MissingField,
+        FindingKind::MissingField,
         "land.usable_depth_m",
     );
 }
@@ -276,7 +276,7 @@ fn negative_headroom_displays_expected_and_found() {
     let path = write_site(&dir, "pohang", v);
     let p = single(
         &validate_site_file(&path),
-        ProblemKind::OutOfRange,
+        FindingKind::OutOfRange,
         "power.grid_headroom_mw",
     );
     let text = fs::read_to_string(&path).expect("read");
@@ -299,7 +299,7 @@ fn negative_distances_are_rejected() {
     let paths: Vec<String> = validate_site_file(&path)
         .into_iter()
         .map(|p| {
-            assert_eq!(p.kind, ProblemKind::OutOfRange);
+            assert_eq!(p.kind, FindingKind::OutOfRange);
             p.path
         })
         .collect();
@@ -319,7 +319,7 @@ fn thirteen_months_point_at_the_extra_one_and_eleven_at_the_list() {
     let path = write_site(&dir, "pohang", v);
     let p = single(
         &validate_site_file(&path),
-        ProblemKind::WrongCount,
+        FindingKind::WrongCount,
         "climate.monthly_mean_c[12]",
     );
     assert!(p
@@ -335,7 +335,7 @@ fn thirteen_months_point_at_the_extra_one_and_eleven_at_the_list() {
     let path = write_site(&dir, "pohang", v);
     single(
         &validate_site_file(&path),
-        ProblemKind::WrongCount,
+        FindingKind::WrongCount,
         "climate.monthly_rh_pct",
     );
 }
@@ -376,8 +376,8 @@ fn physical_ranges_are_enforced() {
         let mut v = pohang();
         mutate(&mut v);
         let path = write_site(&dir, "pohang", v);
-        let problems = validate_site_file(&path);
-        let p = single(&problems, ProblemKind::OutOfRange, want);
+        let findings = validate_site_file(&path);
+        let p = single(&findings, FindingKind::OutOfRange, want);
         assert!(p.line.is_some() && p.column.is_some(), "{name}: {p}");
     }
 }
@@ -390,7 +390,7 @@ fn every_problem_in_a_file_is_reported() {
     v["climate"]["monthly_mean_c"][0] = json!(-70.0);
     v["assumed"] = json!(["power.no_such_field"]);
     let path = write_site(&dir, "pohang", v);
-    let kinds: Vec<(ProblemKind, String)> = validate_site_file(&path)
+    let kinds: Vec<(FindingKind, String)> = validate_site_file(&path)
         .into_iter()
         .map(|p| (p.kind, p.path))
         .collect();
@@ -398,15 +398,15 @@ fn every_problem_in_a_file_is_reported() {
         kinds,
         [
             (
-                ProblemKind::OutOfRange,
+                FindingKind::OutOfRange,
                 "climate.monthly_mean_c[0]".to_string()
             ),
             (
-                ProblemKind::OutOfRange,
+                FindingKind::OutOfRange,
                 "power.grid_headroom_mw".to_string()
             ),
-            (ProblemKind::OutOfRange, "hazards.seismic".to_string()),
-            (ProblemKind::BadAssumed, "assumed[0]".to_string()),
+            (FindingKind::OutOfRange, "hazards.seismic".to_string()),
+            (FindingKind::BadAssumed, "assumed[0]".to_string()),
         ]
     );
 }
@@ -418,7 +418,7 @@ fn wet_bulb_above_dry_bulb_is_inconsistent() {
     let path = write_site(&dir, "pohang", v);
     single(
         &validate_site_file(&path),
-        ProblemKind::Inconsistent,
+        FindingKind::Inconsistent,
         "climate.design.coincident_wet_bulb_c",
     );
 }
@@ -426,7 +426,7 @@ fn wet_bulb_above_dry_bulb_is_inconsistent() {
 fn id_must_match_the_file_name() {
     let dir = scratch("id");
     let path = write_json(&dir, "elsewhere", &pohang());
-    single(&validate_site_file(&path), ProblemKind::Inconsistent, "id");
+    single(&validate_site_file(&path), FindingKind::Inconsistent, "id");
 }
 
 fn missing_epw_file_is_reported_and_a_present_one_accepted() {
@@ -436,7 +436,7 @@ fn missing_epw_file_is_reported_and_a_present_one_accepted() {
     let path = write_site(&dir, "pohang", v);
     single(
         &validate_site_file(&path),
-        ProblemKind::MissingFile,
+        FindingKind::MissingFile,
         "climate.epw",
     );
     fs::create_dir_all(dir.join("weather")).expect("mkdir");
@@ -459,7 +459,7 @@ fn assumed_entries_must_name_existing_fields() {
     let got: Vec<String> = validate_site_file(&path)
         .into_iter()
         .map(|p| {
-            assert_eq!(p.kind, ProblemKind::BadAssumed, "{p}");
+            assert_eq!(p.kind, FindingKind::BadAssumed, "{p}");
             p.path
         })
         .collect();
@@ -478,19 +478,19 @@ fn facility_errors_are_reported() {
     v["cooling"]["chiller_cop_max"] = json!(2.0);
     v["ups_efficiency"] = json!(1.2);
     let path = write_json(&dir, "hall", &v);
-    let got: Vec<(ProblemKind, String)> = validate_facility_file(&path)
+    let got: Vec<(FindingKind, String)> = validate_facility_file(&path)
         .into_iter()
         .map(|p| (p.kind, p.path))
         .collect();
     assert_eq!(
         got,
         [
-            (ProblemKind::OutOfRange, "rack_kw".to_string()),
+            (FindingKind::OutOfRange, "rack_kw".to_string()),
             (
-                ProblemKind::Inconsistent,
+                FindingKind::Inconsistent,
                 "cooling.chiller_cop_max".to_string()
             ),
-            (ProblemKind::OutOfRange, "ups_efficiency".to_string()),
+            (FindingKind::OutOfRange, "ups_efficiency".to_string()),
         ]
     );
     let rack = validate_facility_file(&path).remove(0);
@@ -501,7 +501,7 @@ fn facility_errors_are_reported() {
     let path = write_json(&dir, "hall", &v);
     single(
         &validate_facility_file(&path),
-        ProblemKind::WrongType,
+        FindingKind::WrongType,
         "cooling.type",
     );
 
@@ -510,7 +510,7 @@ fn facility_errors_are_reported() {
     let path = write_json(&dir, "hall", &v);
     single(
         &validate_facility_file(&path),
-        ProblemKind::WrongType,
+        FindingKind::WrongType,
         "racks_per_row",
     );
 }
@@ -526,8 +526,8 @@ fn validate_paths_reports_every_file_in_name_order() {
     write_text(&dir, "c_site.json", "{ not json");
     write_text(&dir, "notes.txt", "ignored: not a .json file");
     let missing = dir.join("nowhere.json");
-    let problems = validate_paths(&[dir.clone(), missing.clone()], None);
-    let got: Vec<(String, ProblemKind)> = problems
+    let findings = validate_paths(&[dir.clone(), missing.clone()], None);
+    let got: Vec<(String, FindingKind)> = findings
         .iter()
         .map(|p| {
             let name = p.file.file_name().map(|n| n.to_string_lossy().into_owned());
@@ -537,16 +537,16 @@ fn validate_paths_reports_every_file_in_name_order() {
     assert_eq!(
         got,
         [
-            ("nowhere.json".to_string(), ProblemKind::Io),
-            ("a_site.json".to_string(), ProblemKind::OutOfRange),
-            ("c_site.json".to_string(), ProblemKind::Syntax),
+            ("nowhere.json".to_string(), FindingKind::Io),
+            ("a_site.json".to_string(), FindingKind::OutOfRange),
+            ("c_site.json".to_string(), FindingKind::Syntax),
         ]
     );
 }
 
 fn an_empty_folder_is_a_problem() {
     let dir = scratch("empty");
-    single(&validate_paths(&[dir], None), ProblemKind::Io, "");
+    single(&validate_paths(&[dir], None), FindingKind::Io, "");
 }
 
 // ---------------------------------------------------------------- footprint
@@ -561,8 +561,8 @@ fn facility_that_does_not_fit_the_land_is_reported_against_the_site() {
         "the site alone is valid"
     );
 
-    let problems = validate_paths(std::slice::from_ref(&path), Some(&facility_path()));
-    let p = single(&problems, ProblemKind::DoesNotFit, "land");
+    let findings = validate_paths(std::slice::from_ref(&path), Some(&facility_path()));
+    let p = single(&findings, FindingKind::DoesNotFit, "land");
     assert_eq!(p.file, path);
     assert!(p.line.is_some());
     assert!(p.to_string().contains("491 racks in 25 rows"), "{p}");
@@ -585,7 +585,7 @@ fn load_errors_are_typed() {
     let dir = scratch("load");
     match load_site(&dir.join("absent.json")) {
         Err(e @ SiteError::Read { .. }) => {
-            assert_eq!(e.problems()[0].kind, ProblemKind::Io);
+            assert_eq!(e.findings()[0].kind, FindingKind::Io);
         }
         other => panic!("expected SiteError::Read, got {other:?}"),
     }

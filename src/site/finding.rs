@@ -1,11 +1,11 @@
-//! What validation reports: one [`Problem`] per defect, and [`SiteError`] for loading.
+//! What validation reports: one [`Finding`] per defect, and [`SiteError`] for loading.
 
 use std::fmt;
 use std::path::PathBuf;
 
-/// Class of a problem, so callers and tests can match on it without parsing text.
+/// Class of a finding, so callers and tests can match on it without parsing text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ProblemKind {
+pub enum FindingKind {
     /// The file or folder could not be read, or a folder held no `.json` file.
     Io,
     /// Not valid JSON (includes `NaN` and `Infinity`, which JSON does not have).
@@ -58,10 +58,10 @@ impl fmt::Display for Detail {
 /// One defect in one input file.
 ///
 /// Displays as `sites/x.json:12:5: power.grid_headroom_mw: expected >= 0, found -3`; the
-/// line:column part is left out when unknown, and the path when the problem concerns the whole
+/// line:column part is left out when unknown, and the path when the finding concerns the whole
 /// file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Problem {
+pub struct Finding {
     /// The file, as the caller named it.
     pub file: PathBuf,
     /// JSON path inside the file (`climate.monthly_mean_c[12]`); empty for the whole file.
@@ -70,21 +70,21 @@ pub struct Problem {
     pub line: Option<usize>,
     /// 1-based column in characters, where known.
     pub column: Option<usize>,
-    /// Class of the problem.
-    pub kind: ProblemKind,
+    /// Class of the finding.
+    pub kind: FindingKind,
     /// What was expected and found, or why the value is rejected.
     pub detail: Detail,
 }
 
-impl Problem {
-    /// A problem with no position yet.
+impl Finding {
+    /// A finding with no position yet.
     pub fn new(
         file: impl Into<PathBuf>,
         path: impl Into<String>,
-        kind: ProblemKind,
+        kind: FindingKind,
         detail: Detail,
     ) -> Self {
-        Problem {
+        Finding {
             file: file.into(),
             path: path.into(),
             line: None,
@@ -94,11 +94,11 @@ impl Problem {
         }
     }
 
-    /// Shorthand for a [`Detail::Expected`] problem.
+    /// Shorthand for a [`Detail::Expected`] finding.
     pub fn expected(
         file: impl Into<PathBuf>,
         path: impl Into<String>,
-        kind: ProblemKind,
+        kind: FindingKind,
         expected: impl Into<String>,
         found: impl Into<String>,
     ) -> Self {
@@ -106,20 +106,20 @@ impl Problem {
             expected: expected.into(),
             found: found.into(),
         };
-        Problem::new(file, path, kind, detail)
+        Finding::new(file, path, kind, detail)
     }
 
-    /// Shorthand for a [`Detail::Reason`] problem.
+    /// Shorthand for a [`Detail::Reason`] finding.
     pub fn reason(
         file: impl Into<PathBuf>,
         path: impl Into<String>,
-        kind: ProblemKind,
+        kind: FindingKind,
         reason: impl Into<String>,
     ) -> Self {
-        Problem::new(file, path, kind, Detail::Reason(reason.into()))
+        Finding::new(file, path, kind, Detail::Reason(reason.into()))
     }
 
-    /// The same problem at a line and column.
+    /// The same finding at a line and column.
     pub fn at(mut self, position: Option<(usize, usize)>) -> Self {
         if let Some((line, column)) = position {
             self.line = Some(line);
@@ -129,7 +129,7 @@ impl Problem {
     }
 }
 
-impl fmt::Display for Problem {
+impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;
         if let Some(line) = self.line {
@@ -170,23 +170,23 @@ pub enum SiteError {
         reason: String,
     },
     /// The file is JSON but breaks the format or its physical limits.
-    #[error("{}", Problems(problems))]
+    #[error("{}", Findings(findings))]
     Invalid {
         /// The file.
         file: PathBuf,
-        /// Every problem found, at least one.
-        problems: Vec<Problem>,
+        /// Every finding found, at least one.
+        findings: Vec<Finding>,
     },
 }
 
 impl SiteError {
-    /// Every problem behind this error, as validation would report them.
-    pub fn problems(&self) -> Vec<Problem> {
+    /// Every finding behind this error, as validation would report them.
+    pub fn findings(&self) -> Vec<Finding> {
         match self {
-            SiteError::Read { file, source } => vec![Problem::reason(
+            SiteError::Read { file, source } => vec![Finding::reason(
                 file,
                 "",
-                ProblemKind::Io,
+                FindingKind::Io,
                 format!("cannot read: {source}"),
             )],
             SiteError::Syntax {
@@ -195,24 +195,24 @@ impl SiteError {
                 column,
                 reason,
             } => vec![
-                Problem::reason(file, "", ProblemKind::Syntax, reason.clone())
+                Finding::reason(file, "", FindingKind::Syntax, reason.clone())
                     .at(Some((*line, *column))),
             ],
-            SiteError::Invalid { problems, .. } => problems.clone(),
+            SiteError::Invalid { findings, .. } => findings.clone(),
         }
     }
 }
 
-/// Displays a list of problems one per line.
-struct Problems<'a>(&'a [Problem]);
+/// Displays a list of findings one per line.
+struct Findings<'a>(&'a [Finding]);
 
-impl fmt::Display for Problems<'_> {
+impl fmt::Display for Findings<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, problem) in self.0.iter().enumerate() {
+        for (i, finding) in self.0.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{problem}")?;
+            write!(f, "{finding}")?;
         }
         Ok(())
     }
@@ -224,10 +224,10 @@ mod tests {
 
     #[test]
     fn display_matches_the_documented_shape() {
-        let p = Problem::expected(
+        let p = Finding::expected(
             "sites/x.json",
             "power.grid_headroom_mw",
-            ProblemKind::OutOfRange,
+            FindingKind::OutOfRange,
             ">= 0",
             "-3",
         )
@@ -236,7 +236,7 @@ mod tests {
             p.to_string(),
             "sites/x.json:12:5: power.grid_headroom_mw: expected >= 0, found -3"
         );
-        let whole = Problem::reason("a.json", "", ProblemKind::Io, "cannot read");
+        let whole = Finding::reason("a.json", "", FindingKind::Io, "cannot read");
         assert_eq!(whole.to_string(), "a.json: cannot read");
     }
 }
