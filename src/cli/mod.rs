@@ -337,7 +337,7 @@ fn simulate_command(
         tolerance_k,
     )
     .map_err(|e| simulate_error(site_path, e))?;
-    let files = crate::report::site::write_site(&run, out)
+    let files = crate::report::simulation::write_site(&run, out)
         .map_err(|e| CliError::Other(anyhow::Error::new(e)))?;
     let m = &run.metrics;
     println!(

@@ -166,7 +166,7 @@ pub fn run(cli: &Cli, args: &RankArgs) -> Result<ExitCode, CliError> {
     let mut images = Vec::new();
     for e in &evaluated {
         let dir = args.out.join("sites").join(&e.site.id);
-        crate::report::site::write_site(&e.run, &dir)
+        crate::report::simulation::write_site(&e.run, &dir)
             .map_err(|err| CliError::Other(anyhow::Error::new(err)))?;
         images.push(SiteImages {
             site_id: e.site.id.clone(),

@@ -25,7 +25,7 @@
 pub mod design;
 pub mod epw;
 pub mod psychro;
-pub mod site;
+pub mod site_climate;
 pub mod synth;
 
 use std::path::PathBuf;

@@ -5,7 +5,7 @@ use super::hall::{
     solve_hall, Conditions, Coupling, HallError, HallResult, PowerMetrics, ThermalMetrics,
 };
 use super::params::HallParams;
-use crate::climate::site::{site_climate, DesignHour};
+use crate::climate::site_climate::{site_climate, DesignHour};
 use crate::climate::ClimateError;
 use crate::layout::{FloorPlan, LayoutError};
 use crate::site::{Facility, Site};

@@ -4,7 +4,7 @@
 
 pub mod heatmap;
 pub mod ranking;
-pub mod site;
+pub mod simulation;
 
 use std::path::PathBuf;
 

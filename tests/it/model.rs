@@ -7,7 +7,7 @@ use dcplan::layout::{default_cell_m, FloorPlan};
 use dcplan::model::hall::{power_problem, solve_hall, Conditions};
 use dcplan::model::simulate::simulate;
 use dcplan::model::HallParams;
-use dcplan::report::site::write_site;
+use dcplan::report::simulation::write_site;
 use dcplan::site::{load_facility, load_site, Facility};
 use dcplan::solver::{BandedDirect, CpuMultigrid, SolveOptions, Solver};
 use libtest_mimic::Trial;
