@@ -11,7 +11,7 @@ use std::path::Path;
 
 /// Outdoor air at the design hot hour.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DesignHour {
+pub struct DesignAir {
     pub dry_bulb_c: f64,
     pub wet_bulb_c: f64,
     /// Where the figures come from, in words.
@@ -22,7 +22,7 @@ pub struct DesignHour {
 #[derive(Debug, Clone)]
 pub struct SiteClimate {
     pub year: HourlyYear,
-    pub design: DesignHour,
+    pub design: DesignAir,
     /// Defaults the synthesis had to assume (field and note), for the report.
     pub assumed: Vec<(String, String)>,
 }
@@ -52,7 +52,7 @@ pub fn site_climate(site: &Site, site_file: &Path) -> Result<SiteClimate, Climat
         }
     };
     let design = if let Some(d) = &c.design {
-        DesignHour {
+        DesignAir {
             dry_bulb_c: d.dry_bulb_c,
             wet_bulb_c: d.coincident_wet_bulb_c,
             source: format!(
@@ -64,7 +64,7 @@ pub fn site_climate(site: &Site, site_file: &Path) -> Result<SiteClimate, Climat
             ),
         }
     } else if let Some(h) = header {
-        DesignHour {
+        DesignAir {
             dry_bulb_c: h.cooling_004_db_c,
             wet_bulb_c: h.cooling_004_mcwb_c,
             source: "EPW header: ASHRAE 0.4 % cooling dry bulb and mean coincident wet bulb".into(),
@@ -77,7 +77,7 @@ pub fn site_climate(site: &Site, site_file: &Path) -> Result<SiteClimate, Climat
              its mean coincident wet bulb were derived from the synthesised year"
                 .into(),
         ));
-        DesignHour {
+        DesignAir {
             dry_bulb_c: d.cooling_004_db_c,
             wet_bulb_c: d.cooling_004_mcwb_c,
             source: "derived from the hourly year: 0.4 % dry bulb and mean coincident wet bulb"

@@ -461,7 +461,7 @@ fn hourly_with(plant: &Plant, year: &HourlyYear) -> Result<Vec<HourResult>, Ener
 /// The hour whose facility power is highest (ties: higher wet bulb, then higher dry bulb,
 /// then the earlier hour). Its supply temperature is the one the thermal solve uses.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DesignHour {
+pub struct PeakHour {
     /// 0-based index in the year.
     pub index: usize,
     pub month: u8,
@@ -511,7 +511,7 @@ pub struct Annual {
     pub grid_carbon_kg_per_kwh: f64,
     /// Σ facility kWh × grid carbon factor / 1000.
     pub carbon_t_co2: f64,
-    pub design_hour: DesignHour,
+    pub design_hour: PeakHour,
     pub grid_headroom_mw: f64,
     /// grid_headroom_mw − peak_facility_mw; negative when the grid cannot carry the peak.
     pub grid_margin_mw: f64,
@@ -638,7 +638,7 @@ pub fn summarize(
         energy_cost_krw: cost_krw,
         grid_carbon_kg_per_kwh: carbon,
         carbon_t_co2: carbon_kg / 1000.0,
-        design_hour: DesignHour {
+        design_hour: PeakHour {
             index: design,
             month: dh.month,
             day: dh.day,

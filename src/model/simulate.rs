@@ -5,7 +5,7 @@ use super::hall::{
     solve_hall, Conditions, Coupling, HallError, HallResult, PowerMetrics, ThermalMetrics,
 };
 use super::params::HallParams;
-use crate::climate::site_climate::{site_climate, DesignHour};
+use crate::climate::site_climate::{site_climate, DesignAir};
 use crate::climate::ClimateError;
 use crate::layout::{FloorPlan, LayoutError};
 use crate::site::{Facility, Site};
@@ -55,9 +55,9 @@ pub struct GridInfo {
 
 /// The design hot hour: outdoor air and the supply air the plant holds.
 #[derive(Debug, Clone, Serialize)]
-pub struct DesignCondition {
+pub struct DesignHour {
     #[serde(flatten)]
-    pub outdoor: DesignHour,
+    pub outdoor: DesignAir,
     pub supply_c: f64,
 }
 
@@ -76,7 +76,7 @@ pub struct SiteMetrics {
     pub adapter: String,
     pub inputs: Inputs,
     pub grid: GridInfo,
-    pub design_hour: DesignCondition,
+    pub design_hour: DesignHour,
     pub thermal: ThermalMetrics,
     pub power: PowerMetrics,
     pub coupling: Coupling,
@@ -182,7 +182,7 @@ pub fn simulate(
             hall_depth_m: plan.depth_m,
             racks: plan.racks.len(),
         },
-        design_hour: DesignCondition {
+        design_hour: DesignHour {
             outdoor: climate.design,
             supply_c,
         },

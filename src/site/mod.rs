@@ -25,8 +25,8 @@ pub mod validate;
 pub use finding::{Detail, Finding, FindingKind, SiteError};
 pub use schema::{facility_schema, site_schema};
 pub use types::{
-    Climate, Cooling, CoolingType, DesignConditions, Facility, Footprint, Hazards, KmaStation,
-    Land, Power, Site,
+    Climate, Cooling, CoolingDesign, CoolingType, Facility, Footprint, Hazards, KmaStation, Land,
+    Power, Site,
 };
 pub use validate::{
     check_facility, check_fit, check_site, expand_paths, load_facility, load_site, parse_facility,

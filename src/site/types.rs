@@ -90,7 +90,7 @@ pub struct Climate {
     /// Cooling design condition (for example ASHRAE 0.4 % dry bulb with its mean coincident
     /// wet bulb).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub design: Option<DesignConditions>,
+    pub design: Option<CoolingDesign>,
     /// Path to an EnergyPlus weather file, relative to the folder holding this site file. When
     /// present it replaces the year synthesised from the monthly values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,7 +116,7 @@ pub struct KmaStation {
 /// Cooling design condition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DesignConditions {
+pub struct CoolingDesign {
     /// Design outdoor dry-bulb temperature, °C.
     #[schemars(range(min = TEMP_MIN_C, max = TEMP_MAX_C))]
     pub dry_bulb_c: f64,
