@@ -11,6 +11,7 @@ pub mod fsio;
 pub mod gpu;
 pub mod layout;
 pub mod model;
+pub mod plan;
 pub mod rank;
 pub mod report;
 pub mod site;

@@ -245,12 +245,9 @@ fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<ExitCode, CliError> {
 /// A failed site simulation, by who is at fault: a solver or device failure keeps its own
 /// code; the site's inputs (weather, grid size, energy inputs) are bad input; a stopped worker
 /// thread or a coupling that does not settle is internal.
-pub fn simulate_error(
-    site: &std::path::Path,
-    e: crate::model::simulate::SimulateError,
-) -> CliError {
-    use crate::model::simulate::SimulateError as E;
+pub fn simulate_error(site: &std::path::Path, e: crate::plan::simulate::SimulateError) -> CliError {
     use crate::model::HallError as H;
+    use crate::plan::simulate::SimulateError as E;
     match e {
         E::Hall(H::Heat(s) | H::Power(s)) => CliError::Solve(s),
         e @ (E::Hall(H::Coupling { .. }) | E::Panicked) => {
@@ -326,7 +323,7 @@ fn simulate_command(
     let gpu = backend.is_gpu();
     let options = SolveOptions::for_precision(gpu);
     let tolerance_k = if gpu { 1e-3 } else { 1e-6 };
-    let run = crate::model::simulate::simulate(
+    let run = crate::plan::simulate::simulate(
         &site,
         site_path,
         &facility,

@@ -2,10 +2,10 @@
 
 use super::{backend_line, default_facility, simulate_error, Cli, CliError};
 use crate::backend::{self, Backend};
-use crate::rank::run::{
+use crate::plan::criteria::{criteria, default_weights};
+use crate::plan::ranking::{
     evaluate_cpu_parallel, evaluate_with, rank, sha256_file, EvalContext, RankSettings,
 };
-use crate::rank::sites::{criteria, default_weights};
 use crate::rank::{parse_overrides, weights_from_json};
 use crate::report::ranking::{
     to_csv, to_markdown, write_ranking, FileHash, RankingReport, SiteImages,

@@ -6,7 +6,6 @@ pub mod energy;
 pub mod hall;
 pub mod params;
 pub mod plant;
-pub mod simulate;
 
 pub use hall::{solve_hall, Conditions, HallError, HallResult};
 pub use params::HallParams;

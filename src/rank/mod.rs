@@ -74,5 +74,3 @@ pub use stability::{
 pub use topsis::topsis;
 pub use weighted_sum::{normalise_min_max, weighted_sum, Scored};
 pub use weights::{parse_overrides, weights_from_json, Weights};
-pub mod run;
-pub mod sites;

@@ -3,7 +3,7 @@
 use super::heatmap::{write_png, Colormap, Field, Heatmap, Marker, Rect};
 use super::{create_dir, ReportError};
 use crate::fsio::write_json;
-use crate::model::simulate::SiteRun;
+use crate::plan::simulate::SiteRun;
 use std::path::{Path, PathBuf};
 
 /// Writes the site's three files into `dir` (created if missing); returns their paths.

@@ -1,13 +1,13 @@
 //! One site, end to end: its weather, the facility's floor plan, the coupled hall fields at the
 //! design hot hour, and the metrics a planner reads. `dcplan simulate` writes what this returns.
 
-use super::hall::{
-    solve_hall, Conditions, Coupling, HallError, HallResult, PowerMetrics, ThermalMetrics,
-};
-use super::params::HallParams;
 use crate::climate::site_climate::{site_climate, DesignAir};
 use crate::climate::ClimateError;
 use crate::layout::{FloorPlan, LayoutError};
+use crate::model::hall::{
+    solve_hall, Conditions, Coupling, HallError, HallResult, PowerMetrics, ThermalMetrics,
+};
+use crate::model::params::HallParams;
 use crate::site::{Facility, Site};
 use crate::solver::{SolveOptions, Solver};
 use serde::Serialize;
@@ -26,7 +26,7 @@ pub enum SimulateError {
     #[error(transparent)]
     Hall(#[from] HallError),
     #[error("energy model: {0}")]
-    Energy(#[from] super::energy::EnergyError),
+    Energy(#[from] crate::model::energy::EnergyError),
     #[error("the simulation thread stopped unexpectedly")]
     Panicked,
 }
@@ -81,7 +81,7 @@ pub struct SiteMetrics {
     pub power: PowerMetrics,
     pub coupling: Coupling,
     /// The year's hourly energy balance (PUE, energy, cost, carbon, peak against headroom).
-    pub energy: super::energy::Annual,
+    pub energy: crate::model::energy::Annual,
     pub model: HallParams,
     pub assumed: Vec<Assumed>,
 }
@@ -129,7 +129,7 @@ pub fn simulate(
         tolerance_k,
     )?;
     // the busway losses of the power solve at full IT load enter every hour's balance
-    let energy = super::energy::annual(
+    let energy = crate::model::energy::annual(
         site,
         facility,
         &climate.year,

@@ -7,9 +7,8 @@
 //! (natural-hazard exposure 10, distance to the capital region for latency 10). The mapping of
 //! the non-technical and policy points onto these criteria is dcplan's, not the assessment's.
 
-use super::criteria::{Criterion, Direction, Matrix};
-use super::weights::Weights;
-use crate::model::simulate::SiteMetrics;
+use super::simulate::SiteMetrics;
+use crate::rank::{Criterion, Direction, Matrix, Weights};
 use crate::site::{Facility, Site};
 
 /// A criterion and the smallest difference in it that means anything: values are rounded to

@@ -2,13 +2,11 @@
 //! matrix of the feasible ones, score them three ways (weighted sum, TOPSIS, Pareto), measure
 //! how stable the order is under perturbed weights, and assemble the report.
 
-use super::pareto::pareto_front;
-use super::sites::{self, SPECS};
-use super::stability::stability;
-use super::topsis::topsis;
-use super::weights::Weights;
-use super::{rank_order, weighted_sum, Direction};
-use crate::model::simulate::{simulate, SimulateError, SiteRun};
+use super::criteria::{self as sites, SPECS};
+use super::simulate::{simulate, SimulateError, SiteRun};
+use crate::rank::{
+    pareto_front, rank_order, stability, topsis, weighted_sum, Direction, RankError, Weights,
+};
 use crate::report::ranking::{
     CriterionInfo, CriterionValue, FileHash, RankedSite, RankingReport, StabilityInfo,
 };
@@ -130,7 +128,7 @@ pub fn rank(
     facility_hash: FileHash,
     settings: &RankSettings,
     backend: (&str, &str),
-) -> Result<RankingReport, super::RankError> {
+) -> Result<RankingReport, RankError> {
     let reasons: Vec<Vec<String>> = evaluated
         .iter()
         .map(|e| sites::infeasibility(&e.site, facility, &e.run.metrics))
@@ -138,7 +136,7 @@ pub fn rank(
     let feasible: Vec<usize> = (0..evaluated.len())
         .filter(|&i| reasons[i].is_empty())
         .collect();
-    let rows: Vec<(&Site, &crate::model::simulate::SiteMetrics)> = feasible
+    let rows: Vec<(&Site, &super::simulate::SiteMetrics)> = feasible
         .iter()
         .map(|&i| (&evaluated[i].site, &evaluated[i].run.metrics))
         .collect();
