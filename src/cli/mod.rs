@@ -279,7 +279,7 @@ pub fn default_facility(site: &std::path::Path) -> PathBuf {
 pub fn load_inputs(
     site_path: &std::path::Path,
     facility_path: &std::path::Path,
-) -> Result<(site::Site, site::Facility), CliError> {
+) -> Result<(site::Valid<site::Site>, site::Valid<site::Facility>), CliError> {
     let report = |problems: Vec<site::Finding>| {
         for p in &problems {
             eprintln!("{p}");

@@ -30,6 +30,9 @@
 //! for extreme month-to-month jumps) are clamped, which then perturbs that month's mean.
 
 use crate::climate::{psychro, ClimateError, Hour, HourlyYear, YearOrigin, DAYS_IN_MONTH};
+use crate::site::limits::{
+    DIURNAL_RANGE_K_MAX, MONTHLY_MEAN_MAX_C, MONTHLY_MEAN_MIN_C, RH_MAX_PCT, RH_MIN_PCT,
+};
 
 /// Clock hour of the daily minimum temperature, local standard time (near sunrise in Korea).
 pub const MIN_TEMP_HOUR: u32 = 6;
@@ -77,10 +80,15 @@ pub struct SynthesizedYear {
 
 /// Build an 8760-hour year from monthly normals. See the module documentation for the method.
 pub fn synthesize(input: &MonthlyClimate<'_>) -> Result<SynthesizedYear, ClimateError> {
-    let mean_c = twelve("monthly_mean_c", input.monthly_mean_c, -60.0, 50.0)?;
+    let mean_c = twelve(
+        "monthly_mean_c",
+        input.monthly_mean_c,
+        MONTHLY_MEAN_MIN_C,
+        MONTHLY_MEAN_MAX_C,
+    )?;
     let mut assumed = Vec::new();
     let range_k = match input.monthly_diurnal_range_k {
-        Some(v) => twelve("monthly_diurnal_range_k", v, 0.0, 40.0)?,
+        Some(v) => twelve("monthly_diurnal_range_k", v, 0.0, DIURNAL_RANGE_K_MAX)?,
         None => {
             assumed.push(Assumed {
                 field: "monthly_diurnal_range_k".into(),
@@ -93,7 +101,7 @@ pub fn synthesize(input: &MonthlyClimate<'_>) -> Result<SynthesizedYear, Climate
         }
     };
     let rh_pct = match input.monthly_rh_pct {
-        Some(v) => twelve("monthly_rh_pct", v, 1.0, 100.0)?,
+        Some(v) => twelve("monthly_rh_pct", v, RH_MIN_PCT, RH_MAX_PCT)?,
         None => {
             assumed.push(Assumed {
                 field: "monthly_rh_pct".into(),
@@ -118,7 +126,7 @@ pub fn synthesize(input: &MonthlyClimate<'_>) -> Result<SynthesizedYear, Climate
     let day_rh_pct: Vec<f64> = interp
         .daily(&rh_pct)
         .iter()
-        .map(|r| r.clamp(1.0, 100.0))
+        .map(|r| r.clamp(RH_MIN_PCT, RH_MAX_PCT))
         .collect();
     let pressure_pa = psychro::standard_pressure_pa(input.elevation_m);
     let shape = diurnal_shape();

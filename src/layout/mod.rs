@@ -279,7 +279,9 @@ mod tests {
 
     fn default_facility() -> Facility {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sites/facilities/ai-hall-20mw.json");
-        load_facility(&path).expect("the shipped facility loads")
+        load_facility(&path)
+            .expect("the shipped facility loads")
+            .into_inner()
     }
 
     #[test]

@@ -13,7 +13,12 @@
 //! - facility power = IT + chiller + hall fans + pumps + heat-rejection fans + UPS loss +
 //!   distribution loss; the cooled space receives IT + hall fans + UPS loss + distribution loss.
 //!
-//! Invariants: a validated [`Plant`] gives finite results for finite outdoor inputs;
+//! Facility and site figures arrive validated (`site::Valid`): the bounds are
+//! `site::rules`', and nothing here checks them again with bounds of its own. Only what
+//! validation cannot know is checked here: the distribution loss from the power solve and the
+//! hourly weather.
+//!
+//! Invariants: a [`Plant`] gives finite results for finite outdoor inputs;
 //! `facility_kw >= it_kw > 0`, so every hourly PUE is at least 1. Hours are one hour long, so
 //! an hour's kW is that hour's kWh.
 //!
@@ -23,7 +28,7 @@
 use serde::Serialize;
 
 use crate::climate::{Hour, HourlyYear};
-use crate::site::{CoolingType, Facility, Site};
+use crate::site::{CoolingType, Facility, Site, Valid};
 
 /// Offset from °C to K.
 pub const KELVIN_OFFSET: f64 = 273.15;
@@ -48,16 +53,10 @@ pub const SEA_LAG_MONTHS: usize = 1;
 /// its freezing point (about −1.9 °C), and Korean coastal water stays a few degrees above.
 pub const SEA_FLOOR_C: f64 = 2.0;
 
-/// Errors from invalid model input. `field` is the JSON path in the facility or site file
-/// (`cooling.chiller_cop_min`, `power.tariff_krw_per_kwh`) or the argument's name.
+/// Errors from model input that validation cannot see. `field` is the argument's name or the
+/// hourly quantity.
 #[derive(Debug, thiserror::Error)]
 pub enum EnergyError {
-    /// A facility figure the energy model cannot use.
-    #[error("facility {field}: {reason}")]
-    Facility { field: &'static str, reason: String },
-    /// A site figure the energy model cannot use.
-    #[error("site {field}: {reason}")]
-    Site { field: &'static str, reason: String },
     /// An argument or an hourly input is not usable. `hour` is the 0-based index in the year.
     #[error("{}{field}: {reason}", hour.map(|i| format!("hour {i}: ")).unwrap_or_default())]
     Input {
@@ -143,7 +142,8 @@ pub struct HourResult {
     pub pue: f64,
 }
 
-/// A facility's plant, checked once so that every hour can be computed without re-validation.
+/// A facility's plant, built once from a validated facility so that every hour is computed
+/// without re-validation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Plant {
     pub kind: CoolingType,
@@ -162,62 +162,11 @@ pub struct Plant {
     pub distribution_loss_kw: f64,
 }
 
-fn facility_err(field: &'static str, reason: impl Into<String>) -> EnergyError {
-    EnergyError::Facility {
-        field,
-        reason: reason.into(),
-    }
-}
-
-fn finite(field: &'static str, v: f64) -> Result<f64, EnergyError> {
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err(facility_err(
-            field,
-            format!("expected a finite number, got {v}"),
-        ))
-    }
-}
-
-fn at_least(field: &'static str, v: f64, min: f64) -> Result<f64, EnergyError> {
-    finite(field, v)?;
-    if v >= min {
-        Ok(v)
-    } else {
-        Err(facility_err(
-            field,
-            format!("expected at least {min}, got {v}"),
-        ))
-    }
-}
-
-fn in_open_closed(field: &'static str, v: f64, lo: f64, hi: f64) -> Result<f64, EnergyError> {
-    finite(field, v)?;
-    if v > lo && v <= hi {
-        Ok(v)
-    } else {
-        Err(facility_err(
-            field,
-            format!("expected a value in ({lo}, {hi}], got {v}"),
-        ))
-    }
-}
-
 impl Plant {
-    /// Check the facility figures the energy model uses and the distribution loss (kW, from
-    /// the power-grid solve).
-    pub fn new(facility: &Facility, distribution_loss_kw: f64) -> Result<Self, EnergyError> {
+    /// The plant of a validated facility, with the distribution loss (kW, from the power-grid
+    /// solve), which must be finite and non-negative.
+    pub fn new(facility: &Valid<Facility>, distribution_loss_kw: f64) -> Result<Self, EnergyError> {
         let c = &facility.cooling;
-        let it_mw = in_open_closed("it_load_mw", facility.it_load_mw, 0.0, f64::MAX)?;
-        let cop_min = in_open_closed("cooling.chiller_cop_min", c.chiller_cop_min, 0.0, f64::MAX)?;
-        let cop_max = finite("cooling.chiller_cop_max", c.chiller_cop_max)?;
-        if cop_max < cop_min {
-            return Err(facility_err(
-                "cooling.chiller_cop_max",
-                format!("expected at least chiller_cop_min ({cop_min}), got {cop_max}"),
-            ));
-        }
         if !(distribution_loss_kw.is_finite() && distribution_loss_kw >= 0.0) {
             return Err(EnergyError::Input {
                 hour: None,
@@ -227,44 +176,18 @@ impl Plant {
         }
         Ok(Plant {
             kind: c.kind,
-            it_kw: it_mw * 1000.0,
-            supply_c: finite("cooling.supply_setpoint_c", c.supply_setpoint_c)?,
-            delta_t_k: in_open_closed(
-                "cooling.supply_delta_t_k",
-                c.supply_delta_t_k,
-                0.0,
-                f64::MAX,
-            )?,
-            economizer_approach_k: at_least(
-                "cooling.economizer_approach_k",
-                c.economizer_approach_k,
-                0.0,
-            )?,
-            heat_sink_approach_k: at_least(
-                "cooling.tower_or_drycooler_approach_k",
-                c.tower_or_drycooler_approach_k,
-                0.0,
-            )?,
-            heat_rejection_fan_fraction: at_least(
-                "cooling.heat_rejection_fan_fraction",
-                c.heat_rejection_fan_fraction,
-                0.0,
-            )?,
-            carnot_efficiency: in_open_closed(
-                "cooling.chiller_carnot_efficiency",
-                c.chiller_carnot_efficiency,
-                0.0,
-                1.0,
-            )?,
-            cop_min,
-            cop_max,
-            ups_efficiency: in_open_closed("ups_efficiency", facility.ups_efficiency, 0.0, 1.0)?,
-            fan_power_fraction: at_least("fan_power_fraction", facility.fan_power_fraction, 0.0)?,
-            pump_power_fraction: at_least(
-                "pump_power_fraction",
-                facility.pump_power_fraction,
-                0.0,
-            )?,
+            it_kw: facility.it_load_mw * 1000.0,
+            supply_c: c.supply_setpoint_c,
+            delta_t_k: c.supply_delta_t_k,
+            economizer_approach_k: c.economizer_approach_k,
+            heat_sink_approach_k: c.tower_or_drycooler_approach_k,
+            heat_rejection_fan_fraction: c.heat_rejection_fan_fraction,
+            carnot_efficiency: c.chiller_carnot_efficiency,
+            cop_min: c.chiller_cop_min,
+            cop_max: c.chiller_cop_max,
+            ups_efficiency: facility.ups_efficiency,
+            fan_power_fraction: facility.fan_power_fraction,
+            pump_power_fraction: facility.pump_power_fraction,
             distribution_loss_kw,
         })
     }
@@ -400,7 +323,7 @@ impl Plant {
 /// The power balance of one hour for `facility`. `distribution_loss_kw` is the in-hall
 /// distribution loss from the power-grid solve, kW.
 pub fn hour(
-    facility: &Facility,
+    facility: &Valid<Facility>,
     h: HourInputs,
     distribution_loss_kw: f64,
 ) -> Result<HourResult, EnergyError> {
@@ -430,7 +353,7 @@ pub fn sea_temperature_proxy_c(year: &HourlyYear) -> Result<[f64; 12], EnergyErr
 /// Every hour of `year`, in order. Seawater plants take their sea temperature from
 /// [`sea_temperature_proxy_c`].
 pub fn hourly(
-    facility: &Facility,
+    facility: &Valid<Facility>,
     year: &HourlyYear,
     distribution_loss_kw: f64,
 ) -> Result<Vec<HourResult>, EnergyError> {
@@ -523,21 +446,10 @@ pub struct Annual {
     pub distribution_loss_kw: f64,
 }
 
-fn site_figure(field: &'static str, v: f64) -> Result<f64, EnergyError> {
-    if v.is_finite() && v >= 0.0 {
-        Ok(v)
-    } else {
-        Err(EnergyError::Site {
-            field,
-            reason: format!("expected a finite number >= 0, got {v}"),
-        })
-    }
-}
-
 /// Annual energy, cost, carbon and grid fit of `facility` at `site` over `year`.
 pub fn annual(
-    site: &Site,
-    facility: &Facility,
+    site: &Valid<Site>,
+    facility: &Valid<Facility>,
     year: &HourlyYear,
     distribution_loss_kw: f64,
 ) -> Result<Annual, EnergyError> {
@@ -548,17 +460,14 @@ pub fn annual(
 
 /// Annual figures from hourly results already computed for `year` (one per hour, in order).
 pub fn summarize(
-    site: &Site,
+    site: &Valid<Site>,
     plant: &Plant,
     year: &HourlyYear,
     results: &[HourResult],
 ) -> Result<Annual, EnergyError> {
-    let tariff = site_figure("power.tariff_krw_per_kwh", site.power.tariff_krw_per_kwh)?;
-    let carbon = site_figure(
-        "power.grid_carbon_kg_per_kwh",
-        site.power.grid_carbon_kg_per_kwh,
-    )?;
-    let headroom = site_figure("power.grid_headroom_mw", site.power.grid_headroom_mw)?;
+    let tariff = site.power.tariff_krw_per_kwh;
+    let carbon = site.power.grid_carbon_kg_per_kwh;
+    let headroom = site.power.grid_headroom_mw;
     if results.is_empty() || results.len() != year.len() {
         return Err(EnergyError::Year {
             reason: format!(
@@ -667,12 +576,21 @@ pub fn summarize(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::site::Cooling;
+    use crate::site::{validate_facility, Cooling};
+    use std::path::Path;
 
     /// Round-number facility for hand calculation: 10 MW IT, 20 °C supply, 10 K rise,
     /// 2 K economizer approach, 5 K tower approach, 2 % heat-rejection fans, η = 0.5,
     /// COP in [2, 12], UPS 95 %, hall fans 5 %, pumps 1 %.
-    fn facility() -> Facility {
+    fn facility() -> Valid<Facility> {
+        valid(raw_facility())
+    }
+
+    fn valid(f: Facility) -> Valid<Facility> {
+        validate_facility(f, Path::new("hand.json")).expect("a valid facility")
+    }
+
+    fn raw_facility() -> Facility {
         Facility {
             schema: None,
             name: "hand".into(),
@@ -837,62 +755,32 @@ mod tests {
     }
 
     #[test]
-    fn invalid_facility_is_an_error_naming_the_field() {
-        let mut f = facility();
-        f.ups_efficiency = 0.0;
-        let e = hour(&f, air(10.0, 5.0), 0.0).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                EnergyError::Facility {
-                    field: "ups_efficiency",
-                    ..
-                }
+    fn invalid_facility_is_refused_by_validation_naming_the_field() {
+        // The energy model takes only validated facilities; these are the figures it would
+        // otherwise divide by or clamp with, and validation names each one.
+        type Edit = fn(&mut Facility);
+        let cases: [(Edit, &str); 4] = [
+            (|f| f.ups_efficiency = 0.0, "ups_efficiency"),
+            (
+                |f| f.cooling.chiller_cop_max = 1.0,
+                "cooling.chiller_cop_max",
             ),
-            "{e}"
-        );
-
-        let mut f = facility();
-        f.cooling.chiller_cop_max = 1.0;
-        let e = hour(&f, air(10.0, 5.0), 0.0).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                EnergyError::Facility {
-                    field: "cooling.chiller_cop_max",
-                    ..
-                }
+            (|f| f.it_load_mw = f64::NAN, "it_load_mw"),
+            (
+                |f| f.cooling.supply_delta_t_k = 0.0,
+                "cooling.supply_delta_t_k",
             ),
-            "{e}"
-        );
-
-        let mut f = facility();
-        f.it_load_mw = f64::NAN;
-        let e = hour(&f, air(10.0, 5.0), 0.0).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                EnergyError::Facility {
-                    field: "it_load_mw",
-                    ..
-                }
-            ),
-            "{e}"
-        );
-
-        let mut f = facility();
-        f.cooling.supply_delta_t_k = 0.0;
-        let e = hour(&f, air(10.0, 5.0), 0.0).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                EnergyError::Facility {
-                    field: "cooling.supply_delta_t_k",
-                    ..
-                }
-            ),
-            "{e}"
-        );
+        ];
+        for (edit, field) in cases {
+            let mut f = raw_facility();
+            edit(&mut f);
+            let e = validate_facility(f, Path::new("hand.json")).unwrap_err();
+            let findings = e.findings();
+            assert!(
+                findings.len() == 1 && findings[0].path == field,
+                "{field}: {findings:?}"
+            );
+        }
     }
 
     #[test]
@@ -920,9 +808,9 @@ mod tests {
             ),
             "{e}"
         );
-        let mut sea = facility();
+        let mut sea = raw_facility();
         sea.cooling.kind = CoolingType::Seawater;
-        let e = hour(&sea, air(10.0, 5.0), 0.0).unwrap_err();
+        let e = hour(&valid(sea), air(10.0, 5.0), 0.0).unwrap_err();
         assert!(
             matches!(e, EnergyError::Input { field: "sea_c", .. }),
             "{e}"
@@ -936,8 +824,9 @@ mod tests {
     #[test]
     fn seawater_and_liquid_use_their_own_sources() {
         // Seawater: 14 °C sea, 2 K exchanger → 16 °C <= 20 → free, whatever the air.
-        let mut sea = facility();
+        let mut sea = raw_facility();
         sea.cooling.kind = CoolingType::Seawater;
+        let sea = valid(sea);
         let h = HourInputs {
             dry_bulb_c: 35.0,
             wet_bulb_c: 28.0,
@@ -961,9 +850,10 @@ mod tests {
         close(r.condensing_c, 23.0 + 5.0 + CONDENSER_RANGE_K);
 
         // Liquid, 32 °C coolant: dry bulb 20 + 5 (dry cooler) + 2 (CDU) = 27 <= 32 → free.
-        let mut dlc = facility();
+        let mut dlc = raw_facility();
         dlc.cooling.kind = CoolingType::DirectLiquidDryCooler;
         dlc.cooling.supply_setpoint_c = 32.0;
+        let dlc = valid(dlc);
         let r = hour(&dlc, air(20.0, 15.0), 0.0).expect("valid");
         assert_eq!(r.mode, CoolingMode::Free);
         close(r.economizer_c, 27.0);

@@ -9,7 +9,7 @@
 
 use super::simulate::SiteMetrics;
 use crate::rank::{Criterion, Direction, Matrix, Weights};
-use crate::site::{Facility, Site};
+use crate::site::{Facility, Site, Valid};
 
 /// A criterion and the smallest difference in it that means anything: values are rounded to
 /// this before they are compared, so that rounding noise in a solve cannot reorder sites.
@@ -170,7 +170,7 @@ pub fn infeasibility(site: &Site, facility: &Facility, m: &SiteMetrics) -> Vec<S
 }
 
 /// The decision matrix of the given (feasible) sites.
-pub fn matrix(rows: &[(&Site, &SiteMetrics)]) -> Matrix {
+pub fn matrix(rows: &[(&Valid<Site>, &SiteMetrics)]) -> Matrix {
     Matrix {
         criteria: criteria(),
         alternatives: rows.iter().map(|(s, _)| s.id.clone()).collect(),

@@ -10,7 +10,7 @@ use crate::rank::{
 use crate::report::ranking::{
     CriterionInfo, CriterionValue, FileHash, RankedSite, RankingReport, StabilityInfo,
 };
-use crate::site::{Facility, Site};
+use crate::site::{Facility, Site, Valid};
 use crate::solver::{CpuMultigrid, SolveOptions, Solver};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 /// One site, simulated.
 pub struct Evaluated {
     pub path: PathBuf,
-    pub site: Site,
+    pub site: Valid<Site>,
     pub sha256: String,
     pub run: SiteRun,
 }
@@ -43,7 +43,7 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
 
 /// What the evaluation needs besides the sites.
 pub struct EvalContext<'a> {
-    pub facility: &'a Facility,
+    pub facility: &'a Valid<Facility>,
     pub facility_path: &'a Path,
     pub cell_m: f64,
     pub options: &'a SolveOptions,
@@ -52,7 +52,7 @@ pub struct EvalContext<'a> {
 
 /// Simulates every site with `solver` (in order), calling `done` after each.
 pub fn evaluate_with(
-    sites: Vec<(PathBuf, Site)>,
+    sites: Vec<(PathBuf, Valid<Site>)>,
     ctx: &EvalContext,
     solver: &mut dyn Solver,
     done: &(dyn Fn(&str) + Sync),
@@ -86,13 +86,13 @@ pub fn evaluate_with(
 /// Simulates every site on the CPU, the sites split across threads (each with its own solver),
 /// results in the input order.
 pub fn evaluate_cpu_parallel(
-    sites: Vec<(PathBuf, Site)>,
+    sites: Vec<(PathBuf, Valid<Site>)>,
     ctx: &EvalContext,
     done: &(dyn Fn(&str) + Sync),
 ) -> Result<Vec<Evaluated>, (PathBuf, SimulateError)> {
     let threads = crate::solver::parallel::threads().clamp(1, sites.len().max(1));
     let per = sites.len().div_ceil(threads).max(1);
-    let mut chunks: Vec<Vec<(PathBuf, Site)>> = Vec::new();
+    let mut chunks: Vec<Vec<(PathBuf, Valid<Site>)>> = Vec::new();
     let mut it = sites.into_iter().peekable();
     while it.peek().is_some() {
         chunks.push(it.by_ref().take(per).collect());
@@ -136,7 +136,7 @@ pub fn rank(
     let feasible: Vec<usize> = (0..evaluated.len())
         .filter(|&i| reasons[i].is_empty())
         .collect();
-    let rows: Vec<(&Site, &super::simulate::SiteMetrics)> = feasible
+    let rows: Vec<(&Valid<Site>, &super::simulate::SiteMetrics)> = feasible
         .iter()
         .map(|&i| (&evaluated[i].site, &evaluated[i].run.metrics))
         .collect();

@@ -8,7 +8,7 @@ use crate::model::hall::{
     solve_hall, Conditions, Coupling, HallError, HallResult, PowerMetrics, ThermalMetrics,
 };
 use crate::model::params::HallParams;
-use crate::site::{Facility, Site};
+use crate::site::{Facility, Site, Valid};
 use crate::solver::{SolveOptions, Solver};
 use serde::Serialize;
 use std::path::Path;
@@ -97,9 +97,9 @@ pub struct SiteRun {
 /// precision: 1e-6 K in f64, 1e-3 K in f32).
 #[allow(clippy::too_many_arguments)]
 pub fn simulate(
-    site: &Site,
+    site: &Valid<Site>,
     site_file: &Path,
-    facility: &Facility,
+    facility: &Valid<Facility>,
     facility_file: &Path,
     cell_m: f64,
     solver: &mut dyn Solver,

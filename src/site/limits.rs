@@ -1,5 +1,6 @@
-//! Plausibility bounds shared by the serde types (as JSON Schema keywords) and by validation,
-//! so an editor and `dcplan validate` reject the same values.
+//! Plausibility bounds shared by the serde types (as JSON Schema keywords), by validation
+//! (through [`rules`](super::rules)) and by the hourly synthesis, so an editor, `dcplan
+//! validate` and the model reject the same values.
 
 /// Lowest temperature accepted anywhere (°C).
 pub const TEMP_MIN_C: f64 = -60.0;
@@ -17,6 +18,21 @@ pub const LON_MAX_DEG: f64 = 132.0;
 pub const ELEVATION_MIN_M: f64 = -10.0;
 /// See [`ELEVATION_MIN_M`].
 pub const ELEVATION_MAX_M: f64 = 2000.0;
+/// Lowest monthly mean temperature accepted (°C); the hourly synthesis takes the same range.
+pub const MONTHLY_MEAN_MIN_C: f64 = -60.0;
+/// Highest monthly mean temperature accepted (°C): hotter than any month on record anywhere.
+pub const MONTHLY_MEAN_MAX_C: f64 = 50.0;
+/// Lowest monthly mean relative humidity accepted (%): the synthesis needs some vapour to
+/// derive a dew point.
+pub const RH_MIN_PCT: f64 = 1.0;
+/// Highest relative humidity (%).
+pub const RH_MAX_PCT: f64 = 100.0;
+/// Longest rack side accepted (m).
+pub const RACK_SIDE_M_MAX: f64 = 10.0;
+/// Widest aisle accepted (m).
+pub const AISLE_M_MAX: f64 = 20.0;
+/// Widest perimeter clearance accepted (m).
+pub const CLEARANCE_M_MAX: f64 = 100.0;
 /// Highest rack density accepted (kW per rack). GB200/GB300-class racks draw 120-150 kW.
 pub const RACK_KW_MAX: f64 = 300.0;
 /// Number of monthly values in every monthly series.

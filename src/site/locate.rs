@@ -77,6 +77,24 @@ impl<'a> Locator<'a> {
         }
     }
 
+    /// Byte offset of the value at `path`, or of its nearest enclosing value in the document
+    /// (`a.b[12]` falls back to `a.b`, then `a`), or `None` when not even the root is there.
+    pub fn offset_of_nearest(&self, path: &str) -> Option<usize> {
+        let mut path = path;
+        loop {
+            if let Some(span) = self.values.iter().find(|s| s.path == path) {
+                return Some(span.start);
+            }
+            if path.is_empty() {
+                return None;
+            }
+            path = match path.rfind(['.', '[']) {
+                Some(i) => &path[..i],
+                None => "",
+            };
+        }
+    }
+
     /// Whether the document has a value at `path`.
     pub fn has_path(&self, path: &str) -> bool {
         self.values.iter().any(|s| s.path == path)
@@ -286,6 +304,13 @@ mod tests {
         assert_eq!(loc.value_position("c"), Some((4, 8)));
         assert!(loc.has_path("a.b[1]"));
         assert!(!loc.has_path("a.b[3]"));
+        // a missing element falls back to its list, then to the enclosing object
+        let list = loc.offset_of_nearest("a.b");
+        assert!(list.is_some());
+        assert_eq!(loc.offset_of_nearest("a.b[7]"), list);
+        assert_eq!(loc.offset_of_nearest("a.zz.y"), loc.offset_of_nearest("a"));
+        assert!(loc.offset_of_nearest("name_ko") < list);
+        assert_eq!(Locator::new("{").offset_of_nearest("x"), None);
     }
 
     #[test]

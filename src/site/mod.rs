@@ -18,8 +18,10 @@
 pub mod finding;
 pub mod limits;
 pub mod locate;
+pub mod rules;
 pub mod schema;
 pub mod types;
+pub mod valid;
 pub mod validate;
 
 pub use finding::{Detail, Finding, FindingKind, SiteError};
@@ -28,7 +30,9 @@ pub use types::{
     Climate, Cooling, CoolingDesign, CoolingType, Facility, Footprint, Hazards, KmaStation, Land,
     Power, Site,
 };
+pub use valid::Valid;
 pub use validate::{
     check_facility, check_fit, check_site, expand_paths, load_facility, load_site, parse_facility,
-    parse_site, validate_facility_file, validate_paths, validate_site_file, FileKind,
+    parse_site, validate_facility, validate_facility_file, validate_paths, validate_site,
+    validate_site_file, FileKind,
 };

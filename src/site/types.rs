@@ -1,17 +1,19 @@
 //! Serde types for site files (`sites/*.json`) and facility files (`sites/facilities/*.json`).
 //!
 //! Every struct rejects unknown fields. Doc comments on fields become the JSON Schema
-//! descriptions, and the `schemars` range attributes use the same bounds as validation
-//! (`crate::site::limits`), so an editor flags what `dcplan validate` rejects.
+//! descriptions, and the `schemars` range attributes carry the bounds of `crate::site::rules`
+//! (`exclusiveMinimum: 0` where a value must be positive), so an editor flags what `dcplan
+//! validate` rejects; a test in `schema` holds the two together.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::site::limits::{
-    APPROACH_K_MAX, CARBON_KG_PER_KWH_MAX, COP_MAX, DISTANCE_KM_MAX, DISTRIBUTION_V_MAX,
-    DIURNAL_RANGE_K_MAX, ELEVATION_MAX_M, ELEVATION_MIN_M, HEADROOM_MW_MAX, IT_LOAD_MW_MAX,
-    LAND_SIDE_M_MAX, LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG, MONTHS, RACK_KW_MAX,
-    TARIFF_KRW_PER_KWH_MAX, TEMP_MAX_C, TEMP_MIN_C, VOLTAGE_KV_MAX,
+    AISLE_M_MAX, APPROACH_K_MAX, CARBON_KG_PER_KWH_MAX, CLEARANCE_M_MAX, COP_MAX, DISTANCE_KM_MAX,
+    DISTRIBUTION_V_MAX, DIURNAL_RANGE_K_MAX, ELEVATION_MAX_M, ELEVATION_MIN_M, HEADROOM_MW_MAX,
+    IT_LOAD_MW_MAX, LAND_SIDE_M_MAX, LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG,
+    MONTHLY_MEAN_MAX_C, MONTHLY_MEAN_MIN_C, MONTHS, RACK_KW_MAX, RACK_SIDE_M_MAX, RH_MAX_PCT,
+    RH_MIN_PCT, TARIFF_KRW_PER_KWH_MAX, TEMP_MAX_C, TEMP_MIN_C, VOLTAGE_KV_MAX,
 };
 
 /// One candidate site: where it is, its climate, its grid connection, its land and hazards.
@@ -73,7 +75,7 @@ pub struct Climate {
     /// 1991-2020 monthly mean air temperature normals, °C, exactly 12 values.
     #[schemars(
         length(min = MONTHS, max = MONTHS),
-        inner(range(min = TEMP_MIN_C, max = TEMP_MAX_C))
+        inner(range(min = MONTHLY_MEAN_MIN_C, max = MONTHLY_MEAN_MAX_C))
     )]
     pub monthly_mean_c: Vec<f64>,
     /// Mean daily maximum minus mean daily minimum for each month, K (°C difference), 12 values.
@@ -85,7 +87,10 @@ pub struct Climate {
     pub monthly_diurnal_range_c: Option<Vec<f64>>,
     /// Monthly mean relative humidity, %, 12 values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = MONTHS, max = MONTHS), inner(range(min = 0.0, max = 100.0)))]
+    #[schemars(
+        length(min = MONTHS, max = MONTHS),
+        inner(range(min = RH_MIN_PCT, max = RH_MAX_PCT))
+    )]
     pub monthly_rh_pct: Option<Vec<f64>>,
     /// Cooling design condition (for example ASHRAE 0.4 % dry bulb with its mean coincident
     /// wet bulb).
@@ -136,13 +141,13 @@ pub struct Power {
     #[schemars(range(min = 0.0, max = HEADROOM_MW_MAX))]
     pub grid_headroom_mw: f64,
     /// Supply voltage of the connection, kV (22.9 distribution, 154 or 345 transmission).
-    #[schemars(range(min = 0.0, max = VOLTAGE_KV_MAX))]
+    #[schemars(range(max = VOLTAGE_KV_MAX), extend("exclusiveMinimum" = 0.0))]
     pub connection_voltage_kv: f64,
     /// Distance from the site to the substation that would feed it, km.
     #[schemars(range(min = 0.0, max = DISTANCE_KM_MAX))]
     pub substation_distance_km: f64,
     /// Energy tariff, KRW per kWh.
-    #[schemars(range(min = 0.0, max = TARIFF_KRW_PER_KWH_MAX))]
+    #[schemars(range(max = TARIFF_KRW_PER_KWH_MAX), extend("exclusiveMinimum" = 0.0))]
     pub tariff_krw_per_kwh: f64,
     /// Grid emission factor, kg CO2 per kWh consumed.
     #[schemars(range(min = 0.0, max = CARBON_KG_PER_KWH_MAX))]
@@ -157,10 +162,10 @@ pub struct Power {
 #[serde(deny_unknown_fields)]
 pub struct Land {
     /// Usable plot width, m.
-    #[schemars(range(min = 0.0, max = LAND_SIDE_M_MAX))]
+    #[schemars(range(max = LAND_SIDE_M_MAX), extend("exclusiveMinimum" = 0.0))]
     pub usable_width_m: f64,
     /// Usable plot depth, m.
-    #[schemars(range(min = 0.0, max = LAND_SIDE_M_MAX))]
+    #[schemars(range(max = LAND_SIDE_M_MAX), extend("exclusiveMinimum" = 0.0))]
     pub usable_depth_m: f64,
 }
 
@@ -194,33 +199,33 @@ pub struct Facility {
     #[schemars(length(min = 1))]
     pub name: String,
     /// IT load at full utilisation, MW.
-    #[schemars(range(min = 0.0, max = IT_LOAD_MW_MAX))]
+    #[schemars(range(max = IT_LOAD_MW_MAX), extend("exclusiveMinimum" = 0.0))]
     pub it_load_mw: f64,
     /// Electrical (= heat) load per rack, kW; at most 300.
-    #[schemars(range(min = 0.0, max = RACK_KW_MAX))]
+    #[schemars(range(max = RACK_KW_MAX), extend("exclusiveMinimum" = 0.0))]
     pub rack_kw: f64,
     /// Rack width along the row, m.
-    #[schemars(range(min = 0.0, max = 10.0))]
+    #[schemars(range(max = RACK_SIDE_M_MAX), extend("exclusiveMinimum" = 0.0))]
     pub rack_width_m: f64,
     /// Rack depth across the row (front to back), m.
-    #[schemars(range(min = 0.0, max = 10.0))]
+    #[schemars(range(max = RACK_SIDE_M_MAX), extend("exclusiveMinimum" = 0.0))]
     pub rack_depth_m: f64,
     /// Racks in one row; the last row may be shorter.
     #[schemars(range(min = 1))]
     pub racks_per_row: u32,
     /// Width of each cold aisle (between two rack fronts), m.
-    #[schemars(range(min = 0.0, max = 20.0))]
+    #[schemars(range(max = AISLE_M_MAX), extend("exclusiveMinimum" = 0.0))]
     pub cold_aisle_m: f64,
     /// Width of each hot aisle (between two rack backs), m.
-    #[schemars(range(min = 0.0, max = 20.0))]
+    #[schemars(range(max = AISLE_M_MAX), extend("exclusiveMinimum" = 0.0))]
     pub hot_aisle_m: f64,
     /// Clear band on all four sides of the rack block for cooling units and access, m.
-    #[schemars(range(min = 0.0, max = 100.0))]
+    #[schemars(range(min = 0.0, max = CLEARANCE_M_MAX))]
     pub perimeter_clearance_m: f64,
     /// Cooling plant.
     pub cooling: Cooling,
     /// UPS efficiency at the design load, fraction (0-1].
-    #[schemars(range(min = 0.0, max = 1.0))]
+    #[schemars(range(max = 1.0), extend("exclusiveMinimum" = 0.0))]
     pub ups_efficiency: f64,
     /// Air-moving fan power in the hall, kW per kW of IT load.
     #[schemars(range(min = 0.0, max = 1.0))]
@@ -229,11 +234,11 @@ pub struct Facility {
     #[schemars(range(min = 0.0, max = 1.0))]
     pub pump_power_fraction: f64,
     /// Nominal in-hall distribution voltage (line to line), V.
-    #[schemars(range(min = 0.0, max = DISTRIBUTION_V_MAX))]
+    #[schemars(range(max = DISTRIBUTION_V_MAX), extend("exclusiveMinimum" = 0.0))]
     pub distribution_voltage_v: f64,
     /// Busway conductance per unit length, in siemens times metres (S·m): a run of length L m
     /// has conductance `busway_conductance_s_m / L` S. Equals 1 / (resistance per metre).
-    #[schemars(range(min = 0.0))]
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
     pub busway_conductance_s_m: f64,
     /// Where each figure comes from, one citation per entry.
     #[schemars(length(min = 1))]
@@ -255,7 +260,7 @@ pub struct Cooling {
     #[schemars(range(min = TEMP_MIN_C, max = TEMP_MAX_C))]
     pub supply_setpoint_c: f64,
     /// Temperature rise of the air (or coolant) across the IT equipment, K.
-    #[schemars(range(min = 0.0, max = APPROACH_K_MAX))]
+    #[schemars(range(max = APPROACH_K_MAX), extend("exclusiveMinimum" = 0.0))]
     pub supply_delta_t_k: f64,
     /// Economizer approach: how far the supply must sit above the outdoor (or water) source
     /// temperature for free cooling, K.
@@ -270,13 +275,13 @@ pub struct Cooling {
     pub heat_rejection_fan_fraction: f64,
     /// Chiller efficiency as a fraction of the Carnot COP: COP = eta * T_evap / (T_cond -
     /// T_evap), temperatures in kelvin. (0, 1].
-    #[schemars(range(min = 0.0, max = 1.0))]
+    #[schemars(range(max = 1.0), extend("exclusiveMinimum" = 0.0))]
     pub chiller_carnot_efficiency: f64,
     /// Lowest chiller COP the model may use (clamp).
-    #[schemars(range(min = 0.0, max = COP_MAX))]
+    #[schemars(range(max = COP_MAX), extend("exclusiveMinimum" = 0.0))]
     pub chiller_cop_min: f64,
     /// Highest chiller COP the model may use (clamp, for small lifts).
-    #[schemars(range(min = 0.0, max = COP_MAX))]
+    #[schemars(range(max = COP_MAX), extend("exclusiveMinimum" = 0.0))]
     pub chiller_cop_max: f64,
 }
 

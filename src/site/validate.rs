@@ -4,9 +4,11 @@
 //! 1. JSON syntax (serde_json's line:column);
 //! 2. structure: types, unknown and missing fields (the first such error in the file, as
 //!    serde reports it, with its JSON path recovered from the position);
-//! 3. physics and plausibility: every range, count and cross-field check, all reported.
+//! 3. physics and plausibility: every bound of [`rules`](super::rules), every count and
+//!    cross-field check, all reported, in the order they appear in the file.
 //!
-//! Across files nothing stops early: [`validate_paths`] reports every finding in every file.
+//! What passes comes back as [`Valid`]: the only way to make one. Across files nothing stops
+//! early: [`validate_paths`] reports every finding in every file.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -15,14 +17,13 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use crate::site::finding::{Detail, Finding, FindingKind, SiteError};
-use crate::site::limits::{
-    APPROACH_K_MAX, CARBON_KG_PER_KWH_MAX, COP_MAX, DISTANCE_KM_MAX, DISTRIBUTION_V_MAX,
-    DIURNAL_RANGE_K_MAX, ELEVATION_MAX_M, ELEVATION_MIN_M, HEADROOM_MW_MAX, IT_LOAD_MW_MAX,
-    LAND_SIDE_M_MAX, LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG, MONTHS, RACK_KW_MAX,
-    TARIFF_KRW_PER_KWH_MAX, TEMP_MAX_C, TEMP_MIN_C, VOLTAGE_KV_MAX,
-};
+use crate::site::limits::MONTHS;
 use crate::site::locate::{join_index, join_key, Locator};
+use crate::site::rules::{
+    Bound, MonthlyRule, NumberRule, FACILITY_NUMBERS, SITE_MONTHLY, SITE_NUMBERS,
+};
 use crate::site::types::{Facility, Site};
+use crate::site::valid::Valid;
 
 /// Which format a file is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -49,20 +50,20 @@ impl FileKind {
 }
 
 /// Reads, parses and validates a site file.
-pub fn load_site(path: &Path) -> Result<Site, SiteError> {
+pub fn load_site(path: &Path) -> Result<Valid<Site>, SiteError> {
     let text = read(path)?;
     parse_site(&text, path)
 }
 
 /// Reads, parses and validates a facility file.
-pub fn load_facility(path: &Path) -> Result<Facility, SiteError> {
+pub fn load_facility(path: &Path) -> Result<Valid<Facility>, SiteError> {
     let text = read(path)?;
     parse_facility(&text, path)
 }
 
 /// Parses and validates the text of a site file. `file` names it in findings; an `epw` path is
 /// resolved against its folder.
-pub fn parse_site(text: &str, file: &Path) -> Result<Site, SiteError> {
+pub fn parse_site(text: &str, file: &Path) -> Result<Valid<Site>, SiteError> {
     let (site, locator) = parse_typed::<Site>(text, file)?;
     let mut checker = Checker::new(file, &locator);
     check_site_fields(&site, &mut checker);
@@ -70,7 +71,7 @@ pub fn parse_site(text: &str, file: &Path) -> Result<Site, SiteError> {
 }
 
 /// Parses and validates the text of a facility file. `file` names it in findings.
-pub fn parse_facility(text: &str, file: &Path) -> Result<Facility, SiteError> {
+pub fn parse_facility(text: &str, file: &Path) -> Result<Valid<Facility>, SiteError> {
     let (facility, locator) = parse_typed::<Facility>(text, file)?;
     let mut checker = Checker::new(file, &locator);
     check_facility_fields(&facility, &mut checker);
@@ -93,6 +94,30 @@ pub fn validate_facility_file(path: &Path) -> Vec<Finding> {
         .unwrap_or_default()
 }
 
+/// Validates an in-memory site (one not read from a file, or one changed after loading);
+/// `file` names it in findings and locates a relative `epw` path.
+pub fn validate_site(site: Site, file: &Path) -> Result<Valid<Site>, SiteError> {
+    let findings = check_site(&site, file);
+    finish(file, findings, site)
+}
+
+/// Validates an in-memory facility; `file` names it in findings.
+pub fn validate_facility(facility: Facility, file: &Path) -> Result<Valid<Facility>, SiteError> {
+    let findings = check_facility(&facility, file);
+    finish(file, findings, facility)
+}
+
+fn finish<T>(file: &Path, findings: Vec<Finding>, value: T) -> Result<Valid<T>, SiteError> {
+    if findings.is_empty() {
+        Ok(Valid::checked(value))
+    } else {
+        Err(SiteError::Invalid {
+            file: file.to_path_buf(),
+            findings,
+        })
+    }
+}
+
 /// Checks an in-memory site (one not read from a file). Findings carry no line:column.
 pub fn check_site(site: &Site, file: &Path) -> Vec<Finding> {
     let text = serde_json::to_string(site).unwrap_or_default();
@@ -100,6 +125,7 @@ pub fn check_site(site: &Site, file: &Path) -> Vec<Finding> {
     let mut checker = Checker::new(file, &locator);
     checker.positions = false;
     check_site_fields(site, &mut checker);
+    in_format_order(&mut checker.findings, site);
     checker.findings
 }
 
@@ -110,7 +136,17 @@ pub fn check_facility(facility: &Facility, file: &Path) -> Vec<Finding> {
     let mut checker = Checker::new(file, &locator);
     checker.positions = false;
     check_facility_fields(facility, &mut checker);
+    in_format_order(&mut checker.findings, facility);
     checker.findings
+}
+
+/// Sorts findings by where their field comes in the format (the order of the serde types'
+/// fields, which is the order the documentation and the schema list them in), whatever the
+/// order of the checks or of the file; findings on one field keep the order they were found.
+fn in_format_order<T: serde::Serialize>(findings: &mut [Finding], value: &T) {
+    let text = serde_json::to_string(value).unwrap_or_default();
+    let format = Locator::new(&text);
+    findings.sort_by_key(|f| format.offset_of_nearest(&f.path).unwrap_or(usize::MAX));
 }
 
 /// The cross-file check: does the facility's footprint fit on the site's land (either
@@ -359,15 +395,10 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn finish<T>(self, value: T) -> Result<T, SiteError> {
-        if self.findings.is_empty() {
-            Ok(value)
-        } else {
-            Err(SiteError::Invalid {
-                file: self.file.to_path_buf(),
-                findings: self.findings,
-            })
-        }
+    /// The value if nothing was found; else every finding, in the format's field order.
+    fn finish<T: serde::Serialize>(mut self, value: T) -> Result<Valid<T>, SiteError> {
+        in_format_order(&mut self.findings, &value);
+        finish(self.file, self.findings, value)
     }
 
     fn push(&mut self, path: &str, kind: FindingKind, detail: Detail) {
@@ -398,48 +429,33 @@ impl<'a> Checker<'a> {
         false
     }
 
-    /// `min <= value <= max`.
-    fn range(&mut self, path: &str, value: f64, min: f64, max: f64, unit: &str) {
-        if self.finite(path, value) && !(min..=max).contains(&value) {
-            self.expected(
-                path,
-                FindingKind::OutOfRange,
-                format!("{min} to {max}{unit}"),
-                value.to_string(),
-            );
+    /// Every rule of `rules` on `value`.
+    fn numbers<T>(&mut self, rules: &[NumberRule<T>], value: &T) {
+        for rule in rules {
+            if let Some(v) = (rule.value)(value) {
+                self.number(rule.path, v, rule.bound, rule.unit);
+            }
         }
     }
 
-    /// `0 <= value <= max`, reported as "expected >= 0" when negative.
-    fn non_negative(&mut self, path: &str, value: f64, max: f64, unit: &str) {
-        if !self.finite(path, value) {
+    /// One number against its bound; a negative value under a non-negative bound is reported
+    /// as "expected >= 0", a non-positive one under a positive bound as "expected > 0".
+    fn number(&mut self, path: &str, value: f64, bound: Bound, unit: &str) {
+        if !self.finite(path, value) || bound.holds(value) {
             return;
         }
-        if value < 0.0 {
-            let expected = format!(">= 0{unit}");
-            self.expected(path, FindingKind::OutOfRange, expected, value.to_string());
-        } else if value > max {
-            let expected = format!("<= {max}{unit}");
-            self.expected(path, FindingKind::OutOfRange, expected, value.to_string());
-        }
+        let expected = match bound {
+            Bound::Range { min, max } => format!("{min} to {max}{unit}"),
+            Bound::NonNegative { .. } if value < 0.0 => format!(">= 0{unit}"),
+            Bound::Positive { .. } if value <= 0.0 => format!("> 0{unit}"),
+            Bound::NonNegative { max } | Bound::Positive { max } => format!("<= {max}{unit}"),
+        };
+        self.expected(path, FindingKind::OutOfRange, expected, value.to_string());
     }
 
-    /// `0 < value <= max`.
-    fn positive(&mut self, path: &str, value: f64, max: f64, unit: &str) {
-        if !self.finite(path, value) {
-            return;
-        }
-        if value <= 0.0 {
-            let expected = format!("> 0{unit}");
-            self.expected(path, FindingKind::OutOfRange, expected, value.to_string());
-        } else if value > max {
-            let expected = format!("<= {max}{unit}");
-            self.expected(path, FindingKind::OutOfRange, expected, value.to_string());
-        }
-    }
-
-    /// Exactly twelve values, each in `min..=max`.
-    fn monthly(&mut self, path: &str, values: &[f64], min: f64, max: f64, unit: &str) {
+    /// Exactly twelve values, each within the rule's bound.
+    fn monthly(&mut self, rule: &MonthlyRule, values: &[f64]) {
+        let path = rule.path;
         if values.len() > MONTHS {
             self.expected(
                 &join_index(path, MONTHS),
@@ -456,7 +472,7 @@ impl<'a> Checker<'a> {
             );
         }
         for (i, &v) in values.iter().enumerate() {
-            self.range(&join_index(path, i), v, min, max, unit);
+            self.number(&join_index(path, i), v, rule.bound, rule.unit);
         }
     }
 
@@ -532,53 +548,15 @@ fn check_site_fields(site: &Site, c: &mut Checker<'_>) {
     c.non_empty("name_en", &site.name_en);
     c.non_empty("name_ko", &site.name_ko);
     c.non_empty("province", &site.province);
-    c.range("lat", site.lat, LAT_MIN_DEG, LAT_MAX_DEG, " °N");
-    c.range("lon", site.lon, LON_MIN_DEG, LON_MAX_DEG, " °E");
-    c.range(
-        "elevation_m",
-        site.elevation_m,
-        ELEVATION_MIN_M,
-        ELEVATION_MAX_M,
-        " m",
-    );
-
-    let climate = &site.climate;
-    c.non_empty("climate.kma_station.name", &climate.kma_station.name);
-    c.monthly(
-        "climate.monthly_mean_c",
-        &climate.monthly_mean_c,
-        TEMP_MIN_C,
-        TEMP_MAX_C,
-        " °C",
-    );
-    if let Some(range) = &climate.monthly_diurnal_range_c {
-        c.monthly(
-            "climate.monthly_diurnal_range_c",
-            range,
-            0.0,
-            DIURNAL_RANGE_K_MAX,
-            " K",
-        );
+    c.non_empty("climate.kma_station.name", &site.climate.kma_station.name);
+    c.numbers(SITE_NUMBERS, site);
+    for rule in SITE_MONTHLY {
+        if let Some(values) = (rule.values)(site) {
+            c.monthly(rule, values);
+        }
     }
-    if let Some(rh) = &climate.monthly_rh_pct {
-        c.monthly("climate.monthly_rh_pct", rh, 0.0, 100.0, " %");
-    }
-    if let Some(design) = &climate.design {
+    if let Some(design) = &site.climate.design {
         let (db, wb) = (design.dry_bulb_c, design.coincident_wet_bulb_c);
-        c.range(
-            "climate.design.dry_bulb_c",
-            db,
-            TEMP_MIN_C,
-            TEMP_MAX_C,
-            " °C",
-        );
-        c.range(
-            "climate.design.coincident_wet_bulb_c",
-            wb,
-            TEMP_MIN_C,
-            TEMP_MAX_C,
-            " °C",
-        );
         if wb > db {
             c.expected(
                 "climate.design.coincident_wet_bulb_c",
@@ -588,7 +566,7 @@ fn check_site_fields(site: &Site, c: &mut Checker<'_>) {
             );
         }
     }
-    if let Some(epw) = &climate.epw {
+    if let Some(epw) = &site.climate.epw {
         let folder = c.file.parent().unwrap_or(Path::new(""));
         let resolved = folder.join(epw);
         if epw.trim().is_empty() || !resolved.is_file() {
@@ -600,71 +578,12 @@ fn check_site_fields(site: &Site, c: &mut Checker<'_>) {
             );
         }
     }
-
-    let power = &site.power;
-    c.non_negative(
-        "power.grid_headroom_mw",
-        power.grid_headroom_mw,
-        HEADROOM_MW_MAX,
-        "",
-    );
-    c.positive(
-        "power.connection_voltage_kv",
-        power.connection_voltage_kv,
-        VOLTAGE_KV_MAX,
-        " kV",
-    );
-    c.non_negative(
-        "power.substation_distance_km",
-        power.substation_distance_km,
-        DISTANCE_KM_MAX,
-        " km",
-    );
-    c.positive(
-        "power.tariff_krw_per_kwh",
-        power.tariff_krw_per_kwh,
-        TARIFF_KRW_PER_KWH_MAX,
-        " KRW/kWh",
-    );
-    c.non_negative(
-        "power.grid_carbon_kg_per_kwh",
-        power.grid_carbon_kg_per_kwh,
-        CARBON_KG_PER_KWH_MAX,
-        " kg/kWh",
-    );
-
-    c.positive(
-        "land.usable_width_m",
-        site.land.usable_width_m,
-        LAND_SIDE_M_MAX,
-        " m",
-    );
-    c.positive(
-        "land.usable_depth_m",
-        site.land.usable_depth_m,
-        LAND_SIDE_M_MAX,
-        " m",
-    );
-
-    c.range("hazards.seismic", site.hazards.seismic, 0.0, 1.0, "");
-    c.range("hazards.flood", site.hazards.flood, 0.0, 1.0, "");
-    c.range("hazards.typhoon", site.hazards.typhoon, 0.0, 1.0, "");
-
-    c.non_negative(
-        "distance_to_seoul_km",
-        site.distance_to_seoul_km,
-        DISTANCE_KM_MAX,
-        " km",
-    );
     c.sources_and_assumed(&site.sources, &site.assumed);
 }
 
 fn check_facility_fields(f: &Facility, c: &mut Checker<'_>) {
     c.non_empty("name", &f.name);
-    c.positive("it_load_mw", f.it_load_mw, IT_LOAD_MW_MAX, " MW");
-    c.positive("rack_kw", f.rack_kw, RACK_KW_MAX, " kW per rack");
-    c.positive("rack_width_m", f.rack_width_m, 10.0, " m");
-    c.positive("rack_depth_m", f.rack_depth_m, 10.0, " m");
+    c.numbers(FACILITY_NUMBERS, f);
     if f.racks_per_row == 0 {
         c.expected(
             "racks_per_row",
@@ -673,55 +592,7 @@ fn check_facility_fields(f: &Facility, c: &mut Checker<'_>) {
             "0".into(),
         );
     }
-    c.positive("cold_aisle_m", f.cold_aisle_m, 20.0, " m");
-    c.positive("hot_aisle_m", f.hot_aisle_m, 20.0, " m");
-    c.non_negative(
-        "perimeter_clearance_m",
-        f.perimeter_clearance_m,
-        100.0,
-        " m",
-    );
-
     let cool = &f.cooling;
-    c.range(
-        "cooling.supply_setpoint_c",
-        cool.supply_setpoint_c,
-        TEMP_MIN_C,
-        TEMP_MAX_C,
-        " °C",
-    );
-    c.positive(
-        "cooling.supply_delta_t_k",
-        cool.supply_delta_t_k,
-        APPROACH_K_MAX,
-        " K",
-    );
-    c.non_negative(
-        "cooling.economizer_approach_k",
-        cool.economizer_approach_k,
-        APPROACH_K_MAX,
-        " K",
-    );
-    c.non_negative(
-        "cooling.tower_or_drycooler_approach_k",
-        cool.tower_or_drycooler_approach_k,
-        APPROACH_K_MAX,
-        " K",
-    );
-    c.non_negative(
-        "cooling.heat_rejection_fan_fraction",
-        cool.heat_rejection_fan_fraction,
-        1.0,
-        "",
-    );
-    c.positive(
-        "cooling.chiller_carnot_efficiency",
-        cool.chiller_carnot_efficiency,
-        1.0,
-        "",
-    );
-    c.positive("cooling.chiller_cop_min", cool.chiller_cop_min, COP_MAX, "");
-    c.positive("cooling.chiller_cop_max", cool.chiller_cop_max, COP_MAX, "");
     if cool.chiller_cop_max < cool.chiller_cop_min {
         c.expected(
             "cooling.chiller_cop_max",
@@ -730,22 +601,6 @@ fn check_facility_fields(f: &Facility, c: &mut Checker<'_>) {
             cool.chiller_cop_max.to_string(),
         );
     }
-
-    c.positive("ups_efficiency", f.ups_efficiency, 1.0, "");
-    c.non_negative("fan_power_fraction", f.fan_power_fraction, 1.0, "");
-    c.non_negative("pump_power_fraction", f.pump_power_fraction, 1.0, "");
-    c.positive(
-        "distribution_voltage_v",
-        f.distribution_voltage_v,
-        DISTRIBUTION_V_MAX,
-        " V",
-    );
-    c.positive(
-        "busway_conductance_s_m",
-        f.busway_conductance_s_m,
-        f64::MAX,
-        " S·m",
-    );
     c.sources_and_assumed(&f.sources, &f.assumed);
 }
 

@@ -7,7 +7,9 @@ use dcplan::climate::{read_epw, synthesize, HourlyYear, MonthlyClimate};
 use dcplan::model::energy::{
     annual, hour, hourly, sea_temperature_proxy_c, CoolingMode, HourInputs, SEA_FLOOR_C,
 };
-use dcplan::site::{load_facility, load_site, CoolingType, Facility, Site};
+use dcplan::site::{
+    load_facility, load_site, validate_facility, validate_site, CoolingType, Facility, Site, Valid,
+};
 use libtest_mimic::Trial;
 
 pub fn tests() -> Vec<Trial> {
@@ -26,14 +28,27 @@ fn main_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn default_facility() -> Facility {
-    let path = main_root().join("sites/facilities/ai-hall-20mw.json");
+fn facility_path() -> PathBuf {
+    main_root().join("sites/facilities/ai-hall-20mw.json")
+}
+
+fn site_path(id: &str) -> PathBuf {
+    main_root().join("sites").join(format!("{id}.json"))
+}
+
+fn default_facility() -> Valid<Facility> {
+    let path = facility_path();
     load_facility(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn site(id: &str) -> Site {
-    let path = main_root().join("sites").join(format!("{id}.json"));
+fn site(id: &str) -> Valid<Site> {
+    let path = site_path(id);
     load_site(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A changed facility, validated again (the model takes validated facilities only).
+fn revalidated(f: Facility) -> Valid<Facility> {
+    validate_facility(f, &facility_path()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The site's year: its EPW when it names one, else synthesised from its monthly normals.
@@ -105,8 +120,9 @@ fn annual_pue_is_at_least_one_and_consistent() {
 }
 
 fn a_small_grid_headroom_is_infeasible() {
-    let mut s = site("pohang");
-    s.power.grid_headroom_mw = 20.0;
+    let mut raw = site("pohang").into_inner();
+    raw.power.grid_headroom_mw = 20.0;
+    let s = validate_site(raw, &site_path("pohang")).unwrap_or_else(|e| panic!("{e}"));
     let year = year_of(&s, &main_root().join("sites"));
     let a = annual(&s, &default_facility(), &year, DIST_KW).expect("annual");
     assert!(!a.grid_feasible);
@@ -183,8 +199,9 @@ fn seawater_and_liquid_variants_run() {
     let year = year_of(&s, &main_root().join("sites"));
     let air = annual(&s, &default_facility(), &year, DIST_KW).expect("air");
 
-    let mut sea = default_facility();
+    let mut sea = default_facility().into_inner();
     sea.cooling.kind = CoolingType::Seawater;
+    let sea = revalidated(sea);
     let a_sea = annual(&s, &sea, &year, DIST_KW).expect("seawater");
     let proxy = sea_temperature_proxy_c(&year).expect("proxy");
     assert_eq!(a_sea.sea_temperature_c, Some(proxy));
@@ -193,10 +210,11 @@ fn seawater_and_liquid_variants_run() {
     assert!((proxy[0] - dec_air.max(SEA_FLOOR_C)).abs() < 1e-12);
     assert!(a_sea.pue.is_finite() && a_sea.pue >= 1.0);
 
-    let mut dlc = default_facility();
+    let mut dlc = default_facility().into_inner();
     dlc.cooling.kind = CoolingType::DirectLiquidDryCooler;
     dlc.cooling.supply_setpoint_c = 40.0;
     dlc.cooling.tower_or_drycooler_approach_k = 10.0;
+    let dlc = revalidated(dlc);
     let a_dlc = annual(&s, &dlc, &year, DIST_KW).expect("liquid");
     assert!(a_dlc.pue.is_finite() && a_dlc.pue >= 1.0);
     // Warm-water (40 °C) liquid cooling needs its chiller far less than 22 °C air: free

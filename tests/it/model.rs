@@ -8,7 +8,7 @@ use dcplan::model::hall::{power_problem, solve_hall, Conditions};
 use dcplan::model::HallParams;
 use dcplan::plan::simulate::simulate;
 use dcplan::report::simulation::write_site;
-use dcplan::site::{load_facility, load_site, Facility};
+use dcplan::site::{load_facility, load_site, Facility, Valid};
 use dcplan::solver::{BandedDirect, CpuMultigrid, SolveOptions, Solver};
 use libtest_mimic::Trial;
 use std::path::PathBuf;
@@ -26,7 +26,7 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn facility() -> Facility {
+fn facility() -> Valid<Facility> {
     load_facility(&root().join("sites/facilities/ai-hall-20mw.json")).expect("shipped facility")
 }
 
@@ -36,7 +36,12 @@ const DESIGN: Conditions = Conditions {
 };
 
 /// The shipped hall at the design conditions, solved on the CPU to a tight coupling tolerance.
-fn cpu_hall() -> (Facility, FloorPlan, HallParams, dcplan::model::HallResult) {
+fn cpu_hall() -> (
+    Valid<Facility>,
+    FloorPlan,
+    HallParams,
+    dcplan::model::HallResult,
+) {
     let f = facility();
     let plan = FloorPlan::build(&f, default_cell_m(&f)).expect("plan");
     let params = HallParams::default();

@@ -161,7 +161,7 @@ fn proxy_stations_are_named_where_a_site_has_no_normals() {
     ] {
         let site = load_site(&sites_dir().join(format!("{id}.json"))).expect("valid");
         assert_eq!(site.climate.kma_station.id, station, "{id}");
-        let note = site.climate.kma_station.note.unwrap_or_default();
+        let note = site.climate.kma_station.note.clone().unwrap_or_default();
         assert!(note.contains("nearest station"), "{id}: {note}");
     }
 }

@@ -1,0 +1,292 @@
+//! The one list of numeric rules for site and facility files: every number's JSON path, its
+//! bounds and its unit. [`validate`](super::validate) checks exactly these; the serde types
+//! carry the same bounds as JSON Schema keywords (`minimum`, `exclusiveMinimum`, `maximum`),
+//! and a test holds the schema to this list; the models (`climate`'s synthesis, the energy
+//! model) take the bounds from `limits` or receive a [`Valid`](super::Valid) value and check
+//! nothing again. So an editor, `dcplan validate` and `dcplan simulate` accept the same files.
+//!
+//! Rules that are not bounds on one number (12 monthly values, cop_max >= cop_min, wet bulb
+//! <= dry bulb, id = file name, an `assumed` entry naming a field) live in `validate`.
+
+use super::limits::{
+    AISLE_M_MAX, APPROACH_K_MAX, CARBON_KG_PER_KWH_MAX, CLEARANCE_M_MAX, COP_MAX, DISTANCE_KM_MAX,
+    DISTRIBUTION_V_MAX, DIURNAL_RANGE_K_MAX, ELEVATION_MAX_M, ELEVATION_MIN_M, HEADROOM_MW_MAX,
+    IT_LOAD_MW_MAX, LAND_SIDE_M_MAX, LAT_MAX_DEG, LAT_MIN_DEG, LON_MAX_DEG, LON_MIN_DEG,
+    MONTHLY_MEAN_MAX_C, MONTHLY_MEAN_MIN_C, RACK_KW_MAX, RACK_SIDE_M_MAX, RH_MAX_PCT, RH_MIN_PCT,
+    TARIFF_KRW_PER_KWH_MAX, TEMP_MAX_C, TEMP_MIN_C, VOLTAGE_KV_MAX,
+};
+use super::types::{Facility, Site};
+
+/// How a number is bounded. `max` may be `f64::MAX`: no upper bound.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Bound {
+    /// `min <= v <= max`.
+    Range { min: f64, max: f64 },
+    /// `0 <= v <= max`.
+    NonNegative { max: f64 },
+    /// `0 < v <= max`.
+    Positive { max: f64 },
+}
+
+impl Bound {
+    /// Whether a finite `v` is inside.
+    pub fn holds(self, v: f64) -> bool {
+        match self {
+            Bound::Range { min, max } => (min..=max).contains(&v),
+            Bound::NonNegative { max } => (0.0..=max).contains(&v),
+            Bound::Positive { max } => v > 0.0 && v <= max,
+        }
+    }
+}
+
+/// One number of a file format: where it is, how it is bounded, its unit (as printed after
+/// the bound, e.g. " MW"), and how to read it (`None` when an optional field is absent).
+pub struct NumberRule<T> {
+    pub path: &'static str,
+    pub bound: Bound,
+    pub unit: &'static str,
+    pub value: fn(&T) -> Option<f64>,
+}
+
+/// A monthly series: exactly 12 values, each within `bound`.
+pub struct MonthlyRule {
+    pub path: &'static str,
+    pub bound: Bound,
+    pub unit: &'static str,
+    pub values: fn(&Site) -> Option<&[f64]>,
+}
+
+const fn number<T>(
+    path: &'static str,
+    bound: Bound,
+    unit: &'static str,
+    value: fn(&T) -> Option<f64>,
+) -> NumberRule<T> {
+    NumberRule {
+        path,
+        bound,
+        unit,
+        value,
+    }
+}
+
+const fn monthly(
+    path: &'static str,
+    bound: Bound,
+    unit: &'static str,
+    values: fn(&Site) -> Option<&[f64]>,
+) -> MonthlyRule {
+    MonthlyRule {
+        path,
+        bound,
+        unit,
+        values,
+    }
+}
+
+const fn range(min: f64, max: f64) -> Bound {
+    Bound::Range { min, max }
+}
+
+const fn non_negative(max: f64) -> Bound {
+    Bound::NonNegative { max }
+}
+
+const fn positive(max: f64) -> Bound {
+    Bound::Positive { max }
+}
+
+/// Every scalar number of a site file.
+pub const SITE_NUMBERS: &[NumberRule<Site>] = &[
+    number("lat", range(LAT_MIN_DEG, LAT_MAX_DEG), " °N", |s| {
+        Some(s.lat)
+    }),
+    number("lon", range(LON_MIN_DEG, LON_MAX_DEG), " °E", |s| {
+        Some(s.lon)
+    }),
+    number(
+        "elevation_m",
+        range(ELEVATION_MIN_M, ELEVATION_MAX_M),
+        " m",
+        |s| Some(s.elevation_m),
+    ),
+    number(
+        "climate.design.dry_bulb_c",
+        range(TEMP_MIN_C, TEMP_MAX_C),
+        " °C",
+        |s| s.climate.design.as_ref().map(|d| d.dry_bulb_c),
+    ),
+    number(
+        "climate.design.coincident_wet_bulb_c",
+        range(TEMP_MIN_C, TEMP_MAX_C),
+        " °C",
+        |s| s.climate.design.as_ref().map(|d| d.coincident_wet_bulb_c),
+    ),
+    number(
+        "power.grid_headroom_mw",
+        non_negative(HEADROOM_MW_MAX),
+        "",
+        |s| Some(s.power.grid_headroom_mw),
+    ),
+    number(
+        "power.connection_voltage_kv",
+        positive(VOLTAGE_KV_MAX),
+        " kV",
+        |s| Some(s.power.connection_voltage_kv),
+    ),
+    number(
+        "power.substation_distance_km",
+        non_negative(DISTANCE_KM_MAX),
+        " km",
+        |s| Some(s.power.substation_distance_km),
+    ),
+    number(
+        "power.tariff_krw_per_kwh",
+        positive(TARIFF_KRW_PER_KWH_MAX),
+        " KRW/kWh",
+        |s| Some(s.power.tariff_krw_per_kwh),
+    ),
+    number(
+        "power.grid_carbon_kg_per_kwh",
+        non_negative(CARBON_KG_PER_KWH_MAX),
+        " kg/kWh",
+        |s| Some(s.power.grid_carbon_kg_per_kwh),
+    ),
+    number(
+        "land.usable_width_m",
+        positive(LAND_SIDE_M_MAX),
+        " m",
+        |s| Some(s.land.usable_width_m),
+    ),
+    number(
+        "land.usable_depth_m",
+        positive(LAND_SIDE_M_MAX),
+        " m",
+        |s| Some(s.land.usable_depth_m),
+    ),
+    number("hazards.seismic", range(0.0, 1.0), "", |s| {
+        Some(s.hazards.seismic)
+    }),
+    number("hazards.flood", range(0.0, 1.0), "", |s| {
+        Some(s.hazards.flood)
+    }),
+    number("hazards.typhoon", range(0.0, 1.0), "", |s| {
+        Some(s.hazards.typhoon)
+    }),
+    number(
+        "distance_to_seoul_km",
+        non_negative(DISTANCE_KM_MAX),
+        " km",
+        |s| Some(s.distance_to_seoul_km),
+    ),
+];
+
+/// The monthly series of a site file.
+pub const SITE_MONTHLY: &[MonthlyRule] = &[
+    monthly(
+        "climate.monthly_mean_c",
+        range(MONTHLY_MEAN_MIN_C, MONTHLY_MEAN_MAX_C),
+        " °C",
+        |s| Some(&s.climate.monthly_mean_c),
+    ),
+    monthly(
+        "climate.monthly_diurnal_range_c",
+        non_negative(DIURNAL_RANGE_K_MAX),
+        " K",
+        |s| s.climate.monthly_diurnal_range_c.as_deref(),
+    ),
+    monthly(
+        "climate.monthly_rh_pct",
+        range(RH_MIN_PCT, RH_MAX_PCT),
+        " %",
+        |s| s.climate.monthly_rh_pct.as_deref(),
+    ),
+];
+
+/// Every number of a facility file but `racks_per_row` (an integer, at least 1).
+pub const FACILITY_NUMBERS: &[NumberRule<Facility>] = &[
+    number("it_load_mw", positive(IT_LOAD_MW_MAX), " MW", |f| {
+        Some(f.it_load_mw)
+    }),
+    number("rack_kw", positive(RACK_KW_MAX), " kW per rack", |f| {
+        Some(f.rack_kw)
+    }),
+    number("rack_width_m", positive(RACK_SIDE_M_MAX), " m", |f| {
+        Some(f.rack_width_m)
+    }),
+    number("rack_depth_m", positive(RACK_SIDE_M_MAX), " m", |f| {
+        Some(f.rack_depth_m)
+    }),
+    number("cold_aisle_m", positive(AISLE_M_MAX), " m", |f| {
+        Some(f.cold_aisle_m)
+    }),
+    number("hot_aisle_m", positive(AISLE_M_MAX), " m", |f| {
+        Some(f.hot_aisle_m)
+    }),
+    number(
+        "perimeter_clearance_m",
+        non_negative(CLEARANCE_M_MAX),
+        " m",
+        |f| Some(f.perimeter_clearance_m),
+    ),
+    number(
+        "cooling.supply_setpoint_c",
+        range(TEMP_MIN_C, TEMP_MAX_C),
+        " °C",
+        |f| Some(f.cooling.supply_setpoint_c),
+    ),
+    number(
+        "cooling.supply_delta_t_k",
+        positive(APPROACH_K_MAX),
+        " K",
+        |f| Some(f.cooling.supply_delta_t_k),
+    ),
+    number(
+        "cooling.economizer_approach_k",
+        non_negative(APPROACH_K_MAX),
+        " K",
+        |f| Some(f.cooling.economizer_approach_k),
+    ),
+    number(
+        "cooling.tower_or_drycooler_approach_k",
+        non_negative(APPROACH_K_MAX),
+        " K",
+        |f| Some(f.cooling.tower_or_drycooler_approach_k),
+    ),
+    number(
+        "cooling.heat_rejection_fan_fraction",
+        non_negative(1.0),
+        "",
+        |f| Some(f.cooling.heat_rejection_fan_fraction),
+    ),
+    number(
+        "cooling.chiller_carnot_efficiency",
+        positive(1.0),
+        "",
+        |f| Some(f.cooling.chiller_carnot_efficiency),
+    ),
+    number("cooling.chiller_cop_min", positive(COP_MAX), "", |f| {
+        Some(f.cooling.chiller_cop_min)
+    }),
+    number("cooling.chiller_cop_max", positive(COP_MAX), "", |f| {
+        Some(f.cooling.chiller_cop_max)
+    }),
+    number("ups_efficiency", positive(1.0), "", |f| {
+        Some(f.ups_efficiency)
+    }),
+    number("fan_power_fraction", non_negative(1.0), "", |f| {
+        Some(f.fan_power_fraction)
+    }),
+    number("pump_power_fraction", non_negative(1.0), "", |f| {
+        Some(f.pump_power_fraction)
+    }),
+    number(
+        "distribution_voltage_v",
+        positive(DISTRIBUTION_V_MAX),
+        " V",
+        |f| Some(f.distribution_voltage_v),
+    ),
+    number("busway_conductance_s_m", positive(f64::MAX), " S·m", |f| {
+        Some(f.busway_conductance_s_m)
+    }),
+];
