@@ -6,7 +6,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = dcplan::cli::Cli::parse();
     match dcplan::cli::run(cli) {
-        Ok(code) => code,
+        Ok(exit) => exit.into(),
         Err(e) => {
             eprintln!("error: {e}");
             let mut source = std::error::Error::source(&e);

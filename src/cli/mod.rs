@@ -1,19 +1,22 @@
-//! Command line: parse raw arguments into a typed command, run it, map failures to exit codes.
-//! Nothing here computes; it calls the library and prints.
-//!
-//! Exit codes: 0 success, 1 internal error, 2 bad input, 3 no feasible site (`rank`),
-//! 4 GPU/device error.
+//! Command line, in three steps: clap parses the raw arguments into [`Cli`]; each command
+//! checks them and turns them into a typed request of the library (`plan::RankRequest`,
+//! `plan::SimulateRequest`, bench sizes); the library runs it, and this module prints the
+//! result. Nothing here computes. Every failure is a [`CliError`], and [`exit::exit_for`]
+//! decides its exit code.
 
-use crate::backend::{self, BackendChoice};
+use crate::backend::{self, Backend, BackendChoice};
 use crate::bench;
 use crate::gpu::{list_adapters, pick_adapter};
 use crate::site;
 use crate::solver::{SolveError, SolveOptions, Tolerance};
 use clap::{Parser, Subcommand};
-
-pub mod rank;
 use std::path::PathBuf;
-use std::process::ExitCode;
+
+pub mod exit;
+pub mod rank;
+pub mod simulate;
+
+pub use exit::{exit_for, Exit};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -52,19 +55,7 @@ pub enum Command {
     },
     /// Run the model for one site: coupled heat and power fields of the facility's hall at the
     /// design hot hour; writes metrics.json, thermal.png and voltage.png.
-    Simulate {
-        /// The site file.
-        site: PathBuf,
-        /// The facility design (default: facilities/ai-hall-20mw.json beside the site file).
-        #[arg(long)]
-        facility: Option<PathBuf>,
-        /// Grid cell size, m (default: half the rack's smaller side, so a rack spans 2 cells).
-        #[arg(long)]
-        cell_m: Option<f64>,
-        /// Output folder.
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Simulate(simulate::SimulateArgs),
     /// Rank candidate sites: simulate each, score by weighted criteria, TOPSIS and Pareto,
     /// measure rank stability, and write ranking.json/csv, report.md and report.html.
     Rank(rank::RankArgs),
@@ -99,41 +90,45 @@ pub struct BenchArgs {
     pub export: Option<PathBuf>,
 }
 
-/// Failures, by who is at fault.
+/// Failures, by who is at fault; [`exit_for`] gives each its exit code.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
+    /// Arguments that parse but make no sense (`--top 0`, `--sizes 1`).
     #[error("{0}")]
-    Input(String),
+    Args(String),
+    /// Bad input files (`validate`).
+    #[error(transparent)]
+    Inputs(site::Findings),
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
     #[error(transparent)]
     Device(#[from] crate::gpu::GpuError),
     #[error(transparent)]
     Solve(#[from] SolveError),
+    /// A report could not be written.
+    #[error(transparent)]
+    Output(#[from] crate::report::ReportError),
+    /// A file could not be written.
+    #[error(transparent)]
+    Write(#[from] crate::fsio::WriteError),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
 
 impl CliError {
+    /// The process exit code of this failure (see [`exit`]).
     pub fn exit_code(&self) -> u8 {
-        match self {
-            CliError::Input(_) | CliError::Solve(SolveError::Problem(_)) => 2,
-            CliError::Device(_) | CliError::Solve(SolveError::Device(_)) => 4,
-            _ => 1,
-        }
+        exit_for(self).code()
     }
 }
 
-pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+pub fn run(cli: Cli) -> Result<Exit, CliError> {
     match &cli.command {
         Command::Adapters => adapters(&cli),
         Command::Bench(args) => bench_command(&cli, args),
         Command::Validate { paths, facility } => validate(paths, facility.as_deref()),
         Command::Rank(args) => rank::run(&cli, args),
-        Command::Simulate {
-            site,
-            facility,
-            cell_m,
-            out,
-        } => simulate_command(&cli, site, facility.as_deref(), *cell_m, out),
+        Command::Simulate(args) => simulate::run(&cli, args),
         Command::Schema { kind } => {
             let schema = match kind {
                 SchemaKind::Site => site::site_schema(),
@@ -141,12 +136,40 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             };
             let text = serde_json::to_string_pretty(&schema).map_err(anyhow::Error::from)?;
             println!("{text}");
-            Ok(ExitCode::SUCCESS)
+            Ok(Exit::Success)
         }
     }
 }
 
-fn adapters(cli: &Cli) -> Result<ExitCode, CliError> {
+/// Where the backend line goes: `adapters` prints it as part of its listing, every other
+/// command as a status line on stderr (unless `--quiet`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Announce {
+    Stdout,
+    Status,
+}
+
+/// The solver `--backend` and `--adapter` choose, announced in one line saying why.
+fn backend(cli: &Cli, announce: Announce) -> Result<Backend, CliError> {
+    let (backend, line) = backend::select(cli.backend, cli.adapter.as_deref())?;
+    match announce {
+        Announce::Stdout => println!("{line}"),
+        Announce::Status if !cli.quiet => eprintln!("{line}"),
+        Announce::Status => {}
+    }
+    Ok(backend)
+}
+
+/// Lists written files on stderr unless `--quiet`.
+fn wrote(cli: &Cli, files: &[PathBuf]) {
+    if !cli.quiet {
+        for f in files {
+            eprintln!("wrote {}", f.display());
+        }
+    }
+}
+
+fn adapters(cli: &Cli) -> Result<Exit, CliError> {
     let list = list_adapters();
     if list.is_empty() {
         println!("wgpu sees no adapter");
@@ -163,35 +186,31 @@ fn adapters(cli: &Cli) -> Result<ExitCode, CliError> {
             a.name, a.backend, a.device_type, a.driver
         );
     }
-    let (_, line) = backend::select(cli.backend, cli.adapter.as_deref())?;
-    println!("{line}");
-    Ok(ExitCode::SUCCESS)
+    backend(cli, Announce::Stdout)?;
+    Ok(Exit::Success)
 }
 
-fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<ExitCode, CliError> {
+fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<Exit, CliError> {
     if let Some(r) = args.rtol {
         if !(r.is_finite() && r > 0.0 && r < 1.0) {
-            return Err(CliError::Input(format!(
+            return Err(CliError::Args(format!(
                 "--rtol: expected a number in (0, 1), found {r}"
             )));
         }
     }
     if let Some(sizes) = &args.sizes {
         if let Some(bad) = sizes.iter().find(|&&n| n < 2) {
-            return Err(CliError::Input(format!(
+            return Err(CliError::Args(format!(
                 "--sizes: expected sizes >= 2, found {bad}"
             )));
         }
     }
     if args.export.is_some() && args.sizes.as_ref().is_none_or(|s| s.len() != 1) {
-        return Err(CliError::Input(
+        return Err(CliError::Args(
             "--export needs exactly one size in --sizes".into(),
         ));
     }
-    let (mut backend, line) = backend::select(cli.backend, cli.adapter.as_deref())?;
-    if !cli.quiet {
-        eprintln!("{line}");
-    }
+    let mut backend = backend(cli, Announce::Status)?;
     let sizes = args
         .sizes
         .clone()
@@ -233,188 +252,19 @@ fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<ExitCode, CliError> {
         let problem = bench::problem(record.n);
         let solution = backend.solver().solve(&problem, &options)?;
         let system = crate::solver::System::assemble(&problem);
-        bench::export(dir, &system, &solution.u, record)
-            .map_err(|e| CliError::Other(anyhow::Error::new(e)))?;
+        bench::export(dir, &system, &solution.u, record)?;
         if !cli.quiet {
             eprintln!("wrote {}/A.mtx, b.mtx, x.mtx, dcplan.json", dir.display());
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
-/// A failed site simulation, by who is at fault: a solver or device failure keeps its own
-/// code; the site's inputs (weather, grid size, energy inputs) are bad input; a stopped worker
-/// thread or a coupling that does not settle is internal.
-pub fn simulate_error(site: &std::path::Path, e: crate::plan::simulate::SimulateError) -> CliError {
-    use crate::model::HallError as H;
-    use crate::plan::simulate::SimulateError as E;
-    match e {
-        E::Hall(H::Heat(s) | H::Power(s)) => CliError::Solve(s),
-        e @ (E::Hall(H::Coupling { .. }) | E::Panicked) => {
-            CliError::Other(anyhow::anyhow!("{}: {e}", site.display()))
-        }
-        e @ (E::Climate { .. } | E::Layout(_) | E::Energy(_)) => {
-            CliError::Input(format!("{}: {e}", site.display()))
-        }
+fn validate(paths: &[PathBuf], facility: Option<&std::path::Path>) -> Result<Exit, CliError> {
+    let (files, findings) = site::validate_all(paths, facility);
+    if !findings.is_empty() {
+        return Err(CliError::Inputs(site::Findings(findings)));
     }
-}
-
-/// Prints the backend choice line unless quiet.
-pub fn backend_line(cli: &Cli, line: &str) {
-    if !cli.quiet {
-        eprintln!("{line}");
-    }
-}
-
-/// The default facility: `facilities/ai-hall-20mw.json` in the site file's folder.
-pub fn default_facility(site: &std::path::Path) -> PathBuf {
-    site.parent()
-        .unwrap_or(std::path::Path::new("."))
-        .join("facilities")
-        .join("ai-hall-20mw.json")
-}
-
-/// Loads a site and a facility, reporting every problem of both (and a facility that does not
-/// fit the site's land) as one input error.
-pub fn load_inputs(
-    site_path: &std::path::Path,
-    facility_path: &std::path::Path,
-) -> Result<(site::Valid<site::Site>, site::Valid<site::Facility>), CliError> {
-    let report = |problems: Vec<site::Finding>| {
-        for p in &problems {
-            eprintln!("{p}");
-        }
-        CliError::Input(format!("{} problem(s) in the input files", problems.len()))
-    };
-    let site_result = site::load_site(site_path);
-    let facility_result = site::load_facility(facility_path);
-    let mut problems = Vec::new();
-    if let Err(e) = &site_result {
-        problems.extend(e.findings());
-    }
-    if let Err(e) = &facility_result {
-        problems.extend(e.findings());
-    }
-    match (site_result, facility_result) {
-        (Ok(s), Ok(f)) if problems.is_empty() => {
-            if let Some(p) = site::check_fit(&s, site_path, &f) {
-                return Err(report(vec![p]));
-            }
-            Ok((s, f))
-        }
-        _ => Err(report(problems)),
-    }
-}
-
-fn simulate_command(
-    cli: &Cli,
-    site_path: &std::path::Path,
-    facility: Option<&std::path::Path>,
-    cell_m: Option<f64>,
-    out: &std::path::Path,
-) -> Result<ExitCode, CliError> {
-    let facility_path = facility.map_or_else(|| default_facility(site_path), PathBuf::from);
-    let (site, facility) = load_inputs(site_path, &facility_path)?;
-    let cell_m = cell_m.unwrap_or_else(|| crate::layout::default_cell_m(&facility));
-    let (mut backend, line) = backend::select(cli.backend, cli.adapter.as_deref())?;
-    if !cli.quiet {
-        eprintln!("{line}");
-    }
-    let gpu = backend.is_gpu();
-    let options = SolveOptions::for_precision(gpu);
-    let tolerance_k = if gpu { 1e-3 } else { 1e-6 };
-    let run = crate::plan::simulate::simulate(
-        &site,
-        site_path,
-        &facility,
-        &facility_path,
-        cell_m,
-        backend.solver(),
-        &options,
-        tolerance_k,
-    )
-    .map_err(|e| simulate_error(site_path, e))?;
-    let files = crate::report::simulation::write_site(&run, out)
-        .map_err(|e| CliError::Other(anyhow::Error::new(e)))?;
-    let m = &run.metrics;
-    println!(
-        "{} ({}): design hour {:.1} °C dry bulb / {:.1} °C wet bulb ({})",
-        m.inputs.site_name_en,
-        m.inputs.site_id,
-        m.design_hour.outdoor.dry_bulb_c,
-        m.design_hour.outdoor.wet_bulb_c,
-        m.design_hour.outdoor.source
-    );
-    println!(
-        "  worst rack inlet {:.2} °C at {} (mean {:.2} °C); outside ASHRAE recommended 18-27 °C: {}, outside A1 15-32 °C: {} of {} racks",
-        m.thermal.worst_inlet_c,
-        m.thermal.worst_rack,
-        m.thermal.mean_inlet_c,
-        m.thermal.outside_recommended,
-        m.thermal.outside_allowable_a1,
-        m.thermal.racks
-    );
-    println!(
-        "  worst voltage drop {:.2} % at {} (limit {} %); busway losses {:.1} kW",
-        m.power.worst_drop_pct,
-        m.power.worst_rack,
-        m.power.drop_limit_pct,
-        m.power.distribution_loss_w / 1e3
-    );
-    let e = &m.energy;
-    println!(
-        "  annual PUE {:.3} ({} h free, {} h partial, {} h mechanical cooling); {:.1} GWh, {:.1} bn KRW, {:.1} kt CO2",
-        e.pue,
-        e.hours_free,
-        e.hours_partial,
-        e.hours_mechanical,
-        e.facility_mwh / 1e3,
-        e.energy_cost_krw / 1e9,
-        e.carbon_t_co2 / 1e3
-    );
-    println!(
-        "  peak {:.2} MW against {:.1} MW grid headroom: {}",
-        e.peak_facility_mw,
-        e.grid_headroom_mw,
-        if e.grid_feasible {
-            format!("fits, {:.2} MW to spare", e.grid_margin_mw)
-        } else {
-            format!("does NOT fit, {:.2} MW short", -e.grid_margin_mw)
-        }
-    );
-    if !cli.quiet {
-        for f in files {
-            eprintln!("wrote {}", f.display());
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn validate(paths: &[PathBuf], facility: Option<&std::path::Path>) -> Result<ExitCode, CliError> {
-    let mut problems = site::validate_paths(paths, facility);
-    let (files, _) = site::expand_paths(paths);
-    if facility.is_none() {
-        // without --facility, every facility among the files must fit every site's land
-        let sites: Vec<_> = files
-            .iter()
-            .filter(|(_, k)| *k == site::FileKind::Site)
-            .filter_map(|(p, _)| site::load_site(p).ok().map(|s| (p, s)))
-            .collect();
-        for (fp, _) in files.iter().filter(|(_, k)| *k == site::FileKind::Facility) {
-            if let Ok(f) = site::load_facility(fp) {
-                problems.extend(sites.iter().filter_map(|(p, s)| site::check_fit(s, p, &f)));
-            }
-        }
-    }
-    if problems.is_empty() {
-        println!("{} file(s) valid", files.len());
-        return Ok(ExitCode::SUCCESS);
-    }
-    for p in &problems {
-        eprintln!("{p}");
-    }
-    Err(CliError::Input(format!(
-        "{} problem(s) found",
-        problems.len()
-    )))
+    println!("{files} file(s) valid");
+    Ok(Exit::Success)
 }

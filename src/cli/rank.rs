@@ -1,22 +1,11 @@
-//! `dcplan rank`: parse, evaluate every site, print the table, write the report.
+//! `dcplan rank`: arguments checked and turned into a [`RankRequest`], the sites ranked with
+//! a progress bar on a terminal, the report written, the table (or JSON, CSV, Markdown)
+//! printed.
 
-use super::{backend_line, default_facility, simulate_error, Cli, CliError};
-use crate::backend::{self, Backend};
-use crate::plan::criteria::{criteria, default_weights};
-use crate::plan::ranking::{
-    evaluate_cpu_parallel, evaluate_with, rank, sha256_file, EvalContext, RankSettings,
-};
-use crate::rank::{parse_overrides, weights_from_json};
-use crate::report::ranking::{
-    to_csv, to_markdown, write_ranking, FileHash, RankingReport, SiteImages,
-};
-use crate::site::{self, FileKind};
-use crate::solver::SolveOptions;
+use super::{backend, wrote, Announce, Cli, CliError, Exit};
+use crate::plan::{load_rank, rank_sites, Progress, RankRequest, RankingReport, WeightsSpec};
+use crate::report::ranking::{to_csv, to_markdown, write_rank_report};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
-
-/// Exit code when no site can host the facility.
-pub const NO_FEASIBLE_SITE: u8 = 3;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -62,160 +51,81 @@ pub struct RankArgs {
     pub out: PathBuf,
 }
 
-fn input(msg: String) -> CliError {
-    CliError::Input(msg)
+impl RankArgs {
+    /// The checked request: every option in range before any file is read.
+    pub fn request(&self) -> Result<RankRequest, CliError> {
+        if self.top == 0 {
+            return Err(CliError::Args("--top: expected K >= 1".into()));
+        }
+        if self.draws < 10_000 {
+            return Err(CliError::Args(format!(
+                "--draws: expected at least 10000, found {}",
+                self.draws
+            )));
+        }
+        if !(self.radius > 0.0 && self.radius <= 1.0) {
+            return Err(CliError::Args(format!(
+                "--radius: expected a number in (0, 1], found {}",
+                self.radius
+            )));
+        }
+        let weights = match &self.weights {
+            None => WeightsSpec::Defaults,
+            // a file when it exists or is named like one, else key=value overrides
+            Some(w) if w.ends_with(".json") || Path::new(w).is_file() => {
+                WeightsSpec::File(PathBuf::from(w))
+            }
+            Some(spec) => WeightsSpec::Overrides(spec.clone()),
+        };
+        Ok(RankRequest {
+            paths: self.paths.clone(),
+            facility: self.facility.clone(),
+            weights,
+            top_k: self.top,
+            seed: self.seed,
+            draws: self.draws,
+            radius: self.radius,
+            cell_m: self.cell_m,
+        })
+    }
 }
 
-pub fn run(cli: &Cli, args: &RankArgs) -> Result<ExitCode, CliError> {
-    if args.top == 0 {
-        return Err(input("--top: expected K >= 1".into()));
-    }
-    if args.draws < 10_000 {
-        return Err(input(format!(
-            "--draws: expected at least 10000, found {}",
-            args.draws
-        )));
-    }
-    if !(args.radius > 0.0 && args.radius <= 1.0) {
-        return Err(input(format!(
-            "--radius: expected a number in (0, 1], found {}",
-            args.radius
-        )));
-    }
-    // every input file checked before any work; all problems reported at once
-    let (files, mut problems) = site::expand_paths(&args.paths);
-    let site_paths: Vec<PathBuf> = files
-        .into_iter()
-        .filter(|(_, k)| *k == FileKind::Site)
-        .map(|(p, _)| p)
-        .collect();
-    let facility_path = args.facility.clone().unwrap_or_else(|| {
-        let first = args.paths.first().cloned().unwrap_or_default();
-        if first.is_dir() {
-            first.join("facilities").join("ai-hall-20mw.json")
-        } else {
-            default_facility(&first)
-        }
-    });
-    let mut sites = Vec::new();
-    for p in &site_paths {
-        match site::load_site(p) {
-            Ok(s) => sites.push((p.clone(), s)),
-            Err(e) => problems.extend(e.findings()),
-        }
-    }
-    let facility = match site::load_facility(&facility_path) {
-        Ok(f) => Some(f),
-        Err(e) => {
-            problems.extend(e.findings());
-            None
-        }
-    };
-    if sites.is_empty() && problems.is_empty() {
-        return Err(input("no site files found in the given paths".into()));
-    }
-    let (Some(facility), true) = (facility, problems.is_empty()) else {
-        for p in &problems {
-            eprintln!("{p}");
-        }
-        return Err(input(format!(
-            "{} problem(s) in the input files",
-            problems.len()
-        )));
-    };
-    let all = criteria();
-    let weights = match &args.weights {
-        None => default_weights(),
-        Some(w) if Path::new(w).is_file() => {
-            let text = std::fs::read_to_string(w).map_err(|e| input(format!("{w}: {e}")))?;
-            weights_from_json(&text, &all).map_err(|e| input(format!("--weights {w}: {e}")))?
-        }
-        Some(spec) => parse_overrides(spec, &all, &default_weights())
-            .map_err(|e| input(format!("--weights: {e}")))?,
-    };
-    let cell_m = args
-        .cell_m
-        .unwrap_or_else(|| crate::layout::default_cell_m(&facility));
-    let (mut backend, line) = backend::select(cli.backend, cli.adapter.as_deref())?;
-    backend_line(cli, &line);
-    let gpu = backend.is_gpu();
-    let options = SolveOptions::for_precision(gpu);
-    let ctx = EvalContext {
-        facility: &facility,
-        facility_path: &facility_path,
-        cell_m,
-        options: &options,
-        tolerance_k: if gpu { 1e-3 } else { 1e-6 },
-    };
-    let bar = indicatif::ProgressBar::new(sites.len() as u64);
+pub fn run(cli: &Cli, args: &RankArgs) -> Result<Exit, CliError> {
+    let inputs = load_rank(&args.request()?)?;
+    let mut backend = backend(cli, Announce::Status)?;
+    // a progress bar on a terminal, nothing on a pipe (indicatif draws only to a terminal)
+    let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} sites {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let done = |id: &str| {
-        bar.set_message(id.to_string());
-        bar.inc(1);
+    let progress = |p: Progress| match p {
+        Progress::Loaded { sites } => bar.set_length(sites as u64),
+        Progress::Simulated { site_id } => {
+            bar.set_message(site_id.to_string());
+            bar.inc(1);
+        }
     };
-    let evaluated = match &mut backend {
-        Backend::Cpu(_) => evaluate_cpu_parallel(sites, &ctx, &done),
-        Backend::Gpu(g) => evaluate_with(sites, &ctx, g.as_mut(), &done),
-    };
+    let outcome = rank_sites(inputs, &mut backend, &progress);
     bar.finish_and_clear();
-    let evaluated = evaluated.map_err(|(path, e)| simulate_error(&path, e))?;
-    // per-site folders as `simulate` writes them
-    let mut images = Vec::new();
-    for e in &evaluated {
-        let dir = args.out.join("sites").join(&e.site.id);
-        crate::report::simulation::write_site(&e.run, &dir)
-            .map_err(|err| CliError::Other(anyhow::Error::new(err)))?;
-        images.push(SiteImages {
-            site_id: e.site.id.clone(),
-            thermal_png: dir.join("thermal.png"),
-            voltage_png: dir.join("voltage.png"),
-        });
-    }
-    let facility_hash = FileHash {
-        file: facility_path.display().to_string(),
-        sha256: sha256_file(&facility_path)
-            .map_err(|e| input(format!("{}: {e}", facility_path.display())))?,
-    };
-    let info = backend.solver().info();
-    let settings = RankSettings {
-        weights,
-        top_k: args.top,
-        seed: args.seed,
-        draws: args.draws,
-        radius: args.radius,
-    };
-    let report = rank(
-        &evaluated,
-        &facility,
-        facility_hash,
-        &settings,
-        (&info.backend, &info.adapter),
-    )
-    .map_err(|e| input(e.to_string()))?;
-    let files = write_ranking(&report, &images, ("pue", "grid_margin_mw"), &args.out)
-        .map_err(|e| CliError::Other(anyhow::Error::new(e)))?;
+    let outcome = outcome?;
+    let files = write_rank_report(&outcome, &args.out)?;
+    let report = &outcome.report;
     match args.format {
-        Format::Table => print_table(&report),
+        Format::Table => print_table(report),
         Format::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?
+            serde_json::to_string_pretty(report).map_err(anyhow::Error::from)?
         ),
-        Format::Csv => print!("{}", to_csv(&report).map_err(anyhow::Error::from)?),
-        Format::Md => print!("{}", to_markdown(&report)),
+        Format::Csv => print!("{}", to_csv(report).map_err(anyhow::Error::from)?),
+        Format::Md => print!("{}", to_markdown(report)),
     }
-    if !cli.quiet {
-        for f in files {
-            eprintln!("wrote {}", f.display());
-        }
-    }
-    if report.feasible_sites == 0 {
+    wrote(cli, &files);
+    if !outcome.any_feasible() {
         eprintln!("no site can host the facility");
-        return Ok(ExitCode::from(NO_FEASIBLE_SITE));
+        return Ok(Exit::NoFeasibleSite);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
 fn print_table(r: &RankingReport) {

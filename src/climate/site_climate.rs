@@ -2,12 +2,15 @@
 //! an EPW file (hours and, when present, the ASHRAE design conditions of its header), or the
 //! monthly normals (an hourly year synthesised by [`synth::synthesize`]); the site file's own
 //! design dry and wet bulb take precedence over both.
+//!
+//! Nothing here reads a file: the pipeline reads (and hashes) the site's EPW once and passes
+//! it in parsed.
 
+use super::epw::EpwFile;
 use super::synth::{synthesize, MonthlyClimate};
-use super::{epw, ClimateError, HourlyYear};
+use super::{ClimateError, HourlyYear};
 use crate::site::Site;
 use serde::Serialize;
-use std::path::Path;
 
 /// Outdoor air at the design hot hour.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,15 +30,12 @@ pub struct SiteClimate {
     pub assumed: Vec<(String, String)>,
 }
 
-/// Loads or synthesises the site's year; `site_file` locates a relative EPW path.
-pub fn site_climate(site: &Site, site_file: &Path) -> Result<SiteClimate, ClimateError> {
+/// The site's year: the hours of `epw` (the weather file the site names, already read), or
+/// hours synthesised from the site's monthly normals when it names none.
+pub fn site_climate(site: &Site, epw: Option<&EpwFile>) -> Result<SiteClimate, ClimateError> {
     let c = &site.climate;
-    let (year, header, mut assumed) = match &c.epw {
-        Some(rel) => {
-            let path = site_file.parent().unwrap_or(Path::new(".")).join(rel);
-            let file = epw::read_epw(&path)?;
-            (file.year, file.design, Vec::new())
-        }
+    let (year, header, mut assumed) = match epw {
+        Some(file) => (file.year.clone(), file.design.clone(), Vec::new()),
         None => {
             let s = synthesize(&MonthlyClimate {
                 monthly_mean_c: &c.monthly_mean_c,

@@ -1,27 +1,20 @@
-//! `dcplan rank` end to end, below the command line: simulate every site, build the decision
-//! matrix of the feasible ones, score them three ways (weighted sum, TOPSIS, Pareto), measure
-//! how stable the order is under perturbed weights, and assemble the report.
+//! Ranking the simulated sites: the decision matrix of the feasible ones (criteria from
+//! [`criteria`](super::criteria)), scored three ways by `crate::rank` (weighted sum, TOPSIS,
+//! Pareto) with the stability of the order under perturbed weights, and assembled into the
+//! [`RankingReport`] that `report` writes as ranking.json, CSV, Markdown and HTML.
+//!
+//! Invariants: sites are listed feasible first in rank order, then infeasible ones by id, each
+//! with its reasons; identical inputs and seed give an identical report (field order, rows in
+//! rank order with ties broken by site id, no times).
 
 use super::criteria::{self as sites, SPECS};
-use super::simulate::{simulate, SimulateError, SiteRun};
+use super::evaluate::Evaluated;
+use super::inputs::{FacilityInput, FileHash};
 use crate::rank::{
     pareto_front, rank_order, stability, topsis, weighted_sum, Direction, RankError, Weights,
 };
-use crate::report::ranking::{
-    CriterionInfo, CriterionValue, FileHash, RankedSite, RankingReport, StabilityInfo,
-};
-use crate::site::{Facility, Site, Valid};
-use crate::solver::{CpuMultigrid, SolveOptions, Solver};
-use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
-
-/// One site, simulated.
-pub struct Evaluated {
-    pub path: PathBuf,
-    pub site: Valid<Site>,
-    pub sha256: String,
-    pub run: SiteRun,
-}
+use crate::solver::BackendInfo;
+use serde::Serialize;
 
 #[derive(Debug, Clone)]
 pub struct RankSettings {
@@ -32,113 +25,101 @@ pub struct RankSettings {
     pub radius: f64,
 }
 
-/// Hex SHA-256 of a file's bytes.
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(path)?;
-    Ok(Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+#[derive(Debug, Clone, Serialize)]
+pub struct CriterionInfo {
+    pub key: String,
+    pub label: String,
+    pub unit: String,
+    /// "benefit" (higher is better) or "cost" (lower is better).
+    pub direction: String,
+    /// Normalised weight (the weights sum to 1).
+    pub weight: f64,
+    /// Values are rounded to this before comparison: differences below it are not real.
+    pub resolution: f64,
 }
 
-/// What the evaluation needs besides the sites.
-pub struct EvalContext<'a> {
-    pub facility: &'a Valid<Facility>,
-    pub facility_path: &'a Path,
-    pub cell_m: f64,
-    pub options: &'a SolveOptions,
-    pub tolerance_k: f64,
+#[derive(Debug, Clone, Serialize)]
+pub struct CriterionValue {
+    pub key: String,
+    pub value: f64,
+    pub unit: String,
+    /// Min-max normalised value among the feasible sites, 0 (worst) to 1 (best).
+    pub normalised: Option<f64>,
+    /// weight × normalised: this criterion's share of the score.
+    pub contribution: Option<f64>,
 }
 
-/// Simulates every site with `solver` (in order), calling `done` after each.
-pub fn evaluate_with(
-    sites: Vec<(PathBuf, Valid<Site>)>,
-    ctx: &EvalContext,
-    solver: &mut dyn Solver,
-    done: &(dyn Fn(&str) + Sync),
-) -> Result<Vec<Evaluated>, (PathBuf, SimulateError)> {
-    sites
-        .into_iter()
-        .map(|(path, site)| {
-            let run = simulate(
-                &site,
-                &path,
-                ctx.facility,
-                ctx.facility_path,
-                ctx.cell_m,
-                solver,
-                ctx.options,
-                ctx.tolerance_k,
-            )
-            .map_err(|e| (path.clone(), e))?;
-            let sha256 = sha256_file(&path).unwrap_or_default();
-            done(&site.id);
-            Ok(Evaluated {
-                path,
-                site,
-                sha256,
-                run,
-            })
-        })
-        .collect()
+#[derive(Debug, Clone, Serialize)]
+pub struct RankedSite {
+    /// 1-based rank by the weighted sum among feasible sites; none for an infeasible site.
+    pub rank: Option<usize>,
+    pub site_id: String,
+    pub name_en: String,
+    pub name_ko: String,
+    pub feasible: bool,
+    pub reasons: Vec<String>,
+    /// Weighted-sum score, 0..1.
+    pub score: Option<f64>,
+    /// TOPSIS closeness to the ideal, 0..1, and the rank it gives.
+    pub topsis: Option<f64>,
+    pub topsis_rank: Option<usize>,
+    /// Not dominated on every criterion by another feasible site.
+    pub pareto_optimal: bool,
+    /// Probability of ranking first / in the top K under perturbed weights.
+    pub p_first: Option<f64>,
+    pub p_top_k: Option<f64>,
+    pub values: Vec<CriterionValue>,
 }
 
-/// Simulates every site on the CPU, the sites split across threads (each with its own solver),
-/// results in the input order.
-pub fn evaluate_cpu_parallel(
-    sites: Vec<(PathBuf, Valid<Site>)>,
-    ctx: &EvalContext,
-    done: &(dyn Fn(&str) + Sync),
-) -> Result<Vec<Evaluated>, (PathBuf, SimulateError)> {
-    let threads = crate::solver::parallel::threads().clamp(1, sites.len().max(1));
-    let per = sites.len().div_ceil(threads).max(1);
-    let mut chunks: Vec<Vec<(PathBuf, Valid<Site>)>> = Vec::new();
-    let mut it = sites.into_iter().peekable();
-    while it.peek().is_some() {
-        chunks.push(it.by_ref().take(per).collect());
-    }
-    let results: Vec<Result<Vec<Evaluated>, (PathBuf, SimulateError)>> =
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = chunks
-                .into_iter()
-                .map(|chunk| {
-                    scope.spawn(move || evaluate_with(chunk, ctx, &mut CpuMultigrid, done))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err((PathBuf::new(), SimulateError::Panicked)))
-                })
-                .collect()
-        });
-    let mut all = Vec::new();
-    for r in results {
-        all.extend(r?);
-    }
-    Ok(all)
+#[derive(Debug, Clone, Serialize)]
+pub struct StabilityInfo {
+    pub draws: usize,
+    /// Weights are drawn as (1 - radius) w + radius s, s uniform on the simplex.
+    pub radius: f64,
+    pub seed: u64,
+    pub top_k: usize,
+}
+
+/// ranking.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct RankingReport {
+    pub dcplan_version: String,
+    pub backend: String,
+    pub adapter: String,
+    /// The input files with the SHA-256 of the bytes read: the facility, every site, the
+    /// weather file of every site that names one (in site order), and the weights file.
+    pub facility: FileHash,
+    pub sites: Vec<FileHash>,
+    pub weather: Vec<FileHash>,
+    pub weights_file: Option<FileHash>,
+    pub normalisation: String,
+    pub criteria: Vec<CriterionInfo>,
+    pub stability: StabilityInfo,
+    pub feasible_sites: usize,
+    pub ranking: Vec<RankedSite>,
 }
 
 /// Scores, orders and assembles the report. Sites are listed feasible first in rank order,
 /// then infeasible ones by id, each with its reasons.
+///
+/// `weights_file`: the weights file, when the weights came from one.
 pub fn rank(
     evaluated: &[Evaluated],
-    facility: &Facility,
-    facility_hash: FileHash,
+    facility: &FacilityInput,
+    weights_file: Option<FileHash>,
     settings: &RankSettings,
-    backend: (&str, &str),
+    backend: &BackendInfo,
 ) -> Result<RankingReport, RankError> {
     let reasons: Vec<Vec<String>> = evaluated
         .iter()
-        .map(|e| sites::infeasibility(&e.site, facility, &e.run.metrics))
+        .map(|e| sites::infeasibility(&e.input.site, &facility.facility, &e.run.metrics))
         .collect();
     let feasible: Vec<usize> = (0..evaluated.len())
         .filter(|&i| reasons[i].is_empty())
         .collect();
-    let rows: Vec<(&Valid<Site>, &super::simulate::SiteMetrics)> = feasible
+    let rows: Vec<_> = feasible
         .iter()
-        .map(|&i| (&evaluated[i].site, &evaluated[i].run.metrics))
+        .map(|&i| (&evaluated[i].input.site, &evaluated[i].run.metrics))
         .collect();
     let matrix = sites::matrix(&rows);
     let criteria = sites::criteria();
@@ -172,13 +153,13 @@ pub fn rank(
     let position = |order: &[usize], k: usize| order.iter().position(|&o| o == k).map(|p| p + 1);
     let mut ranking: Vec<RankedSite> = Vec::new();
     let mut add = |i: usize, k: Option<usize>| {
-        let e = &evaluated[i];
-        let values = sites::values(&e.site, &e.run.metrics);
+        let (site, metrics) = (&evaluated[i].input.site, &evaluated[i].run.metrics);
+        let values = sites::values(site, metrics);
         ranking.push(RankedSite {
             rank: k.and_then(|k| position(&order, k)),
-            site_id: e.site.id.clone(),
-            name_en: e.site.name_en.clone(),
-            name_ko: e.site.name_ko.clone(),
+            site_id: site.id.clone(),
+            name_en: site.name_en.clone(),
+            name_ko: site.name_ko.clone(),
             feasible: k.is_some(),
             reasons: reasons[i].clone(),
             score: k.and_then(|k| scored.as_ref().map(|s| s.scores[k])),
@@ -207,22 +188,22 @@ pub fn rank(
     let mut infeasible: Vec<usize> = (0..evaluated.len())
         .filter(|i| !reasons[*i].is_empty())
         .collect();
-    infeasible.sort_by(|&a, &b| evaluated[a].site.id.cmp(&evaluated[b].site.id));
+    let id = |i: usize| &evaluated[i].input.site.id;
+    infeasible.sort_by(|&a, &b| id(a).cmp(id(b)));
     for i in infeasible {
         add(i, None);
     }
     Ok(RankingReport {
         dcplan_version: env!("CARGO_PKG_VERSION").to_string(),
-        backend: backend.0.to_string(),
-        adapter: backend.1.to_string(),
-        facility: facility_hash,
-        sites: evaluated
+        backend: backend.backend.clone(),
+        adapter: backend.adapter.clone(),
+        facility: facility.hash.clone(),
+        sites: evaluated.iter().map(|e| e.input.hash.clone()).collect(),
+        weather: evaluated
             .iter()
-            .map(|e| FileHash {
-                file: e.path.display().to_string(),
-                sha256: e.sha256.clone(),
-            })
+            .filter_map(|e| e.input.weather.as_ref().map(|w| w.hash.clone()))
             .collect(),
+        weights_file,
         normalisation: "min-max over the feasible sites (benefit: (x - min)/(max - min); cost: \
                         (max - x)/(max - min); a criterion on which all feasible sites agree to its \
                         resolution scores 1 for every site)"

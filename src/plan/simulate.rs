@@ -1,6 +1,8 @@
 //! One site, end to end: its weather, the facility's floor plan, the coupled hall fields at the
 //! design hot hour, and the metrics a planner reads. `dcplan simulate` writes what this returns.
 
+use super::inputs::{FacilityInput, FileHash, SiteInput};
+use crate::backend::Backend;
 use crate::climate::site_climate::{site_climate, DesignAir};
 use crate::climate::ClimateError;
 use crate::layout::{FloorPlan, LayoutError};
@@ -8,27 +10,50 @@ use crate::model::hall::{
     solve_hall, Conditions, Coupling, HallError, HallResult, PowerMetrics, ThermalMetrics,
 };
 use crate::model::params::HallParams;
-use crate::site::{Facility, Site, Valid};
 use crate::solver::{SolveOptions, Solver};
 use serde::Serialize;
-use std::path::Path;
 
+/// Why a site could not be simulated (the site file is named by whoever reports it).
 #[derive(Debug, thiserror::Error)]
 pub enum SimulateError {
-    #[error("{file}: climate: {source}")]
-    Climate {
-        file: String,
-        #[source]
-        source: ClimateError,
-    },
+    #[error("climate: {0}")]
+    Climate(#[source] ClimateError),
     #[error("floor plan: {0}")]
     Layout(#[from] LayoutError),
     #[error(transparent)]
     Hall(#[from] HallError),
     #[error("energy model: {0}")]
     Energy(#[from] crate::model::energy::EnergyError),
-    #[error("the simulation thread stopped unexpectedly")]
-    Panicked,
+}
+
+/// How tightly a site is solved: the solver's stopping rule, and the coupling tolerance, set
+/// above the solver's own precision (1e-6 K in f64, 1e-3 K in f32).
+#[derive(Debug, Clone)]
+pub struct Precision {
+    pub options: SolveOptions,
+    pub coupling_tolerance_k: f64,
+}
+
+impl Precision {
+    /// f64 on the CPU.
+    pub fn cpu() -> Self {
+        Precision {
+            options: SolveOptions::for_precision(false),
+            coupling_tolerance_k: 1e-6,
+        }
+    }
+
+    /// What the backend's arithmetic allows: f32 on a GPU, f64 on the CPU.
+    pub fn for_backend(backend: &Backend) -> Self {
+        if backend.is_gpu() {
+            Precision {
+                options: SolveOptions::for_precision(true),
+                coupling_tolerance_k: 1e-3,
+            }
+        } else {
+            Precision::cpu()
+        }
+    }
 }
 
 /// Identifies the inputs of a result.
@@ -41,6 +66,9 @@ pub struct Inputs {
     pub facility_name: String,
     pub facility_file: String,
     pub it_load_mw: f64,
+    /// Every file the result depends on (site, its weather file, facility), with the SHA-256
+    /// of the bytes read.
+    pub files: Vec<FileHash>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -93,23 +121,18 @@ pub struct SiteRun {
     pub hall: HallResult,
 }
 
-/// Runs the model for one site. `tolerance_k`: coupling tolerance (above the solver's
-/// precision: 1e-6 K in f64, 1e-3 K in f32).
-#[allow(clippy::too_many_arguments)]
+/// Runs the model for one site with the facility on grid cells of `cell_m`.
 pub fn simulate(
-    site: &Valid<Site>,
-    site_file: &Path,
-    facility: &Valid<Facility>,
-    facility_file: &Path,
+    input: &SiteInput,
+    facility_input: &FacilityInput,
     cell_m: f64,
     solver: &mut dyn Solver,
-    options: &SolveOptions,
-    tolerance_k: f64,
+    precision: &Precision,
 ) -> Result<SiteRun, SimulateError> {
-    let climate = site_climate(site, site_file).map_err(|source| SimulateError::Climate {
-        file: site_file.display().to_string(),
-        source,
-    })?;
+    let (site, facility) = (&input.site, &facility_input.facility);
+    let (options, tolerance_k) = (&precision.options, precision.coupling_tolerance_k);
+    let climate = site_climate(site, input.weather.as_ref().map(|w| &w.epw))
+        .map_err(SimulateError::Climate)?;
     let plan = FloorPlan::build(facility, cell_m)?;
     let params = HallParams::default();
     // the plant holds its set point at the design hour (chillers trim what the economizer
@@ -169,10 +192,15 @@ pub fn simulate(
             site_id: site.id.clone(),
             site_name_en: site.name_en.clone(),
             site_name_ko: site.name_ko.clone(),
-            site_file: site_file.display().to_string(),
+            site_file: input.path.display().to_string(),
             facility_name: facility.name.clone(),
-            facility_file: facility_file.display().to_string(),
+            facility_file: facility_input.path.display().to_string(),
             it_load_mw: facility.it_load_mw,
+            files: input
+                .files()
+                .into_iter()
+                .chain([facility_input.hash.clone()])
+                .collect(),
         },
         grid: GridInfo {
             nx: plan.nx,

@@ -5,88 +5,14 @@
 //! rows in rank order with ties broken by site id, fixed float formatting in CSV, no times);
 //! every file is written to a temporary name and renamed.
 
+use super::simulation::write_site;
 use super::{create_dir, ReportError};
 use crate::fsio::{write_atomic, write_json, WriteError};
+use crate::plan::ranking::{RankedSite, RankingReport};
+use crate::plan::RankOutcome;
 use base64::Engine;
-use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-
-#[derive(Debug, Clone, Serialize)]
-pub struct FileHash {
-    pub file: String,
-    pub sha256: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CriterionInfo {
-    pub key: String,
-    pub label: String,
-    pub unit: String,
-    /// "benefit" (higher is better) or "cost" (lower is better).
-    pub direction: String,
-    /// Normalised weight (the weights sum to 1).
-    pub weight: f64,
-    /// Values are rounded to this before comparison: differences below it are not real.
-    pub resolution: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CriterionValue {
-    pub key: String,
-    pub value: f64,
-    pub unit: String,
-    /// Min-max normalised value among the feasible sites, 0 (worst) to 1 (best).
-    pub normalised: Option<f64>,
-    /// weight × normalised: this criterion's share of the score.
-    pub contribution: Option<f64>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RankedSite {
-    /// 1-based rank by the weighted sum among feasible sites; none for an infeasible site.
-    pub rank: Option<usize>,
-    pub site_id: String,
-    pub name_en: String,
-    pub name_ko: String,
-    pub feasible: bool,
-    pub reasons: Vec<String>,
-    /// Weighted-sum score, 0..1.
-    pub score: Option<f64>,
-    /// TOPSIS closeness to the ideal, 0..1, and the rank it gives.
-    pub topsis: Option<f64>,
-    pub topsis_rank: Option<usize>,
-    /// Not dominated on every criterion by another feasible site.
-    pub pareto_optimal: bool,
-    /// Probability of ranking first / in the top K under perturbed weights.
-    pub p_first: Option<f64>,
-    pub p_top_k: Option<f64>,
-    pub values: Vec<CriterionValue>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct StabilityInfo {
-    pub draws: usize,
-    /// Weights are drawn as (1 - radius) w + radius s, s uniform on the simplex.
-    pub radius: f64,
-    pub seed: u64,
-    pub top_k: usize,
-}
-
-/// ranking.json.
-#[derive(Debug, Clone, Serialize)]
-pub struct RankingReport {
-    pub dcplan_version: String,
-    pub backend: String,
-    pub adapter: String,
-    pub facility: FileHash,
-    pub sites: Vec<FileHash>,
-    pub normalisation: String,
-    pub criteria: Vec<CriterionInfo>,
-    pub stability: StabilityInfo,
-    pub feasible_sites: usize,
-    pub ranking: Vec<RankedSite>,
-}
 
 /// Per-site images to embed in the HTML, by site id.
 pub struct SiteImages {
@@ -482,6 +408,27 @@ pub fn to_html(
          document.body.setAttribute('data-script-errors',String(window.dcplanErrors));});</script>\n</body></html>\n",
     );
     Ok(html)
+}
+
+/// The criteria of the Pareto chart in report.html (x, y).
+pub const PARETO_AXES: (&str, &str) = ("pue", "grid_margin_mw");
+
+/// Writes everything `dcplan rank` leaves in `dir`: each site's folder as `simulate` writes
+/// it (`sites/<id>/`), then ranking.json, ranking.csv, report.md and report.html with those
+/// sites' heatmaps embedded. Returns the ranking files' paths.
+pub fn write_rank_report(outcome: &RankOutcome, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    let mut images = Vec::new();
+    for e in &outcome.sites {
+        let id = &e.input.site.id;
+        let site_dir = dir.join("sites").join(id);
+        write_site(&e.run, &site_dir)?;
+        images.push(SiteImages {
+            site_id: id.clone(),
+            thermal_png: site_dir.join("thermal.png"),
+            voltage_png: site_dir.join("voltage.png"),
+        });
+    }
+    write_ranking(&outcome.report, &images, PARETO_AXES, dir)
 }
 
 /// Writes ranking.json, ranking.csv, report.md and report.html into `dir`.

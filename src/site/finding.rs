@@ -26,6 +26,9 @@ pub enum FindingKind {
     Inconsistent,
     /// A file the input refers to does not exist (an EPW weather file).
     MissingFile,
+    /// A weather file the input refers to exists but cannot be read or is malformed (the
+    /// reason names its line and field).
+    BadWeatherFile,
     /// An `assumed` entry that names no field of the file.
     BadAssumed,
     /// The facility's footprint does not fit on the site's land.
@@ -170,7 +173,7 @@ pub enum SiteError {
         reason: String,
     },
     /// The file is JSON but breaks the format or its physical limits.
-    #[error("{}", Findings(findings))]
+    #[error("{}", Lines(findings))]
     Invalid {
         /// The file.
         file: PathBuf,
@@ -203,10 +206,24 @@ impl SiteError {
     }
 }
 
-/// Displays a list of findings one per line.
-struct Findings<'a>(&'a [Finding]);
+/// Every finding of one or more input files, reported together: the error of a run whose
+/// inputs are bad. Displays as a count, then one finding per line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Findings(pub Vec<Finding>);
 
-impl fmt::Display for Findings<'_> {
+impl fmt::Display for Findings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} problem(s) in the input files:", self.0.len())?;
+        write!(f, "{}", Lines(&self.0))
+    }
+}
+
+impl std::error::Error for Findings {}
+
+/// Displays a list of findings one per line.
+struct Lines<'a>(&'a [Finding]);
+
+impl fmt::Display for Lines<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, finding) in self.0.iter().enumerate() {
             if i > 0 {

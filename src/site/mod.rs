@@ -24,7 +24,7 @@ pub mod types;
 pub mod valid;
 pub mod validate;
 
-pub use finding::{Detail, Finding, FindingKind, SiteError};
+pub use finding::{Detail, Finding, FindingKind, Findings, SiteError};
 pub use schema::{facility_schema, site_schema};
 pub use types::{
     Climate, Cooling, CoolingDesign, CoolingType, Facility, Footprint, Hazards, KmaStation, Land,
@@ -33,6 +33,6 @@ pub use types::{
 pub use valid::Valid;
 pub use validate::{
     check_facility, check_fit, check_site, expand_paths, load_facility, load_site, parse_facility,
-    parse_site, validate_facility, validate_facility_file, validate_paths, validate_site,
-    validate_site_file, FileKind,
+    parse_site, validate_all, validate_facility, validate_facility_file, validate_paths,
+    validate_site, validate_site_file, FileKind,
 };

@@ -262,6 +262,27 @@ pub fn validate_paths<P: AsRef<Path>>(paths: &[P], facility: Option<&Path>) -> V
     findings
 }
 
+/// `dcplan validate`: every finding of [`validate_paths`], and, without a `facility`, every
+/// facility among the files checked against every site's land. Returns how many files were
+/// looked at, and the findings.
+pub fn validate_all<P: AsRef<Path>>(paths: &[P], facility: Option<&Path>) -> (usize, Vec<Finding>) {
+    let mut findings = validate_paths(paths, facility);
+    let (files, _) = expand_paths(paths);
+    if facility.is_none() {
+        let sites: Vec<_> = files
+            .iter()
+            .filter(|(_, k)| *k == FileKind::Site)
+            .filter_map(|(p, _)| load_site(p).ok().map(|s| (p, s)))
+            .collect();
+        for (fp, _) in files.iter().filter(|(_, k)| *k == FileKind::Facility) {
+            if let Ok(f) = load_facility(fp) {
+                findings.extend(sites.iter().filter_map(|(p, s)| check_fit(s, p, &f)));
+            }
+        }
+    }
+    (files.len(), findings)
+}
+
 fn canonical(path: &Path) -> PathBuf {
     fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }

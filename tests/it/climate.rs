@@ -133,7 +133,7 @@ fn fixture_record(i: usize, n: usize) -> Vec<String> {
 }
 
 /// EPW text with `n` records; `edit(i, fields)` may change record `i` before it is written.
-fn epw_text(n: usize, edit: impl Fn(usize, &mut Vec<String>)) -> String {
+pub fn epw_text(n: usize, edit: impl Fn(usize, &mut Vec<String>)) -> String {
     let mut s = String::new();
     for line in [
         LOCATION_LINE,
@@ -162,7 +162,7 @@ fn line_of(i: usize) -> usize {
     HEADER_LINES + i + 1
 }
 
-fn no_edit(_: usize, _: &mut Vec<String>) {}
+pub fn no_edit(_: usize, _: &mut Vec<String>) {}
 
 // ---------------------------------------------------------------------------------------------
 // EPW: headers and records

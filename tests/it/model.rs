@@ -6,9 +6,10 @@ use crate::trials;
 use dcplan::layout::{default_cell_m, FloorPlan};
 use dcplan::model::hall::{power_problem, solve_hall, Conditions};
 use dcplan::model::HallParams;
-use dcplan::plan::simulate::simulate;
+use dcplan::plan::inputs;
+use dcplan::plan::simulate::{simulate, Precision};
 use dcplan::report::simulation::write_site;
-use dcplan::site::{load_facility, load_site, Facility, Valid};
+use dcplan::site::{load_facility, Facility, Valid};
 use dcplan::solver::{BandedDirect, CpuMultigrid, SolveOptions, Solver};
 use libtest_mimic::Trial;
 use std::path::PathBuf;
@@ -194,8 +195,8 @@ fn gpu_hall_matches_cpu_within_a_millikelvin() {
 }
 
 fn every_shipped_site_simulates_and_writes_its_report() {
-    let f = facility();
     let facility_file = root().join("sites/facilities/ai-hall-20mw.json");
+    let f = inputs::load_facility(&facility_file).expect("shipped facility");
     let out = std::env::temp_dir().join(format!("dcplan-sites-{}", std::process::id()));
     let mut sites: Vec<PathBuf> = std::fs::read_dir(root().join("sites"))
         .expect("sites/")
@@ -208,21 +209,12 @@ fn every_shipped_site_simulates_and_writes_its_report() {
         "at least 12 candidate sites ship, found {}",
         sites.len()
     );
-    let options = SolveOptions::for_precision(false);
     for path in &sites {
-        let site = load_site(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let cell_m = default_cell_m(&f);
-        let run = simulate(
-            &site,
-            path,
-            &f,
-            &facility_file,
-            cell_m,
-            &mut CpuMultigrid,
-            &options,
-            1e-6,
-        )
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let input = inputs::load_site(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let site = &input.site;
+        let cell_m = default_cell_m(&f.facility);
+        let run = simulate(&input, &f, cell_m, &mut CpuMultigrid, &Precision::cpu())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let m = &run.metrics;
         assert!(m.coupling.converged);
         assert!(

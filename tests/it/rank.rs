@@ -12,6 +12,7 @@ pub fn tests() -> Vec<Trial> {
         plain identical_inputs_and_seed_give_byte_identical_json_and_csv,
         plain no_feasible_site_exits_3_and_bad_weights_exit_2,
         plain report_html_renders_in_headless_chromium_with_its_images_and_no_errors,
+        plain every_input_file_is_hashed_the_weather_file_too_and_a_bad_one_is_bad_input,
     ]
 }
 
@@ -33,12 +34,24 @@ fn temp(name: &str) -> PathBuf {
 
 /// A copy of the shipped Pohang site with a new id and the given headroom and distance.
 fn site(dir: &Path, id: &str, headroom_mw: f64, distance_km: f64) {
+    site_edited(dir, id, headroom_mw, distance_km, |_| {});
+}
+
+/// [`site`], then `edit` on its JSON.
+fn site_edited(
+    dir: &Path,
+    id: &str,
+    headroom_mw: f64,
+    distance_km: f64,
+    edit: impl Fn(&mut Value),
+) {
     let text = std::fs::read_to_string(root().join("sites/pohang.json")).expect("pohang");
     let mut v: Value = serde_json::from_str(&text).expect("JSON");
     v["id"] = id.into();
     v["name_en"] = id.into();
     v["power"]["grid_headroom_mw"] = headroom_mw.into();
     v["distance_to_seoul_km"] = distance_km.into();
+    edit(&mut v);
     std::fs::write(
         dir.join(format!("{id}.json")),
         serde_json::to_string_pretty(&v).unwrap(),
@@ -239,6 +252,105 @@ fn report_html_renders_in_headless_chromium_with_its_images_and_no_errors() {
     assert!(
         console_errors.is_empty(),
         "console errors: {console_errors:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Hex SHA-256 of a file, computed here (not by dcplan).
+fn sha256_of(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(path).expect("file");
+    Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn every_input_file_is_hashed_the_weather_file_too_and_a_bad_one_is_bad_input() {
+    let dir = temp("weather");
+    site(&dir, "alpha", 150.0, 300.0);
+    site_edited(&dir, "bravo", 100.0, 200.0, |v| {
+        v["climate"]["epw"] = "bravo.epw".into();
+        // the EPW header's design conditions are used, not the site file's
+        v["climate"]
+            .as_object_mut()
+            .expect("climate")
+            .remove("design");
+    });
+    let epw = dir.join("bravo.epw");
+    std::fs::write(
+        &epw,
+        crate::climate::epw_text(8760, crate::climate::no_edit),
+    )
+    .expect("epw");
+    // (a folder of sites takes every .json in it as a site: the weights live elsewhere)
+    std::fs::create_dir_all(dir.join("weights")).expect("weights folder");
+    let weights = dir.join("weights/w.json");
+    std::fs::write(
+        &weights,
+        r#"{"grid_margin_mw": 3, "voltage_drop_pct": 3, "pue": 1, "energy_cost_bn_krw": 1,
+           "carbon_kt_co2": 1, "thermal_margin_k": 1, "hazard_score": 1, "distance_to_seoul_km": 1}"#,
+    )
+    .expect("weights");
+    let out = dir.join("out");
+    let o = rank(&dir, &out, &["--weights", &weights.to_string_lossy()]);
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(out.join("ranking.json")).expect("ranking.json"))
+            .expect("JSON");
+    let hash_of = |entry: &Value, path: &Path| {
+        assert_eq!(
+            entry["file"],
+            path.display().to_string().as_str(),
+            "{entry}"
+        );
+        assert_eq!(entry["sha256"], sha256_of(path).as_str(), "{entry}");
+    };
+    hash_of(&v["facility"], &dir.join("facilities/ai-hall-20mw.json"));
+    hash_of(&v["sites"][0], &dir.join("alpha.json"));
+    hash_of(&v["sites"][1], &dir.join("bravo.json"));
+    assert_eq!(
+        v["weather"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        v["weather"]
+    );
+    hash_of(&v["weather"][0], &epw);
+    hash_of(&v["weights_file"], &weights);
+    // the site's own metrics list the same files
+    let m: Value = serde_json::from_slice(
+        &std::fs::read(out.join("sites/bravo/metrics.json")).expect("metrics.json"),
+    )
+    .expect("JSON");
+    let files = m["inputs"]["files"].as_array().expect("files");
+    assert_eq!(files.len(), 3, "{files:?}");
+    hash_of(&files[0], &dir.join("bravo.json"));
+    hash_of(&files[1], &epw);
+    hash_of(&files[2], &dir.join("facilities/ai-hall-20mw.json"));
+    let source = m["design_hour"]["source"].as_str().unwrap_or_default();
+    assert!(source.starts_with("EPW header"), "{source}");
+
+    // a malformed weather file stops the run before any work, naming both files
+    let bad = crate::climate::epw_text(8760, |i, f| {
+        if i == 100 {
+            f[6] = "warm".into();
+        }
+    });
+    std::fs::write(&epw, bad).expect("epw");
+    let o = rank(&dir, &out, &[]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "stderr: {stderr}");
+    assert!(
+        stderr.contains("bravo.json") && stderr.contains("climate.epw"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bravo.epw:109"),
+        "names the EPW line: {stderr}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,0 +1,91 @@
+//! `dcplan simulate`: one site's arguments into a [`SimulateRequest`], the site simulated,
+//! its files written, its summary printed.
+
+use super::{backend, wrote, Announce, Cli, CliError, Exit};
+use crate::plan::{load_simulation, simulate_site, SimulateRequest, SiteRun};
+use crate::report::simulation::write_site;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct SimulateArgs {
+    /// The site file.
+    pub site: PathBuf,
+    /// The facility design (default: facilities/ai-hall-20mw.json beside the site file).
+    #[arg(long)]
+    pub facility: Option<PathBuf>,
+    /// Grid cell size, m (default: half the rack's smaller side, so a rack spans 2 cells).
+    #[arg(long)]
+    pub cell_m: Option<f64>,
+    /// Output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+impl SimulateArgs {
+    pub fn request(&self) -> SimulateRequest {
+        SimulateRequest {
+            site: self.site.clone(),
+            facility: self.facility.clone(),
+            cell_m: self.cell_m,
+        }
+    }
+}
+
+pub fn run(cli: &Cli, args: &SimulateArgs) -> Result<Exit, CliError> {
+    let inputs = load_simulation(&args.request())?;
+    let mut backend = backend(cli, Announce::Status)?;
+    let run = simulate_site(&inputs, &mut backend)?;
+    let files = write_site(&run, &args.out)?;
+    print_summary(&run);
+    wrote(cli, &files);
+    Ok(Exit::Success)
+}
+
+fn print_summary(run: &SiteRun) {
+    let m = &run.metrics;
+    println!(
+        "{} ({}): design hour {:.1} °C dry bulb / {:.1} °C wet bulb ({})",
+        m.inputs.site_name_en,
+        m.inputs.site_id,
+        m.design_hour.outdoor.dry_bulb_c,
+        m.design_hour.outdoor.wet_bulb_c,
+        m.design_hour.outdoor.source
+    );
+    println!(
+        "  worst rack inlet {:.2} °C at {} (mean {:.2} °C); outside ASHRAE recommended 18-27 °C: {}, outside A1 15-32 °C: {} of {} racks",
+        m.thermal.worst_inlet_c,
+        m.thermal.worst_rack,
+        m.thermal.mean_inlet_c,
+        m.thermal.outside_recommended,
+        m.thermal.outside_allowable_a1,
+        m.thermal.racks
+    );
+    println!(
+        "  worst voltage drop {:.2} % at {} (limit {} %); busway losses {:.1} kW",
+        m.power.worst_drop_pct,
+        m.power.worst_rack,
+        m.power.drop_limit_pct,
+        m.power.distribution_loss_w / 1e3
+    );
+    let e = &m.energy;
+    println!(
+        "  annual PUE {:.3} ({} h free, {} h partial, {} h mechanical cooling); {:.1} GWh, {:.1} bn KRW, {:.1} kt CO2",
+        e.pue,
+        e.hours_free,
+        e.hours_partial,
+        e.hours_mechanical,
+        e.facility_mwh / 1e3,
+        e.energy_cost_krw / 1e9,
+        e.carbon_t_co2 / 1e3
+    );
+    println!(
+        "  peak {:.2} MW against {:.1} MW grid headroom: {}",
+        e.peak_facility_mw,
+        e.grid_headroom_mw,
+        if e.grid_feasible {
+            format!("fits, {:.2} MW to spare", e.grid_margin_mw)
+        } else {
+            format!("does NOT fit, {:.2} MW short", -e.grid_margin_mw)
+        }
+    );
+}
