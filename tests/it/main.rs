@@ -3,6 +3,7 @@
 //! adapter or the shared data folder show as ignored where those are missing, never as passed.
 
 mod harness;
+mod layering;
 
 mod airflow;
 mod cli;
@@ -25,6 +26,7 @@ fn main() {
         cli::tests(),
         climate::tests(),
         energy::tests(),
+        layering::tests(),
         model::tests(),
         multigrid::tests(),
         rank::tests(),
