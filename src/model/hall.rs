@@ -197,14 +197,14 @@ pub fn heat_problem(
         .map(|c| weight(c % plan.nx))
         .sum();
     let return_cells = (0..plan.cells()).filter(|&c| at_end_wall(c)).count() as f64;
-    for c in 0..plan.cells() {
+    for (c, &loss) in loss_w_per_m2.iter().enumerate().take(plan.cells()) {
         if plan.kind[c] == CellKind::ColdAisle && cold_weight > 0.0 {
             p.sink_coeff[c] = cold_w_per_k * weight(c % plan.nx) / (cold_weight * h * h);
         } else if at_end_wall(c) && return_cells > 0.0 {
             p.sink_coeff[c] = return_w_per_k / (return_cells * h * h);
         }
         p.sink_value[c] = conditions.supply_c;
-        p.source[c] = loss_w_per_m2[c];
+        p.source[c] = loss;
     }
     for rack in &plan.racks {
         let area = rack.cells.count() as f64 * h * h;
@@ -250,8 +250,7 @@ pub fn power_problem(
     let mut p = Problem::new(plan.nx, plan.ny, h);
     // a busway cell of side h is a run of length h: conductance busway_conductance_s_m / h
     let sigma_ref = facility.busway_conductance_s_m / h;
-    for c in 0..plan.cells() {
-        let t = temperature_c[c];
+    for (c, &t) in temperature_c.iter().enumerate().take(plan.cells()) {
         let conductor = plan.busway[c] * sigma_ref
             / (1.0 + params.conductor_alpha_per_k * (t - params.conductor_reference_c));
         p.conductivity[c] = conductor.max(sigma_ref * params.floor_conductance_fraction);

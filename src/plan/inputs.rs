@@ -42,9 +42,15 @@ pub struct InputFile {
 
 impl InputFile {
     /// Reads the file; a failure is a finding against it.
-    pub fn read(path: &Path) -> Result<InputFile, Finding> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| Finding::reason(path, "", FindingKind::Io, format!("cannot read: {e}")))?;
+    pub fn read(path: &Path) -> Result<InputFile, Findings> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            one(Finding::reason(
+                path,
+                "",
+                FindingKind::Io,
+                format!("cannot read: {e}"),
+            ))
+        })?;
         Ok(InputFile {
             path: path.to_path_buf(),
             sha256: sha256_hex(&bytes),
@@ -53,14 +59,14 @@ impl InputFile {
     }
 
     /// The bytes as UTF-8 text (JSON files must be).
-    pub fn text(&self) -> Result<&str, Finding> {
+    pub fn text(&self) -> Result<&str, Findings> {
         std::str::from_utf8(&self.bytes).map_err(|e| {
-            Finding::reason(
+            one(Finding::reason(
                 &self.path,
                 "",
                 FindingKind::Io,
                 format!("cannot read: not UTF-8 text ({e})"),
-            )
+            ))
         })
     }
 
@@ -115,8 +121,8 @@ pub struct FacilityInput {
 
 /// Reads a site file and the EPW file it names, each once.
 pub fn load_site(path: &Path) -> Result<SiteInput, Findings> {
-    let file = InputFile::read(path).map_err(one)?;
-    let text = file.text().map_err(one)?;
+    let file = InputFile::read(path)?;
+    let text = file.text()?;
     let site = parse_site(text, path).map_err(|e| Findings(e.findings()))?;
     let weather = match &site.climate.epw {
         None => None,
@@ -134,7 +140,7 @@ pub fn load_site(path: &Path) -> Result<SiteInput, Findings> {
                 )
                 .at(position)])
             };
-            let epw_file = InputFile::read(&epw_path).map_err(|f| at_field(f.to_string()))?;
+            let epw_file = InputFile::read(&epw_path).map_err(|f| at_field(lines(&f)))?;
             // station names in some EPW files are Latin-1: replaced, not rejected
             let epw = parse_epw(&epw_path, &String::from_utf8_lossy(&epw_file.bytes))
                 .map_err(|e| at_field(e.to_string()))?;
@@ -154,9 +160,8 @@ pub fn load_site(path: &Path) -> Result<SiteInput, Findings> {
 
 /// Reads a facility file once.
 pub fn load_facility(path: &Path) -> Result<FacilityInput, Findings> {
-    let file = InputFile::read(path).map_err(one)?;
-    let facility =
-        parse_facility(file.text().map_err(one)?, path).map_err(|e| Findings(e.findings()))?;
+    let file = InputFile::read(path)?;
+    let facility = parse_facility(file.text()?, path).map_err(|e| Findings(e.findings()))?;
     Ok(FacilityInput {
         path: path.to_path_buf(),
         facility,
@@ -224,6 +229,14 @@ fn one(finding: Finding) -> Findings {
     Findings(vec![finding])
 }
 
+/// The findings alone, one per line (without the count that heads the display of `Findings`).
+fn lines(f: &Findings) -> String {
+    f.0.iter()
+        .map(Finding::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,11 +262,11 @@ mod tests {
         assert_eq!(file.bytes, b"abc");
         std::fs::write(&path, [0xff, 0xfe]).expect("write");
         let not_text = InputFile::read(&path).expect("read");
-        let finding = not_text.text().unwrap_err();
+        let finding = not_text.text().unwrap_err().0.remove(0);
         assert_eq!(finding.kind, FindingKind::Io);
         assert!(finding.to_string().contains("not UTF-8"), "{finding}");
         let missing = InputFile::read(&dir.join("none.json")).unwrap_err();
-        assert_eq!(missing.kind, FindingKind::Io);
+        assert_eq!(missing.0[0].kind, FindingKind::Io);
         std::fs::remove_dir_all(&dir).expect("clean up");
     }
 

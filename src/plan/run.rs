@@ -199,8 +199,8 @@ fn weights(spec: &WeightsSpec) -> Result<(Weights, Option<FileHash>), PlanError>
             .map(|w| (w, None))
             .map_err(|e| PlanError::Request(format!("--weights: {e}"))),
         WeightsSpec::File(path) => {
-            let file = InputFile::read(path).map_err(|f| PlanError::Request(f.to_string()))?;
-            let text = file.text().map_err(|f| PlanError::Request(f.to_string()))?;
+            let file = InputFile::read(path)?;
+            let text = file.text()?;
             let w = weights_from_json(text, &all)
                 .map_err(|e| PlanError::Request(format!("--weights {}: {e}", path.display())))?;
             Ok((w, Some(file.hash())))

@@ -390,9 +390,9 @@ pub fn to_html(
             .find(|s| s.site_id == img.site_id)
             .map(|s| s.name_en.clone())
             .unwrap_or_else(|| img.site_id.clone());
-        let _ = write!(
+        let _ = writeln!(
             html,
-            "<div class=\"site\"><h3>{}</h3><img alt=\"{} rack-inlet air temperature\" src=\"{}\"><img alt=\"{} busway voltage drop\" src=\"{}\"></div>\n",
+            "<div class=\"site\"><h3>{}</h3><img alt=\"{} rack-inlet air temperature\" src=\"{}\"><img alt=\"{} busway voltage drop\" src=\"{}\"></div>",
             escape(&name),
             escape(&name),
             data_uri(&img.thermal_png)?,

@@ -121,7 +121,7 @@ pub fn split_filters(args: impl Iterator<Item = String>) -> (Vec<String>, Vec<St
         }
     }
     if filters.len() == 1 {
-        argv.extend(filters.drain(..));
+        argv.append(&mut filters);
     }
     (argv, filters)
 }
