@@ -3,8 +3,8 @@
 //! printed.
 
 use super::{backend, wrote, Announce, Cli, CliError, Exit};
-use crate::plan::{load_rank, rank_sites, Progress, RankRequest, RankingReport, WeightsSpec};
-use crate::report::ranking::{to_csv, to_markdown, write_rank_report};
+use crate::plan::{load_rank, rank_sites, Progress, RankRequest, WeightsSpec};
+use crate::report::ranking::{to_csv, to_markdown, to_table, write_rank_report};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,7 +112,7 @@ pub fn run(cli: &Cli, args: &RankArgs) -> Result<Exit, CliError> {
     let files = write_rank_report(&outcome, &args.out)?;
     let report = &outcome.report;
     match args.format {
-        Format::Table => print_table(report),
+        Format::Table => print!("{}", to_table(report)),
         Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(report).map_err(anyhow::Error::from)?
@@ -126,60 +126,4 @@ pub fn run(cli: &Cli, args: &RankArgs) -> Result<Exit, CliError> {
         return Ok(Exit::NoFeasibleSite);
     }
     Ok(Exit::Success)
-}
-
-fn print_table(r: &RankingReport) {
-    print!(
-        "{:>4}  {:<12} {:>6} {:>6} {:>6} {:>7}",
-        "rank",
-        "site",
-        "score",
-        "TOPSIS",
-        "P1",
-        format!("P{}", r.stability.top_k)
-    );
-    for c in &r.criteria {
-        print!(" {:>14}", format!("{} {}", short(&c.key), c.unit));
-    }
-    println!("  feasibility");
-    for s in &r.ranking {
-        let opt = |v: Option<f64>, scale: f64| {
-            v.map(|x| format!("{:.3}", x * scale)).unwrap_or("-".into())
-        };
-        print!(
-            "{:>4}  {:<12} {:>6} {:>6} {:>6} {:>7}",
-            s.rank.map(|r| r.to_string()).unwrap_or("-".into()),
-            s.site_id,
-            opt(s.score, 1.0),
-            opt(s.topsis, 1.0),
-            opt(s.p_first, 1.0),
-            opt(s.p_top_k, 1.0),
-        );
-        for v in &s.values {
-            let text = match v.contribution {
-                Some(c) => format!("{} (+{:.3})", compact(v.value), c),
-                None => compact(v.value),
-            };
-            print!(" {text:>14}");
-        }
-        if s.feasible {
-            println!("  ok{}", if s.pareto_optimal { ", Pareto" } else { "" });
-        } else {
-            println!("  INFEASIBLE: {}", s.reasons.join("; "));
-        }
-    }
-}
-
-fn short(key: &str) -> &str {
-    key.split('_').next().unwrap_or(key)
-}
-
-fn compact(v: f64) -> String {
-    if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.3}")
-    }
 }

@@ -241,16 +241,9 @@ fn lines(f: &Findings) -> String {
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("dcplan-inputs-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        dir
-    }
-
     #[test]
     fn the_hash_is_of_the_bytes_read() {
-        let dir = scratch("hash");
+        let dir = crate::fsio::scratch_dir("inputs-hash");
         let path = dir.join("x.json");
         std::fs::write(&path, b"abc").expect("write");
         let file = InputFile::read(&path).expect("read");

@@ -67,14 +67,72 @@ pub fn to_csv(r: &RankingReport) -> Result<String, csv::Error> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// `v` with fewer decimals the larger it is: `tiers` are (at least this large, decimals),
+/// largest first; smaller values get `finest` decimals.
+fn tiered(v: f64, tiers: [(f64, usize); 2], finest: usize) -> String {
+    let decimals = tiers
+        .iter()
+        .find(|(at_least, _)| v.abs() >= *at_least)
+        .map_or(finest, |&(_, d)| d);
+    format!("{v:.decimals$}")
+}
+
+/// A value in the Markdown and HTML tables.
 fn fmt_value(v: f64) -> String {
-    if v.abs() >= 100.0 {
-        format!("{v:.1}")
-    } else if v.abs() >= 1.0 {
-        format!("{v:.3}")
-    } else {
-        format!("{v:.4}")
+    tiered(v, [(100.0, 1), (1.0, 3)], 4)
+}
+
+/// A value in the terminal table, where columns are narrow.
+fn compact(v: f64) -> String {
+    tiered(v, [(100.0, 0), (10.0, 1)], 3)
+}
+
+/// The ranked table `dcplan rank` prints on a terminal: each criterion's value with, in
+/// brackets, what it added to the score.
+pub fn to_table(r: &RankingReport) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "{:>4}  {:<12} {:>6} {:>6} {:>6} {:>7}",
+        "rank",
+        "site",
+        "score",
+        "TOPSIS",
+        "P1",
+        format!("P{}", r.stability.top_k)
+    );
+    for c in &r.criteria {
+        let short = c.key.split('_').next().unwrap_or(&c.key);
+        let _ = write!(out, " {:>14}", format!("{short} {}", c.unit));
     }
+    let _ = writeln!(out, "  feasibility");
+    let opt = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or("-".into());
+    for s in &r.ranking {
+        let _ = write!(
+            out,
+            "{:>4}  {:<12} {:>6} {:>6} {:>6} {:>7}",
+            s.rank.map(|r| r.to_string()).unwrap_or("-".into()),
+            s.site_id,
+            opt(s.score),
+            opt(s.topsis),
+            opt(s.p_first),
+            opt(s.p_top_k),
+        );
+        for v in &s.values {
+            let text = match v.contribution {
+                Some(c) => format!("{} (+{:.3})", compact(v.value), c),
+                None => compact(v.value),
+            };
+            let _ = write!(out, " {text:>14}");
+        }
+        if s.feasible {
+            let pareto = if s.pareto_optimal { ", Pareto" } else { "" };
+            let _ = writeln!(out, "  ok{pareto}");
+        } else {
+            let _ = writeln!(out, "  INFEASIBLE: {}", s.reasons.join("; "));
+        }
+    }
+    out
 }
 
 /// A Markdown table of the ranking (also what `--format md` prints).
