@@ -9,6 +9,8 @@
 //!   and labelled as derived);
 //! - [`psychro`]: the moist-air relations (saturation pressure, humidity ratio, dew point, wet
 //!   bulb) both of the above rely on.
+//! - [`site_climate`]: a site's year and design air, from the EPW it names (read and hashed by
+//!   the pipeline, passed in parsed) or its monthly normals.
 //!
 //! Invariants of an [`HourlyYear`] produced here
 //! - 8760 hours (or 8784 for a leap-year EPW), in calendar order from 1 January hour 1;

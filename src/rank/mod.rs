@@ -1,11 +1,13 @@
 //! Decision analysis behind `dcplan rank`: turns a matrix of criterion values per alternative
 //! into scores, an order, a Pareto front and a measure of how stable the winner is.
 //!
-//! This module knows nothing about sites. An alternative is an id string; a criterion is a key,
-//! a label, a unit and a [`Direction`] saying whether more is better ([`Direction::Benefit`]) or
-//! less is better ([`Direction::Cost`]). Values are in the criterion's own unit and must be
-//! finite; [`Matrix::new`] checks the shape, the ids and the values once, and everything below
-//! assumes a checked matrix.
+//! This module knows nothing about sites, models or solvers, and imports nothing else of the
+//! crate: `plan` builds the matrix from simulated sites (its `criteria` say which metric is
+//! which criterion) and calls the functions here. An alternative is an id string; a criterion
+//! is a key, a label, a unit and a [`Direction`] saying whether more is better
+//! ([`Direction::Benefit`]) or less is better ([`Direction::Cost`]). Values are in the
+//! criterion's own unit and must be finite; [`Matrix::new`] checks the shape, the ids and the
+//! values once, and everything below assumes a checked matrix.
 //!
 //! # Weights
 //!

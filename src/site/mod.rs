@@ -1,14 +1,16 @@
 //! Input files: site and facility formats, their validation, and their JSON Schema.
 //!
 //! Owns `sites/*.json` (one candidate site each) and `sites/facilities/*.json` (one facility
-//! design each): the serde types ([`types`]), the checks that turn any bad input into
-//! [`Finding`]s naming file, JSON path, line:column and what was expected ([`validate`]), and the
-//! schema editors use ([`schema`]).
+//! design each): the serde types ([`types`]), the one list of numeric rules ([`rules`], with
+//! the bounds in [`limits`]) that validation, the schema and the models share, the checks that
+//! turn any bad input into [`Finding`]s naming file, JSON path, line:column and what was
+//! expected ([`validate`]), and the schema editors use ([`schema`]).
 //!
-//! Invariants: a [`Site`] or [`Facility`] returned by [`load_site`] / [`load_facility`] has
-//! passed every check: all numbers finite, monthly series exactly 12 long, values within
-//! [`limits`], every `assumed` entry naming a field present in its file, any EPW file present.
-//! Nothing here panics on input; errors are values.
+//! Invariants: a [`Valid`] site or facility (what [`load_site`], [`load_facility`],
+//! [`validate_site`] and [`validate_facility`] return, and nothing else makes) has passed every
+//! check: all numbers finite and within [`rules`], monthly series exactly 12 long, every
+//! `assumed` entry naming a field present in its file, any EPW file present. Findings come in
+//! the format's field order. Nothing here panics on input; errors are values.
 //!
 //! Units are in the field names: `_c` °C, `_k` kelvin (temperature differences), `_m` metres,
 //! `_km`, `_mw`, `_kw`, `_kv`, `_v` volts, `_pct` percent, `_krw_per_kwh`, `_kg_per_kwh` (kg CO2),
