@@ -8,7 +8,7 @@ use crate::backend::{self, Backend, BackendChoice};
 use crate::bench;
 use crate::gpu::{list_adapters, pick_adapter};
 use crate::site;
-use crate::solver::{SolveError, SolveOptions, Tolerance};
+use crate::solver::{SolveError, Tolerance};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -215,7 +215,7 @@ fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<Exit, CliError> {
         .sizes
         .clone()
         .unwrap_or_else(|| bench::default_sizes(&backend));
-    let mut options = SolveOptions::for_precision(backend.is_gpu());
+    let mut options = backend.solver().default_options();
     if let Some(r) = args.rtol {
         options.tolerance = Tolerance::RelResidual(r);
     }

@@ -38,20 +38,17 @@ impl Precision {
     /// f64 on the CPU.
     pub fn cpu() -> Self {
         Precision {
-            options: SolveOptions::for_precision(false),
+            options: SolveOptions::f64_target(),
             coupling_tolerance_k: 1e-6,
         }
     }
 
-    /// What the backend's arithmetic allows: f32 on a GPU, f64 on the CPU.
-    pub fn for_backend(backend: &Backend) -> Self {
-        if backend.is_gpu() {
-            Precision {
-                options: SolveOptions::for_precision(true),
-                coupling_tolerance_k: 1e-3,
-            }
-        } else {
-            Precision::cpu()
+    /// What the backend's arithmetic allows: its solver's own stopping rule (f32 on a GPU,
+    /// f64 on the CPU), and a coupling tolerance above it.
+    pub fn for_backend(backend: &mut Backend) -> Self {
+        Precision {
+            options: backend.solver().default_options(),
+            coupling_tolerance_k: if backend.is_gpu() { 1e-3 } else { 1e-6 },
         }
     }
 }
