@@ -8,6 +8,7 @@ pub mod bench;
 pub mod cli;
 pub mod climate;
 pub mod gpu;
+pub mod grid;
 pub mod layout;
 pub mod model;
 pub mod rank;

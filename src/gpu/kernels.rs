@@ -162,6 +162,8 @@ mod tests {
             .collect();
         files.sort();
         let mut stages: Vec<String> = STAGES.iter().map(|(n, _)| format!("{n}.wgsl")).collect();
+        // the grid screen is its own stage, validated in gpu::screen's tests
+        stages.push(format!("{}.wgsl", crate::gpu::screen::STAGE));
         stages.sort();
         assert_eq!(files, stages);
     }

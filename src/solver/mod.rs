@@ -7,6 +7,7 @@
 pub mod cpu;
 pub mod direct;
 pub mod hierarchy;
+pub mod laplacian;
 pub mod parallel;
 pub mod problem;
 pub mod system;

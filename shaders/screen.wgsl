@@ -1,0 +1,136 @@
+// screen: the N-1 hosting-capacity screen, one workgroup per bus.
+//
+// For bus i, every case c (0 = base, else the loss of one circuit of branch outaged[c]) and
+// every branch l: sigma = s[i][l] + d[c][l] * s[i][outaged[c]] is the flow moved on l per MW
+// of new load at i; the constraint binds at room / |sigma|, with room = up (sigma > 0) or
+// down (sigma < 0); rooms <= 0 mark constraints that are absent or already violated. The
+// workgroup finds the smallest value below the cap and its (case, branch), ties to the
+// lowest case * branches + branch, the CPU's scan order (src/grid/screen.rs).
+//
+// Layout: s is buses x branches (row = bus), read through a workgroup tile; d_t, up_t and
+// down_t are branches x cases (row = branch), so the threads of a workgroup, which own
+// consecutive cases, read consecutive words.
+
+const WG: u32 = 256u;
+const NONE: u32 = 0xffffffffu;
+
+// Kept in sync with src/gpu/screen.rs (ScreenParams).
+struct Params {
+    buses: u32,
+    branches: u32,
+    cases: u32,
+    groups_x: u32,
+    cap_mw: f32,
+    _pad0: f32,
+    _pad1: f32,
+    _pad2: f32,
+}
+
+// Kept in sync with src/gpu/screen.rs (Found).
+struct Found {
+    value_mw: f32,
+    case_index: u32,
+    branch: u32,
+    _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> s: array<f32>;
+@group(0) @binding(2) var<storage, read> d_t: array<f32>;
+@group(0) @binding(3) var<storage, read> up_t: array<f32>;
+@group(0) @binding(4) var<storage, read> down_t: array<f32>;
+@group(0) @binding(5) var<storage, read> outaged: array<u32>;
+@group(0) @binding(6) var<storage, read_write> found: array<Found>;
+
+var<workgroup> tile: array<f32, WG>;
+var<workgroup> best_value: array<f32, WG>;
+var<workgroup> best_index: array<u32, WG>;
+
+// (value, index) lexicographic: is a before b?
+fn better(va: f32, ia: u32, vb: f32, ib: u32) -> bool {
+    return va < vb || (va == vb && ia < ib);
+}
+
+@compute @workgroup_size(256)
+fn main(
+    @builtin(workgroup_id) group: vec3<u32>,
+    @builtin(local_invocation_index) t: u32,
+) {
+    // workgroup-uniform, so returning here keeps the barriers below in uniform control flow
+    let bus = group.x + group.y * params.groups_x;
+    if bus >= params.buses {
+        return;
+    }
+    let m = params.branches;
+    let nc = params.cases;
+    let row = bus * m;
+    let rounds = (nc + WG - 1u) / WG;
+    var value = params.cap_mw;
+    var index = NONE;
+
+    for (var base = 0u; base < m; base += WG) {
+        let l_load = base + t;
+        if l_load < m {
+            tile[t] = s[row + l_load];
+        }
+        workgroupBarrier();
+        let count = min(WG, m - base);
+        for (var r = 0u; r < rounds; r++) {
+            let c = t + r * WG;
+            if c < nc {
+                let k = outaged[c];
+                var sk = 0.0;
+                if k != NONE {
+                    sk = s[row + k];
+                }
+                for (var q = 0u; q < count; q++) {
+                    let l = base + q;
+                    let at = l * nc + c;
+                    let sigma = tile[q] + d_t[at] * sk;
+                    var room = down_t[at];
+                    if sigma > 0.0 {
+                        room = up_t[at];
+                    }
+                    let a = abs(sigma);
+                    if room > 0.0 && room < value * a {
+                        let v = room / a;
+                        let idx = c * m + l;
+                        if better(v, idx, value, index) {
+                            value = v;
+                            index = idx;
+                        }
+                    }
+                }
+            }
+        }
+        workgroupBarrier();
+    }
+
+    best_value[t] = value;
+    best_index[t] = index;
+    workgroupBarrier();
+    for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
+        if t < stride {
+            let vo = best_value[t + stride];
+            let io = best_index[t + stride];
+            if better(vo, io, best_value[t], best_index[t]) {
+                best_value[t] = vo;
+                best_index[t] = io;
+            }
+        }
+        workgroupBarrier();
+    }
+    if t == 0u {
+        let i = best_index[0];
+        var out: Found;
+        out.value_mw = best_value[0];
+        out.case_index = NONE;
+        out.branch = NONE;
+        if i != NONE {
+            out.case_index = i / m;
+            out.branch = i % m;
+        }
+        out._pad = 0u;
+        found[bus] = out;
+    }
+}

@@ -1,0 +1,243 @@
+//! The N-1 hosting-capacity screen on the CPU, in f64: for every bus, the smallest over all
+//! cases (the base case and every credible single outage) and all branches of the new load
+//! that brings the branch to its rating; the GPU stage (`crate::gpu::screen`,
+//! `shaders/screen.wgsl`) computes the same minimum and is checked against this one.
+//!
+//! For bus `i`, case `c` (outage of one circuit of branch `k_c`; `c = 0` is the base case with
+//! `D = 0`) and branch `l`, a new load ΔP at `i` met by the participating plants moves the
+//! flow on `l` by `ΔP · σ`, with `σ = s_i[l] + D_c[l] · s_i[k_c]` and `s_i[l]` the flow on `l`
+//! per MW of that transfer. The constraint binds at
+//! - `ΔP = up_c[l] / σ` if `σ > 0` (room `up = R − f` before the flow reaches `+R`),
+//! - `ΔP = down_c[l] / (−σ)` if `σ < 0` (room `down = R + f` before it reaches `−R`).
+//!
+//! A constraint already violated before any new load (room <= 0) is stored as
+//! [`NO_ROOM`] and skipped: the snapshot's own overloads are reported separately, and the
+//! hosting capacity is the load that creates no *new* violation. The answer is capped at the
+//! participating plants' spare capacity.
+//!
+//! Invariants: deterministic (each bus is independent; ties go to the lowest case, then the
+//! lowest branch); threads own contiguous blocks of buses; the loop reads each case's rows once
+//! per block of [`BLOCK`] buses, so they stay in cache. Units: MW, MW per MW.
+
+/// Room stored for a constraint that is absent or already violated.
+pub const NO_ROOM: f64 = -1.0;
+/// `u32::MAX`: no case or branch (the cap binds).
+pub const NONE: u32 = u32::MAX;
+/// Buses screened together against each case's rows.
+pub const BLOCK: usize = 16;
+
+/// What does not change between snapshots: the outage factors in case order.
+pub struct Cases {
+    pub branches: usize,
+    /// Case count: 1 (base) + credible outages.
+    pub cases: usize,
+    /// `d[c * m + l]`; row 0 is zero.
+    pub d: Vec<f64>,
+    /// Branch whose circuit is out in case `c`; `NONE` for the base case.
+    pub outaged: Vec<u32>,
+}
+
+/// What one snapshot adds.
+pub struct SnapshotScreen {
+    pub buses: usize,
+    /// `s[i * m + l]`: flow on `l` per MW of new load at `i`.
+    pub s: Vec<f64>,
+    /// Rooms up and down, `cases × m`, MW; [`NO_ROOM`] where skipped.
+    pub up: Vec<f64>,
+    pub down: Vec<f64>,
+    /// Largest new load the participating plants can meet, MW.
+    pub cap_mw: f64,
+}
+
+/// The binding constraint of one bus.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    pub value_mw: f64,
+    pub case: u32,
+    pub branch: u32,
+}
+
+impl Candidate {
+    pub fn cap(cap_mw: f64) -> Self {
+        Candidate {
+            value_mw: cap_mw,
+            case: NONE,
+            branch: NONE,
+        }
+    }
+}
+
+/// The load at `bus` that brings `branch` to its rating in `case`, in f64; `None` when that
+/// constraint cannot bind (skipped, or the flow does not move toward its limit).
+pub fn constraint_mw(
+    cases: &Cases,
+    snap: &SnapshotScreen,
+    bus: usize,
+    case: usize,
+    branch: usize,
+) -> Option<f64> {
+    let m = cases.branches;
+    let s = &snap.s[bus * m..(bus + 1) * m];
+    let sk = match cases.outaged[case] {
+        NONE => 0.0,
+        k => s[k as usize],
+    };
+    let sigma = s[branch] + cases.d[case * m + branch] * sk;
+    let room = if sigma > 0.0 {
+        snap.up[case * m + branch]
+    } else {
+        snap.down[case * m + branch]
+    };
+    (room > 0.0 && sigma != 0.0).then(|| room / sigma.abs())
+}
+
+/// The binding constraint of every bus, on `threads` threads.
+pub fn screen(cases: &Cases, snap: &SnapshotScreen, threads: usize) -> Vec<Candidate> {
+    let n = snap.buses;
+    let mut out = vec![Candidate::cap(snap.cap_mw); n];
+    let threads = threads.clamp(1, n.max(1));
+    let per = n.div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        for (t, chunk) in out.chunks_mut(per).enumerate() {
+            scope.spawn(move || screen_range(cases, snap, t * per, chunk));
+        }
+    });
+    out
+}
+
+fn screen_range(cases: &Cases, snap: &SnapshotScreen, first_bus: usize, out: &mut [Candidate]) {
+    let m = cases.branches;
+    for (block_index, block) in out.chunks_mut(BLOCK).enumerate() {
+        let block_first = first_bus + block_index * BLOCK;
+        for c in 0..cases.cases {
+            let d = &cases.d[c * m..(c + 1) * m];
+            let up = &snap.up[c * m..(c + 1) * m];
+            let down = &snap.down[c * m..(c + 1) * m];
+            let k = cases.outaged[c];
+            for (j, best) in block.iter_mut().enumerate() {
+                let bus = block_first + j;
+                let s = &snap.s[bus * m..(bus + 1) * m];
+                let sk = if k == NONE { 0.0 } else { s[k as usize] };
+                scan(s, d, up, down, sk, c as u32, best);
+            }
+        }
+    }
+}
+
+/// Widens the multiply-only pre-test so that rounding can never hide a candidate the division
+/// would accept; the division then decides exactly.
+const SLACK: f64 = 1.0 + 1e-9;
+
+/// One case's row for one bus. The test `room < best · |σ|` (a multiply) screens out almost
+/// every constraint before the division.
+#[inline]
+fn scan(s: &[f64], d: &[f64], up: &[f64], down: &[f64], sk: f64, case: u32, best: &mut Candidate) {
+    let m = s.len();
+    let (s, d, up, down) = (&s[..m], &d[..m], &up[..m], &down[..m]);
+    let mut value = best.value_mw;
+    const LANES: usize = 8;
+    let full = m - m % LANES;
+    let mut l0 = 0;
+    while l0 < full {
+        let mut any = false;
+        for l in l0..l0 + LANES {
+            let sigma = s[l] + d[l] * sk;
+            let room = if sigma > 0.0 { up[l] } else { down[l] };
+            any |= (room > 0.0) & (room < value * SLACK * sigma.abs());
+        }
+        if any {
+            for l in l0..l0 + LANES {
+                update(s[l] + d[l] * sk, up[l], down[l], l, case, &mut value, best);
+            }
+        }
+        l0 += LANES;
+    }
+    for l in full..m {
+        update(s[l] + d[l] * sk, up[l], down[l], l, case, &mut value, best);
+    }
+}
+
+#[inline]
+fn update(
+    sigma: f64,
+    up: f64,
+    down: f64,
+    l: usize,
+    case: u32,
+    value: &mut f64,
+    best: &mut Candidate,
+) {
+    let room = if sigma > 0.0 { up } else { down };
+    if room > 0.0 && room < *value * SLACK * sigma.abs() {
+        let v = room / sigma.abs();
+        if v < *value {
+            *value = v;
+            *best = Candidate {
+                value_mw: v,
+                case,
+                branch: l as u32,
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The screen is the plain minimum of `constraint_mw` over every case and branch.
+    #[test]
+    fn blocked_threaded_screen_equals_the_plain_minimum() {
+        let (n, m, c) = (37usize, 21usize, 9usize);
+        let mut seed = 12345u64;
+        let mut r = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+        };
+        let mut d = vec![0.0; c * m];
+        for v in d.iter_mut().skip(m) {
+            *v = r();
+        }
+        let outaged: Vec<u32> = (0..c)
+            .map(|i| if i == 0 { NONE } else { (i * 2) as u32 })
+            .collect();
+        let cases = Cases {
+            branches: m,
+            cases: c,
+            d,
+            outaged,
+        };
+        let room = |x: f64| if x < -0.8 { NO_ROOM } else { 100.0 * (x + 1.0) };
+        let snap = SnapshotScreen {
+            buses: n,
+            s: (0..n * m).map(|_| r()).collect(),
+            up: (0..c * m).map(|_| room(r())).collect(),
+            down: (0..c * m).map(|_| room(r())).collect(),
+            cap_mw: 5000.0,
+        };
+        for threads in [1, 2, 3] {
+            let got = screen(&cases, &snap, threads);
+            for (bus, g) in got.iter().enumerate() {
+                let mut want = Candidate::cap(snap.cap_mw);
+                for case in 0..c {
+                    for l in 0..m {
+                        if let Some(v) = constraint_mw(&cases, &snap, bus, case, l) {
+                            if v < want.value_mw {
+                                want = Candidate {
+                                    value_mw: v,
+                                    case: case as u32,
+                                    branch: l as u32,
+                                };
+                            }
+                        }
+                    }
+                }
+                // the same f64 expression on both sides, so equal bits: this checks the order
+                // of the scan (blocks, threads, ties), not arithmetic
+                assert_eq!(*g, want, "bus {bus}, {threads} threads");
+            }
+        }
+    }
+}
