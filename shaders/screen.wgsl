@@ -2,8 +2,9 @@
 //
 // For bus i, every case c (0 = base, else the loss of one circuit of branch outaged[c]) and
 // every branch l: sigma = s[i][l] + d[c][l] * s[i][outaged[c]] is the flow moved on l per MW
-// of new load at i; the constraint binds at room / |sigma|, with room = up (sigma > 0) or
-// down (sigma < 0); rooms <= 0 mark constraints that are absent or already violated. The
+// of new load at i; a constraint counts when |sigma| >= dfax_min, and binds at
+// room / |sigma| with room = up (sigma > 0) or down (sigma < 0); rooms <= 0 mark constraints
+// that are absent or already violated. The
 // workgroup finds the smallest value below the cap and its (case, branch), ties to the
 // lowest case * branches + branch, the CPU's scan order (src/grid/screen.rs).
 //
@@ -21,7 +22,7 @@ struct Params {
     cases: u32,
     groups_x: u32,
     cap_mw: f32,
-    _pad0: f32,
+    dfax_min: f32,
     _pad1: f32,
     _pad2: f32,
 }
@@ -92,7 +93,7 @@ fn main(
                         room = up_t[at];
                     }
                     let a = abs(sigma);
-                    if room > 0.0 && room < value * a {
+                    if room > 0.0 && a >= params.dfax_min && room < value * a {
                         let v = room / a;
                         let idx = c * m + l;
                         if better(v, idx, value, index) {

@@ -11,6 +11,7 @@ use crate::site;
 use crate::solver::{SolveError, SolveOptions, Tolerance};
 use clap::{Parser, Subcommand};
 
+pub mod grid;
 pub mod rank;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,6 +69,8 @@ pub enum Command {
     /// Rank candidate sites: simulate each, score by weighted criteria, TOPSIS and Pareto,
     /// measure rank stability, and write ranking.json/csv, report.md and report.html.
     Rank(rank::RankArgs),
+    /// The national grid model: check, N-1 hosting capacity of every bus, export, build.
+    Grid(grid::GridArgs),
     /// Print the JSON Schema of a site or facility file.
     Schema {
         #[arg(value_enum)]
@@ -128,6 +131,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Bench(args) => bench_command(&cli, args),
         Command::Validate { paths, facility } => validate(paths, facility.as_deref()),
         Command::Rank(args) => rank::run(&cli, args),
+        Command::Grid(args) => grid::run(&cli, args),
         Command::Simulate {
             site,
             facility,

@@ -17,6 +17,9 @@ use wgpu::util::DeviceExt;
 /// Stage name = WGSL file = resource label prefix.
 pub const STAGE: &str = "screen";
 pub const SOURCE: &str = include_str!("../../shaders/screen.wgsl");
+/// Relative margin by which the f32 cutoff undercuts the f64 one, far above f32 rounding
+/// of a distribution factor.
+pub const GUARD: f64 = 1e-3;
 /// Threads per workgroup (`WG` in the shader).
 pub const WORKGROUP: u32 = 256;
 
@@ -29,7 +32,8 @@ pub struct ScreenParams {
     pub cases: u32,
     pub groups_x: u32,
     pub cap_mw: f32,
-    pub _pad0: f32,
+    /// Distribution-factor cutoff, a little below the f64 one (see `grid::hosting`).
+    pub dfax_min: f32,
     pub _pad1: f32,
     pub _pad2: f32,
 }
@@ -227,7 +231,7 @@ impl Screen {
             cases: c as u32,
             groups_x: self.groups.0,
             cap_mw: snap.cap_mw as f32,
-            _pad0: 0.0,
+            dfax_min: (crate::grid::screen::DFAX_CUTOFF * (1.0 - GUARD)) as f32,
             _pad1: 0.0,
             _pad2: 0.0,
         };

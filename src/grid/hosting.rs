@@ -104,6 +104,8 @@ pub struct HostingMap {
     pub screened_on: String,
     /// Factor, PTDF and outage factors, s.
     pub analysis_s: f64,
+    /// GPU runs: buses whose f32 winner the f64 check rejected, screened again on the CPU.
+    pub cpu_rescreened: usize,
 }
 
 impl HostingMap {
@@ -141,6 +143,7 @@ impl HostingMap {
             ScreenBackend::Gpu(ctx) => format!("gpu, {}", ctx.adapter.name),
         };
         let mut results = Vec::with_capacity(snapshots.len());
+        let mut cpu_rescreened = 0;
         for snapshot in snapshots {
             let prepared = prepare(network, &model, &outages, &cases, snapshot);
             let (base_flow_mw, case_flow_mw, participation_flow, screen_inputs, violations) =
@@ -149,11 +152,12 @@ impl HostingMap {
             let (candidates, raw) = match (&backend, gpu.as_ref()) {
                 (ScreenBackend::Gpu(ctx), Some(stage)) => {
                     let raw = stage.run(ctx, &screen_inputs)?;
-                    let refined = raw
+                    let (refined, fallback): (Vec<Candidate>, Vec<bool>) = raw
                         .iter()
                         .enumerate()
                         .map(|(bus, r)| refine(&cases, &screen_inputs, bus, r))
-                        .collect();
+                        .unzip();
+                    cpu_rescreened += fallback.iter().filter(|&&f| f).count();
                     let values = raw.iter().map(|r| r.value_mw).collect();
                     (refined, Some(values))
                 }
@@ -187,6 +191,7 @@ impl HostingMap {
             snapshots: results,
             screened_on,
             analysis_s,
+            cpu_rescreened,
         })
     }
 
@@ -293,23 +298,29 @@ fn prepare(
     (base, flows, transfer, screen, violations)
 }
 
-/// The GPU's binding constraint, valued in f64.
+/// The GPU's binding constraint, valued in f64. The GPU screens with a slightly lower
+/// distribution-factor cutoff than the CPU, so its candidates include every constraint the
+/// f64 screen counts; when its winner is one the f64 screen does not count, the bus is
+/// screened again on the CPU. Returns the candidate and whether that fallback ran.
 fn refine(
     cases: &Cases,
     snap: &SnapshotScreen,
     bus: usize,
     raw: &crate::gpu::screen::Found,
-) -> Candidate {
+) -> (Candidate, bool) {
     if raw.case == NONE {
-        return Candidate::cap(snap.cap_mw);
+        return (Candidate::cap(snap.cap_mw), false);
     }
     match screen::constraint_mw(cases, snap, bus, raw.case as usize, raw.branch as usize) {
-        Some(v) if v < snap.cap_mw => Candidate {
-            value_mw: v,
-            case: raw.case,
-            branch: raw.branch,
-        },
-        _ => Candidate::cap(snap.cap_mw),
+        Some(v) if v < snap.cap_mw => (
+            Candidate {
+                value_mw: v,
+                case: raw.case,
+                branch: raw.branch,
+            },
+            false,
+        ),
+        _ => (screen::screen_bus(cases, snap, bus), true),
     }
 }
 

@@ -20,23 +20,23 @@
 //! # Ok::<(), dcplan::grid::GridError>(())
 //! ```
 
-// pub mod build;
+pub mod build;
+pub mod capacity;
 pub mod contingency;
 pub mod error;
-// pub mod export;
+pub mod export;
 pub mod flow;
-// pub mod geo;
-// pub mod geojson;
+pub mod geo;
 pub mod hosting;
 pub mod network;
-// pub mod params;
+pub mod params;
 pub mod screen;
-// pub mod site;
+pub mod site;
 pub mod snapshot;
 pub mod table;
 
 pub use error::{GridError, GridProblem};
 pub use hosting::{BusHosting, HostingMap, Limit, ScreenBackend, SnapshotHosting, Violation};
 pub use network::{Branch, BranchKind, Bus, Network, Plant};
-// pub use site::{site_hosting, SiteHosting};
+pub use site::{site_hosting, SiteHosting};
 pub use snapshot::{load_snapshots, Snapshot};

@@ -3,5 +3,6 @@
 
 pub mod files;
 pub mod heatmap;
+pub mod map;
 pub mod ranking;
 pub mod site;

@@ -632,6 +632,9 @@ fn check_site_fields(site: &Site, c: &mut Checker<'_>) {
         CARBON_KG_PER_KWH_MAX,
         " kg/kWh",
     );
+    if let Some(bus) = &power.grid_bus {
+        c.non_empty("power.grid_bus", bus);
+    }
 
     c.positive(
         "land.usable_width_m",
