@@ -8,9 +8,10 @@
 // workgroup finds the smallest value below the cap and its (case, branch), ties to the
 // lowest case * branches + branch, the CPU's scan order (src/grid/screen.rs).
 //
-// Layout: s is buses x branches (row = bus), read through a workgroup tile; d_t, up_t and
-// down_t are branches x cases (row = branch), so the threads of a workgroup, which own
-// consecutive cases, read consecutive words.
+// Layout: s is buses x branches (row = bus; every thread of a workgroup reads the same
+// word); cases is branches x cases (row = branch) of vec4 (outage factor, room up, room
+// down, 0), so the threads of a workgroup, which own consecutive cases, read consecutive
+// 16-byte words, one per constraint.
 
 const WG: u32 = 256u;
 const NONE: u32 = 0xffffffffu;
@@ -37,13 +38,10 @@ struct Found {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> s: array<f32>;
-@group(0) @binding(2) var<storage, read> d_t: array<f32>;
-@group(0) @binding(3) var<storage, read> up_t: array<f32>;
-@group(0) @binding(4) var<storage, read> down_t: array<f32>;
-@group(0) @binding(5) var<storage, read> outaged: array<u32>;
-@group(0) @binding(6) var<storage, read_write> found: array<Found>;
+@group(0) @binding(2) var<storage, read> cases: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> outaged: array<u32>;
+@group(0) @binding(4) var<storage, read_write> found: array<Found>;
 
-var<workgroup> tile: array<f32, WG>;
 var<workgroup> best_value: array<f32, WG>;
 var<workgroup> best_index: array<u32, WG>;
 
@@ -69,42 +67,29 @@ fn main(
     var value = params.cap_mw;
     var index = NONE;
 
-    for (var base = 0u; base < m; base += WG) {
-        let l_load = base + t;
-        if l_load < m {
-            tile[t] = s[row + l_load];
-        }
-        workgroupBarrier();
-        let count = min(WG, m - base);
-        for (var r = 0u; r < rounds; r++) {
-            let c = t + r * WG;
-            if c < nc {
-                let k = outaged[c];
-                var sk = 0.0;
-                if k != NONE {
-                    sk = s[row + k];
-                }
-                for (var q = 0u; q < count; q++) {
-                    let l = base + q;
-                    let at = l * nc + c;
-                    let sigma = tile[q] + d_t[at] * sk;
-                    var room = down_t[at];
-                    if sigma > 0.0 {
-                        room = up_t[at];
-                    }
-                    let a = abs(sigma);
-                    if room > 0.0 && a >= params.dfax_min && room < value * a {
-                        let v = room / a;
-                        let idx = c * m + l;
-                        if better(v, idx, value, index) {
-                            value = v;
-                            index = idx;
-                        }
+    for (var r = 0u; r < rounds; r++) {
+        let c = t + r * WG;
+        if c < nc {
+            let k = outaged[c];
+            var sk = 0.0;
+            if k != NONE {
+                sk = s[row + k];
+            }
+            for (var l = 0u; l < m; l++) {
+                let q = cases[l * nc + c];
+                let sigma = s[row + l] + q.x * sk;
+                let room = select(q.z, q.y, sigma > 0.0);
+                let a = abs(sigma);
+                if room > 0.0 && a >= params.dfax_min && room < value * a {
+                    let v = room / a;
+                    let idx = c * m + l;
+                    if better(v, idx, value, index) {
+                        value = v;
+                        index = idx;
                     }
                 }
             }
         }
-        workgroupBarrier();
     }
 
     best_value[t] = value;

@@ -47,7 +47,8 @@ pub enum GridCommand {
         /// Write the output here instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Also draw the map of Korea as a PNG (the snapshot given, else the first).
+        /// Also draw the map of Korea as a PNG (the snapshot given, else the one of highest
+        /// load).
         #[arg(long)]
         map: Option<PathBuf>,
         /// Candidate sites to mark on the map (site files or a folder of them).
@@ -179,7 +180,7 @@ fn mw(x: f64) -> String {
     let s = v.abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -363,7 +364,14 @@ fn capacity_command(
         let marks = site_marks(sites)?;
         let outline_file = provinces_file(dir);
         let provinces = grid::geo::Provinces::load(&outline_file).map_err(grid_error)?;
-        let image = grid_map(&map, 0, &provinces, &marks)
+        // the snapshot given, else the one of highest load
+        let which = (0..map.snapshots.len())
+            .max_by(|&a, &b| {
+                let load = |i: usize| map.snapshots[i].snapshot.rules.total_load_mw;
+                load(a).total_cmp(&load(b)).then(b.cmp(&a))
+            })
+            .unwrap_or(0);
+        let image = grid_map(&map, which, &provinces, &marks)
             .map_err(|e| CliError::Other(anyhow::Error::new(e)))?;
         crate::report::map::write_png(&image, png)
             .map_err(|e| CliError::Input(format!("{}: cannot write: {e}", png.display())))?;

@@ -56,13 +56,14 @@ pub struct Screen {
     bind_group: wgpu::BindGroup,
     params: wgpu::Buffer,
     s: wgpu::Buffer,
-    up_t: wgpu::Buffer,
-    down_t: wgpu::Buffer,
+    cases_buf: wgpu::Buffer,
     found: wgpu::Buffer,
     staging: wgpu::Buffer,
-    /// Case data, written once; held here so they live as long as the bind group.
-    _d_t: wgpu::Buffer,
+    /// Outaged branch per case, written once; held so it lives as long as the bind group.
     _outaged: wgpu::Buffer,
+    /// The outage factors in f32, branch-major (`[l * cases + c]`), packed with each
+    /// snapshot's rooms at upload.
+    d_t: Vec<f32>,
     buses: usize,
     branches: usize,
     cases: usize,
@@ -76,6 +77,23 @@ fn transpose(values: &[f64], cases: usize, m: usize) -> Vec<f32> {
         let row = &values[c * m..(c + 1) * m];
         for (l, &v) in row.iter().enumerate() {
             out[l * cases + c] = v as f32;
+        }
+    }
+    out
+}
+
+/// One `vec4<f32>` per (branch, case), branch-major: (outage factor, room up, room down, 0).
+fn pack(d_t: &[f32], snap: &SnapshotScreen, cases: usize, m: usize) -> Vec<[f32; 4]> {
+    let mut out = vec![[0.0f32; 4]; cases * m];
+    for c in 0..cases {
+        for l in 0..m {
+            let at = l * cases + c;
+            out[at] = [
+                d_t[at],
+                snap.up[c * m + l] as f32,
+                snap.down[c * m + l] as f32,
+                0.0,
+            ];
         }
     }
     out
@@ -99,8 +117,8 @@ impl Screen {
                 u32::MAX as u64,
             ));
         }
-        let binding = ctx.limits.max_storage_buffer_binding_size as u64;
-        let largest = packed.max(buses as u64 * branches as u64) * 4;
+        let binding = ctx.limits.max_storage_buffer_binding_size;
+        let largest = (packed * 16).max(buses as u64 * branches as u64 * 4);
         if largest > binding {
             return Err(too_large(
                 "a case array (bytes)",
@@ -158,9 +176,7 @@ impl Screen {
                 mapped_at_creation: false,
             });
             let s = storage("screen.s", buses as u64 * branches as u64 * 4);
-            let d_buf = init("screen.d_t", bytemuck::cast_slice(&d_t));
-            let up_t = storage("screen.up_t", packed * 4);
-            let down_t = storage("screen.down_t", packed * 4);
+            let cases_buf = storage("screen.cases", packed * 16);
             let outaged = init("screen.outaged", bytemuck::cast_slice(&cases.outaged));
             let found_bytes = (buses.max(1) * std::mem::size_of::<Found>()) as u64;
             let found = device.create_buffer(&wgpu::BufferDescriptor {
@@ -176,7 +192,7 @@ impl Screen {
                 mapped_at_creation: false,
             });
             let layout = pipeline.get_bind_group_layout(0);
-            let buffers = [&params, &s, &d_buf, &up_t, &down_t, &outaged, &found];
+            let buffers = [&params, &s, &cases_buf, &outaged, &found];
             let entries: Vec<wgpu::BindGroupEntry> = buffers
                 .iter()
                 .enumerate()
@@ -195,12 +211,11 @@ impl Screen {
                 bind_group,
                 params,
                 s,
-                up_t,
-                down_t,
+                cases_buf,
                 found,
                 staging,
-                _d_t: d_buf,
                 _outaged: outaged,
+                d_t,
                 buses,
                 branches,
                 cases: ncases,
@@ -223,8 +238,7 @@ impl Screen {
             )));
         }
         let s: Vec<f32> = snap.s.iter().map(|&v| v as f32).collect();
-        let up = transpose(&snap.up, c, m);
-        let down = transpose(&snap.down, c, m);
+        let packed = pack(&self.d_t, snap, c, m);
         let params = ScreenParams {
             buses: n as u32,
             branches: m as u32,
@@ -240,9 +254,7 @@ impl Screen {
                 .write_buffer(&self.params, 0, bytemuck::bytes_of(&params));
             ctx.queue.write_buffer(&self.s, 0, bytemuck::cast_slice(&s));
             ctx.queue
-                .write_buffer(&self.up_t, 0, bytemuck::cast_slice(&up));
-            ctx.queue
-                .write_buffer(&self.down_t, 0, bytemuck::cast_slice(&down));
+                .write_buffer(&self.cases_buf, 0, bytemuck::cast_slice(&packed));
             let mut encoder = ctx
                 .device
                 .create_command_encoder(&wgpu::CommandEncoderDescriptor {

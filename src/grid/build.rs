@@ -532,7 +532,7 @@ pub fn build(inputs: &BuildInputs) -> Result<Network, GridError> {
     let mut plants = Vec::new();
     for (r, rec) in records.plants.iter().enumerate() {
         let id = format!("P{:03}", r + 1);
-        if !(rec.capacity_mw > 0.0) {
+        if rec.capacity_mw.is_nan() || rec.capacity_mw <= 0.0 {
             left_out.push(format!("plant {id} {}: zero capacity", rec.plant_ko));
             continue;
         }

@@ -72,7 +72,7 @@ impl Outages {
             let (a, b) = (model.from[k], model.to[k]);
             let t = model.transfer(k, a, b);
             let denom = 1.0 - rho * t;
-            if !(denom > 0.0) {
+            if denom.is_nan() || denom <= 0.0 {
                 return Err(GridError::Internal(format!(
                     "outage of one circuit of branch {} leaves 1 - rho*t = {denom} but the branch is no bridge",
                     network.branches[k].id

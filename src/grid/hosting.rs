@@ -91,6 +91,8 @@ pub struct SnapshotHosting {
     pub violations: Vec<Violation>,
     /// The GPU's own f32 minimum per bus, before the f64 re-evaluation (GPU runs only).
     pub gpu_f32_mw: Option<Vec<f32>>,
+    /// GPU runs: buses screened again on the CPU because the f64 check rejected the GPU's pick.
+    pub gpu_rescreened: Vec<usize>,
     pub screen_s: f64,
 }
 
@@ -149,6 +151,7 @@ impl HostingMap {
             let (base_flow_mw, case_flow_mw, participation_flow, screen_inputs, violations) =
                 prepared;
             let t = Instant::now();
+            let mut rescreened = Vec::new();
             let (candidates, raw) = match (&backend, gpu.as_ref()) {
                 (ScreenBackend::Gpu(ctx), Some(stage)) => {
                     let raw = stage.run(ctx, &screen_inputs)?;
@@ -158,6 +161,7 @@ impl HostingMap {
                         .map(|(bus, r)| refine(&cases, &screen_inputs, bus, r))
                         .unzip();
                     cpu_rescreened += fallback.iter().filter(|&&f| f).count();
+                    rescreened = (0..fallback.len()).filter(|&b| fallback[b]).collect();
                     let values = raw.iter().map(|r| r.value_mw).collect();
                     (refined, Some(values))
                 }
@@ -180,6 +184,7 @@ impl HostingMap {
                 buses,
                 violations,
                 gpu_f32_mw: raw,
+                gpu_rescreened: rescreened,
                 screen_s,
             });
         }

@@ -99,15 +99,68 @@ pub fn constraint_mw(
     (room > 0.0 && sigma.abs() >= DFAX_CUTOFF).then(|| room / sigma.abs())
 }
 
+/// Constraints are scanned in blocks of this many consecutive branches.
+const LANES: usize = 8;
+
+/// Per-block bounds that let the scan skip a block of constraints no member of which can
+/// beat the current minimum: a candidate is `room / |σ|` with `room >= room_min` and
+/// `|σ| <= s_max + d_max · |s_k|`.
+struct Bounds {
+    blocks: usize,
+    /// `cases × blocks`: smallest positive room of the block (∞ if none).
+    room_min: Vec<f64>,
+    /// `cases × blocks`: largest |D| of the block.
+    d_max: Vec<f64>,
+    /// `buses × blocks`: largest |s| of the block.
+    s_max: Vec<f64>,
+}
+
+impl Bounds {
+    fn new(cases: &Cases, snap: &SnapshotScreen) -> Bounds {
+        let m = cases.branches;
+        let blocks = m / LANES;
+        let mut room_min = vec![f64::INFINITY; cases.cases * blocks];
+        let mut d_max = vec![0.0f64; cases.cases * blocks];
+        for c in 0..cases.cases {
+            for b in 0..blocks {
+                for l in b * LANES..(b + 1) * LANES {
+                    for room in [snap.up[c * m + l], snap.down[c * m + l]] {
+                        if room > 0.0 {
+                            room_min[c * blocks + b] = room_min[c * blocks + b].min(room);
+                        }
+                    }
+                    d_max[c * blocks + b] = d_max[c * blocks + b].max(cases.d[c * m + l].abs());
+                }
+            }
+        }
+        let mut s_max = vec![0.0f64; snap.buses * blocks];
+        for i in 0..snap.buses {
+            for b in 0..blocks {
+                for l in b * LANES..(b + 1) * LANES {
+                    s_max[i * blocks + b] = s_max[i * blocks + b].max(snap.s[i * m + l].abs());
+                }
+            }
+        }
+        Bounds {
+            blocks,
+            room_min,
+            d_max,
+            s_max,
+        }
+    }
+}
+
 /// The binding constraint of every bus, on `threads` threads.
 pub fn screen(cases: &Cases, snap: &SnapshotScreen, threads: usize) -> Vec<Candidate> {
     let n = snap.buses;
+    let bounds = Bounds::new(cases, snap);
     let mut out = vec![Candidate::cap(snap.cap_mw); n];
     let threads = threads.clamp(1, n.max(1));
     let per = n.div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         for (t, chunk) in out.chunks_mut(per).enumerate() {
-            scope.spawn(move || screen_range(cases, snap, t * per, chunk));
+            let bounds = &bounds;
+            scope.spawn(move || screen_range(cases, snap, bounds, t * per, chunk));
         }
     });
     out
@@ -115,45 +168,70 @@ pub fn screen(cases: &Cases, snap: &SnapshotScreen, threads: usize) -> Vec<Candi
 
 /// The binding constraint of one bus (the same scan as [`screen`]).
 pub fn screen_bus(cases: &Cases, snap: &SnapshotScreen, bus: usize) -> Candidate {
+    let bounds = Bounds::new(cases, snap);
     let mut out = [Candidate::cap(snap.cap_mw)];
-    screen_range(cases, snap, bus, &mut out);
+    screen_range(cases, snap, &bounds, bus, &mut out);
     out[0]
 }
 
-fn screen_range(cases: &Cases, snap: &SnapshotScreen, first_bus: usize, out: &mut [Candidate]) {
+fn screen_range(
+    cases: &Cases,
+    snap: &SnapshotScreen,
+    bounds: &Bounds,
+    first_bus: usize,
+    out: &mut [Candidate],
+) {
     let m = cases.branches;
+    let nb = bounds.blocks;
     for (block_index, block) in out.chunks_mut(BLOCK).enumerate() {
         let block_first = first_bus + block_index * BLOCK;
         for c in 0..cases.cases {
-            let d = &cases.d[c * m..(c + 1) * m];
-            let up = &snap.up[c * m..(c + 1) * m];
-            let down = &snap.down[c * m..(c + 1) * m];
+            let row = Row {
+                d: &cases.d[c * m..(c + 1) * m],
+                up: &snap.up[c * m..(c + 1) * m],
+                down: &snap.down[c * m..(c + 1) * m],
+                room_min: &bounds.room_min[c * nb..(c + 1) * nb],
+                d_max: &bounds.d_max[c * nb..(c + 1) * nb],
+            };
             let k = cases.outaged[c];
             for (j, best) in block.iter_mut().enumerate() {
                 let bus = block_first + j;
                 let s = &snap.s[bus * m..(bus + 1) * m];
+                let s_max = &bounds.s_max[bus * nb..(bus + 1) * nb];
                 let sk = if k == NONE { 0.0 } else { s[k as usize] };
-                scan(s, d, up, down, sk, c as u32, best);
+                scan(s, s_max, &row, sk, c as u32, best);
             }
         }
     }
 }
 
-/// Widens the multiply-only pre-test so that rounding can never hide a candidate the division
+/// One case's constraint data.
+struct Row<'a> {
+    d: &'a [f64],
+    up: &'a [f64],
+    down: &'a [f64],
+    room_min: &'a [f64],
+    d_max: &'a [f64],
+}
+
+/// Widens the multiply-only tests so that rounding can never hide a candidate the division
 /// would accept; the division then decides exactly.
 const SLACK: f64 = 1.0 + 1e-9;
 
-/// One case's row for one bus. The test `room < best · |σ|` (a multiply) screens out almost
+/// One case's row for one bus: blocks that cannot beat the current minimum are skipped on
+/// their bounds; in the others the test `room < best · |σ|` (a multiply) screens out almost
 /// every constraint before the division.
 #[inline]
-fn scan(s: &[f64], d: &[f64], up: &[f64], down: &[f64], sk: f64, case: u32, best: &mut Candidate) {
+fn scan(s: &[f64], s_max: &[f64], row: &Row<'_>, sk: f64, case: u32, best: &mut Candidate) {
     let m = s.len();
-    let (s, d, up, down) = (&s[..m], &d[..m], &up[..m], &down[..m]);
+    let (d, up, down) = (&row.d[..m], &row.up[..m], &row.down[..m]);
     let mut value = best.value_mw;
-    const LANES: usize = 8;
-    let full = m - m % LANES;
-    let mut l0 = 0;
-    while l0 < full {
+    let ask = sk.abs();
+    for (b, (&room_min, &d_max)) in row.room_min.iter().zip(row.d_max).enumerate() {
+        if room_min >= value * SLACK * (s_max[b] + d_max * ask) {
+            continue;
+        }
+        let l0 = b * LANES;
         let mut any = false;
         for l in l0..l0 + LANES {
             let sigma = s[l] + d[l] * sk;
@@ -166,9 +244,8 @@ fn scan(s: &[f64], d: &[f64], up: &[f64], down: &[f64], sk: f64, case: u32, best
                 update(s[l] + d[l] * sk, up[l], down[l], l, case, &mut value, best);
             }
         }
-        l0 += LANES;
     }
-    for l in full..m {
+    for l in row.room_min.len() * LANES..m {
         update(s[l] + d[l] * sk, up[l], down[l], l, case, &mut value, best);
     }
 }

@@ -12,6 +12,7 @@
 //!   cutoff (`grid::screen::DFAX_CUTOFF`), in the base case and after every credible single
 //!   outage, the one most loaded once the load is connected, with its loading before and after
 //!   (% of its rating in that case) and the increase in percentage points.
+//!
 //! The items it cannot compute are listed in [`NOT_COMPUTED`].
 //!
 //! Units: MW, km, percent of rating.
@@ -152,11 +153,11 @@ pub fn overload_increase(
             super::screen::NONE => 0.0,
             k => s[k as usize],
         };
-        for l in 0..m {
+        for (l, &s_l) in s.iter().enumerate() {
             let Some(rating) = case_rating(net, cases, c, l) else {
                 continue;
             };
-            let sigma = s[l] + cases.d[c * m + l] * sk;
+            let sigma = s_l + cases.d[c * m + l] * sk;
             if sigma.abs() < super::screen::DFAX_CUTOFF {
                 continue;
             }

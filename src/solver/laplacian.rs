@@ -153,7 +153,7 @@ impl LaplacianFactor {
             let (off, pivot) = row.split_at_mut(p - fp);
             let d = pivot[0] - off.iter().map(|v| v * v).sum::<f64>();
             let scale = diagonal[order[p]];
-            if !(d > PIVOT_RTOL * scale) {
+            if d.is_nan() || d <= PIVOT_RTOL * scale {
                 return Err(LaplacianError::NotConnected { node: order[p] });
             }
             pivot[0] = d.sqrt();

@@ -4,6 +4,7 @@ mod cli;
 mod climate;
 mod common;
 mod energy;
+mod grid;
 mod model;
 mod rank;
 mod site;
