@@ -494,13 +494,15 @@ pub fn grid_map(
 fn export(dir: &Path, snapshot: Option<&str>, out: &Path) -> Result<ExitCode, CliError> {
     let (network, snapshots) = load(dir, snapshot)?;
     let model = grid::flow::DcModel::new(&network).map_err(grid_error)?;
+    let outages = grid::contingency::Outages::new(&network, &model).map_err(grid_error)?;
     std::fs::create_dir_all(out)
         .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", out.display())))?;
     for s in &snapshots {
         let case = format!("dcplan_{}", s.name());
         let flows = model.flows(&s.injection_mw);
         let m = grid::export::matpower(&network, s, &case);
-        let side = grid::export::sidecar(&network, s, &case, &flows).map_err(grid_error)?;
+        let side = grid::export::sidecar(&network, s, &case, &flows, &outages.credible)
+            .map_err(grid_error)?;
         for (name, text) in [(format!("{case}.m"), m), (format!("{case}.json"), side)] {
             let path = out.join(&name);
             crate::report::files::write_atomic(&path, text.as_bytes())

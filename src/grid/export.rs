@@ -117,6 +117,17 @@ pub struct Sidecar<'a> {
     pub circuits: Vec<u32>,
     /// dcplan's base-case DC flow on each branch, MW, from `fbus` to `tbus`.
     pub dcplan_flow_mw: Vec<f64>,
+    /// Share of a new load met at each bus (the snapshot's participating plants).
+    pub participation: Vec<f64>,
+    /// Spare capacity of the participating plants, MW (the cap on hosting capacity).
+    pub participating_headroom_mw: f64,
+    /// Branch rows (0-based) whose loss of one circuit is a credible outage; the others
+    /// island part of the network.
+    pub credible_outages: Vec<usize>,
+    /// Smallest distribution factor of a constraint that counts.
+    pub dfax_cutoff: f64,
+    /// Rooms at or below this count as already violated, MW.
+    pub room_eps_mw: f64,
     pub attribution: &'a str,
 }
 
@@ -126,6 +137,7 @@ pub fn sidecar(
     snapshot: &Snapshot,
     case: &str,
     flows_mw: &[f64],
+    credible_outages: &[usize],
 ) -> Result<String, GridError> {
     let s = Sidecar {
         case,
@@ -135,6 +147,11 @@ pub fn sidecar(
         branches: network.branches.iter().map(|b| b.id.as_str()).collect(),
         circuits: network.branches.iter().map(|b| b.circuits).collect(),
         dcplan_flow_mw: flows_mw.to_vec(),
+        participation: snapshot.participation.clone(),
+        participating_headroom_mw: snapshot.participating_headroom_mw,
+        credible_outages: credible_outages.to_vec(),
+        dfax_cutoff: super::screen::DFAX_CUTOFF,
+        room_eps_mw: super::hosting::ROOM_EPS_MW,
         attribution: "Network derived from OpenStreetMap data, (c) OpenStreetMap contributors, \
                       ODbL 1.0; plant facts from KPX records via PLANiT-Institute/PyPSA-KR-PLANiT",
     };

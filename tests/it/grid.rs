@@ -919,7 +919,8 @@ fn sites_link_to_buses_by_name_or_distance_and_get_assessment_figures() {
 
 #[test]
 fn every_mainland_site_links_within_reach() {
-    let (net, _) = national();
+    let (net, snaps) = national();
+    let map = HostingMap::compute(&net, &snaps, ScreenBackend::cpu()).unwrap();
     let sites = Path::new(env!("CARGO_MANIFEST_DIR")).join("sites");
     let (files, _) = dcplan::site::expand_paths(&[sites]);
     for (file, kind) in files {
@@ -932,7 +933,17 @@ fn every_mainland_site_links_within_reach() {
             assert!(linked.is_err());
         } else {
             let (bus, _, d) = linked.unwrap_or_else(|e| panic!("{}: {e}", s.id));
-            eprintln!("{}: {} at {d:.1} km", s.id, net.buses[bus].id);
+            let h = dcplan::grid::site_hosting(&map, &s.power, s.lat, s.lon, 25.0).unwrap();
+            assert_eq!(h.bus, net.buses[bus].id);
+            eprintln!(
+                "{}: {} at {d:.1} km; {:.1} MW ({}), binding {} after {}",
+                s.id,
+                h.bus,
+                h.hosting_mw,
+                h.worse_snapshot,
+                h.binding_branch.as_deref().unwrap_or("headroom"),
+                h.binding_outage.as_deref().unwrap_or("base case")
+            );
         }
     }
 }
