@@ -283,7 +283,6 @@ fn check(dir: &Path) -> Result<ExitCode, CliError> {
         println!("  dispatch MW (output/capacity): {}", carriers.join(", "));
         let base: Vec<_> = s.violations.iter().filter(|v| v.outage.is_none()).collect();
         let post: Vec<_> = s.violations.iter().filter(|v| v.outage.is_some()).collect();
-        let m = network.branches.len();
         let worst_base = s
             .base_flow_mw
             .iter()
@@ -315,7 +314,6 @@ fn check(dir: &Path) -> Result<ExitCode, CliError> {
                 mw(v.rating_mw)
             );
         }
-        let _ = m;
     }
     eprintln!("checked in {:.2} s", start.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
@@ -531,7 +529,13 @@ fn build(
         command: "dcplan grid build --raw <shared>/data/grid --out sites/grid".to_string(),
     };
     let network = grid::build::build(&inputs).map_err(grid_error)?;
-    network.write(out).map_err(grid_error)?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| CliError::Input(format!("{}: cannot create: {e}", out.display())))?;
+    for (name, text) in network.files().map_err(grid_error)? {
+        let path = out.join(name);
+        crate::report::files::write_atomic(&path, text.as_bytes())
+            .map_err(|e| CliError::Input(format!("{}: cannot write: {e}", path.display())))?;
+    }
     if !cli.quiet {
         eprintln!(
             "wrote {}: {} buses, {} branches, {} plants, {} islands left out",

@@ -224,10 +224,8 @@ impl Network {
         self.buses.iter().position(|b| b.id == id)
     }
 
-    /// Writes the four files into `dir` (used by the build).
-    pub fn write(&self, dir: &Path) -> Result<(), GridError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| GridError::one(dir, None, "folder", format!("cannot create: {e}")))?;
+    /// The four files' names and contents, as the build writes them.
+    pub fn files(&self) -> Result<Vec<(&'static str, String)>, GridError> {
         let buses: Vec<Vec<String>> = self
             .buses
             .iter()
@@ -275,18 +273,15 @@ impl Network {
                 ]
             })
             .collect();
-        let write = |name: &str, text: &str| -> Result<(), GridError> {
-            let path = dir.join(name);
-            crate::report::files::write_atomic(&path, text.as_bytes())
-                .map_err(|e| GridError::one(&path, None, "file", format!("cannot write: {e}")))
-        };
-        write("buses.csv", &write_csv(&BUS_COLUMNS, &buses)?)?;
-        write("branches.csv", &write_csv(&BRANCH_COLUMNS, &branches)?)?;
-        write("plants.csv", &write_csv(&PLANT_COLUMNS, &plants)?)?;
         let mut json = serde_json::to_string_pretty(&self.info)
             .map_err(|e| GridError::Internal(e.to_string()))?;
         json.push('\n');
-        write("network.json", &json)
+        Ok(vec![
+            ("buses.csv", write_csv(&BUS_COLUMNS, &buses)?),
+            ("branches.csv", write_csv(&BRANCH_COLUMNS, &branches)?),
+            ("plants.csv", write_csv(&PLANT_COLUMNS, &plants)?),
+            ("network.json", json),
+        ])
     }
 }
 
