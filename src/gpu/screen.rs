@@ -10,6 +10,7 @@
 //! the adapter's storage-binding limit; the uniform and result structs mirror the WGSL ones.
 
 use super::context::GpuContext;
+use super::kernels::Kernel;
 use super::GpuError;
 use crate::grid::screen::{Cases, SnapshotScreen};
 use wgpu::util::DeviceExt;
@@ -52,7 +53,7 @@ pub struct Found {
 const _: () = assert!(std::mem::size_of::<Found>() == 16);
 
 pub struct Screen {
-    pipeline: wgpu::ComputePipeline,
+    kernel: Kernel,
     bind_group: wgpu::BindGroup,
     params: wgpu::Buffer,
     s: wgpu::Buffer,
@@ -191,23 +192,18 @@ impl Screen {
                 usage: U::MAP_READ | U::COPY_DST,
                 mapped_at_creation: false,
             });
-            let layout = pipeline.get_bind_group_layout(0);
-            let buffers = [&params, &s, &cases_buf, &outaged, &found];
-            let entries: Vec<wgpu::BindGroupEntry> = buffers
-                .iter()
-                .enumerate()
-                .map(|(i, b)| wgpu::BindGroupEntry {
-                    binding: i as u32,
-                    resource: b.as_entire_binding(),
-                })
-                .collect();
-            let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some("screen.bind"),
-                layout: &layout,
-                entries: &entries,
-            });
-            Screen {
+            let kernel = Kernel {
+                label: STAGE,
+                layout: pipeline.get_bind_group_layout(0),
                 pipeline,
+            };
+            let bind_group = kernel.bind(
+                ctx,
+                "screen.bind",
+                &[&params, &s, &cases_buf, &outaged, &found],
+            );
+            Screen {
+                kernel,
                 bind_group,
                 params,
                 s,
@@ -265,7 +261,7 @@ impl Screen {
                     label: Some(STAGE),
                     timestamp_writes: None,
                 });
-                pass.set_pipeline(&self.pipeline);
+                pass.set_pipeline(&self.kernel.pipeline);
                 pass.set_bind_group(0, &self.bind_group, &[]);
                 pass.dispatch_workgroups(self.groups.0, self.groups.1, 1);
             }
