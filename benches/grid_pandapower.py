@@ -246,6 +246,10 @@ def main():
         print(" | numba not installed (pandapower runs slower without it)")
     print("adapters:", " / ".join(l.strip() for l in adapters.stdout.splitlines() if l.strip()))
     print(f"pandapower single rundcpp {one_run_s * 1000:.1f} ms; case load {load_s:.2f} s")
+    print("commands:", " ".join(sys.argv), "|",
+          f"{args.dcplan} grid export --network {args.network} --snapshot {args.snapshot} --out DIR |",
+          f"{args.dcplan} --backend cpu|gpu -q grid capacity --network {args.network} "
+          f"--snapshot {args.snapshot} --format csv --out FILE")
 
 
 if __name__ == "__main__":
