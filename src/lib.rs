@@ -21,6 +21,7 @@ pub mod cli;
 pub mod climate;
 pub mod fsio;
 pub mod gpu;
+pub mod grid;
 pub mod layout;
 pub mod model;
 pub mod plan;

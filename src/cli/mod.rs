@@ -10,6 +10,7 @@ use crate::gpu::{list_adapters, pick_adapter};
 use crate::site;
 use crate::solver::{SolveError, Tolerance};
 use clap::{Parser, Subcommand};
+pub mod grid;
 use std::path::PathBuf;
 
 pub mod exit;
@@ -59,6 +60,8 @@ pub enum Command {
     /// Rank candidate sites: simulate each, score by weighted criteria, TOPSIS and Pareto,
     /// measure rank stability, and write ranking.json/csv, report.md and report.html.
     Rank(rank::RankArgs),
+    /// The national grid model: check, N-1 hosting capacity of every bus, export, build.
+    Grid(grid::GridArgs),
     /// Print the JSON Schema of a site or facility file.
     Schema {
         #[arg(value_enum)]
@@ -128,6 +131,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Bench(args) => bench_command(&cli, args),
         Command::Validate { paths, facility } => validate(paths, facility.as_deref()),
         Command::Rank(args) => rank::run(&cli, args),
+        Command::Grid(args) => grid::run(&cli, args),
         Command::Simulate(args) => simulate::run(&cli, args),
         Command::Schema { kind } => {
             let schema = match kind {

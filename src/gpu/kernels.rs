@@ -157,7 +157,7 @@ fn field_rw(name: &'static str) -> Binding {
 }
 
 /// The source files of every stage (for the test that every file is a stage).
-pub const FILES: [(&str, &str); 15] = [
+pub const FILES: [(&str, &str); 16] = [
     ("smooth5", include_str!("../../shaders/smooth5.wgsl")),
     ("residual5", include_str!("../../shaders/residual5.wgsl")),
     ("apply5", include_str!("../../shaders/apply5.wgsl")),
@@ -173,6 +173,7 @@ pub const FILES: [(&str, &str); 15] = [
     ("direction", include_str!("../../shaders/direction.wgsl")),
     ("advance", include_str!("../../shaders/advance.wgsl")),
     ("reduce", include_str!("../../shaders/reduce.wgsl")),
+    ("screen", include_str!("../../shaders/screen.wgsl")),
 ];
 
 fn file_source(file: &str) -> &'static str {
@@ -369,6 +370,18 @@ pub fn other_stages() -> Vec<StageDef> {
                 field("r"),
                 field("u"),
                 b("result", ReadWrite, "array<atomic<u32>, 4>"),
+            ],
+        ),
+        // the grid's N-1 hosting-capacity screen (src/gpu/screen.rs)
+        stage(
+            "screen",
+            &[],
+            vec![
+                b("params", Uniform, "Params"),
+                field("s"),
+                b("cases", Read, "array<vec4<f32>>"),
+                b("outaged", Read, "array<u32>"),
+                b("found", ReadWrite, "array<Found>"),
             ],
         ),
     ]

@@ -6,6 +6,7 @@ pub mod bandwidth;
 pub mod buffers;
 pub mod context;
 pub mod kernels;
+pub mod screen;
 pub mod solver;
 
 pub use context::{list_adapters, pick_adapter, AdapterSummary, GpuContext};

@@ -3,6 +3,7 @@
 //! HTML. Every file is written through `crate::fsio` (temporary, fsync, rename).
 
 pub mod heatmap;
+pub mod map;
 pub mod ranking;
 pub mod simulation;
 

@@ -155,6 +155,11 @@ pub struct Power {
     /// Generation nearby, free text with its citation.
     #[serde(default)]
     pub nearby_generation: Vec<String>,
+    /// Bus of the national network model the site connects to (`sites/grid/buses.csv` id,
+    /// e.g. `S102-154`); when absent, the nearest bus of the connection voltage is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
+    pub grid_bus: Option<String>,
 }
 
 /// Buildable plot, as a rectangle.

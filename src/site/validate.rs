@@ -570,6 +570,9 @@ fn check_site_fields(site: &Site, c: &mut Checker<'_>) {
     c.non_empty("name_ko", &site.name_ko);
     c.non_empty("province", &site.province);
     c.non_empty("climate.kma_station.name", &site.climate.kma_station.name);
+    if let Some(bus) = &site.power.grid_bus {
+        c.non_empty("power.grid_bus", bus);
+    }
     c.numbers(SITE_NUMBERS, site);
     for rule in SITE_MONTHLY {
         if let Some(values) = (rule.values)(site) {

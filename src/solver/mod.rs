@@ -9,6 +9,7 @@ pub mod cpu;
 pub mod direct;
 pub mod hierarchy;
 pub mod krylov;
+pub mod laplacian;
 pub mod parallel;
 pub mod problem;
 pub mod system;

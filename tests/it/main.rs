@@ -10,6 +10,7 @@ mod cli;
 mod climate;
 mod common;
 mod energy;
+mod grid;
 mod model;
 mod multigrid;
 mod rank;
@@ -23,6 +24,7 @@ fn main() {
     let args = Arguments::from_iter(argv);
     let mut tests: Vec<Trial> = [
         airflow::tests(),
+        grid::tests(),
         cli::tests(),
         climate::tests(),
         energy::tests(),
