@@ -618,6 +618,13 @@ mod tests {
             pump_power_fraction: 0.01,
             distribution_voltage_v: 380.0,
             busway_conductance_s_m: 58_000.0,
+            campus: None,
+            electrical: None,
+            air: None,
+            liquid: None,
+            plant: None,
+            ups_curve: None,
+            utilisation: None,
             sources: vec!["test".into()],
             assumed: vec![],
         }

@@ -29,8 +29,9 @@ pub mod validate;
 pub use finding::{Detail, Finding, FindingKind, Findings, SiteError};
 pub use schema::{facility_schema, site_schema};
 pub use types::{
-    Climate, Cooling, CoolingDesign, CoolingType, Facility, Footprint, Hazards, KmaStation, Land,
-    Power, Site,
+    AirDesign, AirSupply, Campus, Climate, Containment, Cooling, CoolingDesign, CoolingType,
+    Electrical, Facility, Footprint, Hazards, KmaStation, Land, LiquidCooling, PlantSizing, Power,
+    RejectionKind, Site,
 };
 pub use valid::Valid;
 pub use validate::{

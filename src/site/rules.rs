@@ -289,4 +289,103 @@ pub const FACILITY_NUMBERS: &[NumberRule<Facility>] = &[
     number("busway_conductance_s_m", positive(f64::MAX), " S·m", |f| {
         Some(f.busway_conductance_s_m)
     }),
+    number("campus.halls", range(1.0, 500.0), " halls", |f| {
+        f.campus.as_ref().map(|c| f64::from(c.halls))
+    }),
+    number("campus.hall_gap_m", range(0.0, CLEARANCE_M_MAX), " m", |f| {
+        f.campus.as_ref().map(|c| c.hall_gap_m)
+    }),
+    number("campus.yard_m2_per_mw", range(0.0, 10_000.0), " m² per MW", |f| {
+        f.campus.as_ref().map(|c| c.yard_m2_per_mw)
+    }),
+    number("campus.substation_m2", range(0.0, 1.0e6), " m²", |f| {
+        f.campus.as_ref().map(|c| c.substation_m2)
+    }),
+    number("campus.setback_m", range(0.0, CLEARANCE_M_MAX), " m", |f| {
+        f.campus.as_ref().map(|c| c.setback_m)
+    }),
+    number("electrical.mv_kv", positive(VOLTAGE_KV_MAX), " kV", |f| {
+        f.electrical.as_ref().map(|e| e.mv_kv)
+    }),
+    number("electrical.unit_substations", range(1.0, 64.0), "", |f| {
+        f.electrical.as_ref().map(|e| f64::from(e.unit_substations))
+    }),
+    number("electrical.transformer_efficiency", positive(1.0), "", |f| {
+        f.electrical.as_ref().map(|e| e.transformer_efficiency)
+    }),
+    number("electrical.mv_cable_ohm_per_km", range(0.0, 10.0), " ohm/km", |f| {
+        f.electrical.as_ref().map(|e| e.mv_cable_ohm_per_km)
+    }),
+    number("electrical.mv_cable_km", range(0.0, DISTANCE_KM_MAX), " km", |f| {
+        f.electrical.as_ref().map(|e| e.mv_cable_km)
+    }),
+    number("air.containment_leakage", range(0.0, 0.99), "", |f| {
+        f.air.as_ref().map(|a| a.containment_leakage)
+    }),
+    number("air.tile_overshoot", range(0.0, 0.99), "", |f| {
+        f.air.as_ref().map(|a| a.tile_overshoot)
+    }),
+    number("air.k_eff_w_mk", positive(10_000.0), " W/(m K)", |f| {
+        f.air.as_ref().map(|a| a.k_eff_w_mk)
+    }),
+    number("air.rack_height_m", positive(RACK_SIDE_M_MAX), " m", |f| {
+        f.air.as_ref().map(|a| a.rack_height_m)
+    }),
+    number("air.ceiling_height_m", positive(50.0), " m", |f| {
+        f.air.as_ref().map(|a| a.ceiling_height_m)
+    }),
+    number("liquid.share", positive(1.0), "", |f| {
+        f.liquid.as_ref().map(|l| l.share)
+    }),
+    number(
+        "liquid.supply_setpoint_c",
+        range(TEMP_MIN_C, TEMP_MAX_C),
+        " °C",
+        |f| f.liquid.as_ref().map(|l| l.supply_setpoint_c),
+    ),
+    number(
+        "liquid.class_limit_c",
+        range(TEMP_MIN_C, TEMP_MAX_C),
+        " °C",
+        |f| f.liquid.as_ref().map(|l| l.class_limit_c),
+    ),
+    number("liquid.cdu_approach_k", range(0.0, APPROACH_K_MAX), " K", |f| {
+        f.liquid.as_ref().map(|l| l.cdu_approach_k)
+    }),
+    number("liquid.delta_t_k", positive(APPROACH_K_MAX), " K", |f| {
+        f.liquid.as_ref().map(|l| l.delta_t_k)
+    }),
+    number("liquid.design_approach_k", positive(APPROACH_K_MAX), " K", |f| {
+        f.liquid.as_ref().map(|l| l.design_approach_k)
+    }),
+    number("liquid.unit_kw", positive(1.0e6), " kW", |f| {
+        f.liquid.as_ref().map(|l| l.unit_kw)
+    }),
+    number("liquid.spare_units", range(0.0, 100.0), "", |f| {
+        f.liquid.as_ref().map(|l| f64::from(l.spare_units))
+    }),
+    number("liquid.fan_kw_per_kw", range(0.0, 1.0), "", |f| {
+        f.liquid.as_ref().map(|l| l.fan_kw_per_kw)
+    }),
+    number("liquid.adiabatic_effectiveness", range(0.0, 1.0), "", |f| {
+        f.liquid.as_ref().and_then(|l| l.adiabatic_effectiveness)
+    }),
+    number("liquid.trim_chiller_share", range(0.0, 2.0), "", |f| {
+        f.liquid.as_ref().and_then(|l| l.trim_chiller_share)
+    }),
+    number("liquid.cycles_of_concentration", range(1.1, 50.0), "", |f| {
+        f.liquid.as_ref().map(|l| l.cycles_of_concentration)
+    }),
+    number("plant.chiller_fixed_kw", range(0.0, 1.0e7), " kW", |f| {
+        f.plant.as_ref().and_then(|p| p.chiller_fixed_kw)
+    }),
+    number("plant.chiller_unit_kw", positive(1.0e6), " kW", |f| {
+        f.plant.as_ref().map(|p| p.chiller_unit_kw)
+    }),
+    number("plant.spare_units", range(0.0, 100.0), "", |f| {
+        f.plant.as_ref().map(|p| f64::from(p.spare_units))
+    }),
+    number("plant.cycles_of_concentration", range(1.1, 50.0), "", |f| {
+        f.plant.as_ref().map(|p| p.cycles_of_concentration)
+    }),
 ];

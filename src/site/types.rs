@@ -245,12 +245,287 @@ pub struct Facility {
     /// has conductance `busway_conductance_s_m / L` S. Equals 1 / (resistance per metre).
     #[schemars(extend("exclusiveMinimum" = 0.0))]
     pub busway_conductance_s_m: f64,
+    /// The campus: how many identical halls share `it_load_mw`, and what stands beside them.
+    /// Absent: one hall on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campus: Option<Campus>,
+    /// Power delivery to and inside each hall. Absent: two feeds (one at each end wall).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub electrical: Option<Electrical>,
+    /// How the hall's air moves (supply, containment, mixing). Absent: the defaults of
+    /// [`AirDesign`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub air: Option<AirDesign>,
+    /// Direct-to-chip liquid cooling of a share of each rack's heat. Absent: all heat to air.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liquid: Option<LiquidCooling>,
+    /// How the air-side chillers are sized. Absent: sized at the site's design condition with
+    /// one spare unit (see [`PlantSizing`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plant: Option<PlantSizing>,
+    /// UPS efficiency against load: (load fraction, efficiency) points, load ascending;
+    /// linear between them, constant beyond. Absent: `ups_efficiency` at every load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ups_curve: Option<Vec<[f64; 2]>>,
+    /// IT utilisation by hour of the day (24 fractions, hour ending 1..24). Absent: 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utilisation: Option<Vec<f64>>,
     /// Where each figure comes from, one citation per entry.
     #[schemars(length(min = 1))]
     pub sources: Vec<String>,
     /// JSON paths of every figure that is an assumption rather than a sourced fact.
     #[serde(default)]
     pub assumed: Vec<String>,
+}
+
+/// A campus of identical halls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Campus {
+    /// Halls, each carrying `it_load_mw / halls`; as many as the land holds are built.
+    #[schemars(range(min = 1, max = 500))]
+    pub halls: u32,
+    /// Clear space between halls, m.
+    #[schemars(range(min = 0.0, max = CLEARANCE_M_MAX))]
+    pub hall_gap_m: f64,
+    /// Heat-rejection yard (dry coolers, towers, chillers) per MW of IT, m².
+    #[schemars(range(min = 0.0, max = 10_000.0))]
+    pub yard_m2_per_mw: f64,
+    /// MV substation (transformers, switchgear) area, m².
+    #[schemars(range(min = 0.0, max = 1.0e6))]
+    pub substation_m2: f64,
+    /// Setback from the land boundary, m.
+    #[schemars(range(min = 0.0, max = CLEARANCE_M_MAX))]
+    pub setback_m: f64,
+}
+
+/// Medium voltage to unit substations in each hall, low voltage (`distribution_voltage_v`)
+/// from them to the rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Electrical {
+    /// Campus distribution voltage, kV (22.9 in Korea).
+    #[schemars(range(max = VOLTAGE_KV_MAX), extend("exclusiveMinimum" = 0.0))]
+    pub mv_kv: f64,
+    /// Unit substations (MV/LV transformers) per hall; they feed the main busbars along the
+    /// two end walls, half at each, evenly spaced.
+    #[schemars(range(min = 1, max = 64))]
+    pub unit_substations: u32,
+    /// Efficiency of a unit substation transformer at full load, (0, 1].
+    #[schemars(range(max = 1.0), extend("exclusiveMinimum" = 0.0))]
+    pub transformer_efficiency: f64,
+    /// Resistance of the MV cable from the campus substation to a hall, ohm per km per phase.
+    #[schemars(range(min = 0.0, max = 10.0))]
+    pub mv_cable_ohm_per_km: f64,
+    /// Mean MV cable length from the campus substation to a hall, km.
+    #[schemars(range(min = 0.0, max = DISTANCE_KM_MAX))]
+    pub mv_cable_km: f64,
+}
+
+/// Where supply air enters a hall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AirSupply {
+    /// Perforated tiles over a raised-floor plenum, covering the cold aisles.
+    FloorTiles,
+    /// Cooling units (fan walls) in the clearance bands at the two end walls.
+    Perimeter,
+}
+
+/// Aisle containment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Containment {
+    None,
+    /// Doors at both ends of every cold aisle and a roof over it at rack height.
+    ColdAisle,
+    /// Doors at both ends of every hot aisle and a roof ducted to the ceiling returns.
+    HotAisle,
+}
+
+/// How a hall's air moves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AirDesign {
+    pub supply: AirSupply,
+    pub containment: Containment,
+    /// Open fraction of containment doors and roofs (leakage), [0, 1).
+    #[schemars(range(min = 0.0, max = 0.99))]
+    pub containment_leakage: f64,
+    /// Share of floor-tile supply that overshoots the rack tops into the room above, [0, 1).
+    #[schemars(range(min = 0.0, max = 0.99))]
+    pub tile_overshoot: f64,
+    /// Effective (turbulent) conductivity of the hall air, W/(m K).
+    #[schemars(range(max = 10_000.0), extend("exclusiveMinimum" = 0.0))]
+    pub k_eff_w_mk: f64,
+    /// Rack height (the air layer the plan resolves), m.
+    #[schemars(range(max = RACK_SIDE_M_MAX), extend("exclusiveMinimum" = 0.0))]
+    pub rack_height_m: f64,
+    /// Hall clear height, floor to ceiling, m; at least the rack height.
+    #[schemars(range(max = 50.0), extend("exclusiveMinimum" = 0.0))]
+    pub ceiling_height_m: f64,
+}
+
+impl Default for AirDesign {
+    /// Floor tiles, no containment, the tile overshoot the CFD of benches/cfd calibrates,
+    /// 30 W/(m K) mixing, 2.0 m racks under a 3.0 m ceiling — all assumed.
+    fn default() -> Self {
+        AirDesign {
+            supply: AirSupply::FloorTiles,
+            containment: Containment::None,
+            containment_leakage: 0.02,
+            tile_overshoot: 0.2,
+            k_eff_w_mk: 30.0,
+            rack_height_m: 2.0,
+            ceiling_height_m: 3.0,
+        }
+    }
+}
+
+/// What rejects the facility water's heat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectionKind {
+    DryCooler,
+    WetTower,
+    Seawater,
+}
+
+/// Direct-to-chip liquid cooling: a facility-water loop for the liquid share of the heat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LiquidCooling {
+    /// Share of each rack's heat taken by its cold plates, (0, 1].
+    #[schemars(range(max = 1.0), extend("exclusiveMinimum" = 0.0))]
+    pub share: f64,
+    /// Facility-water supply set point, °C.
+    #[schemars(range(min = TEMP_MIN_C, max = TEMP_MAX_C))]
+    pub supply_setpoint_c: f64,
+    /// Highest facility-water supply the equipment's ASHRAE W class allows, °C (W32: 32).
+    #[schemars(range(min = TEMP_MIN_C, max = TEMP_MAX_C))]
+    pub class_limit_c: f64,
+    /// Coolant at the cold plates above the facility water (CDU approach), K.
+    #[schemars(range(min = 0.0, max = APPROACH_K_MAX))]
+    pub cdu_approach_k: f64,
+    /// Facility-water rise at full load, K.
+    #[schemars(range(max = APPROACH_K_MAX), extend("exclusiveMinimum" = 0.0))]
+    pub delta_t_k: f64,
+    pub rejection: RejectionKind,
+    /// Approach of the rejection equipment's leaving water to its source (dry bulb, wet bulb or
+    /// sea) at design load, K.
+    #[schemars(range(max = APPROACH_K_MAX), extend("exclusiveMinimum" = 0.0))]
+    pub design_approach_k: f64,
+    /// Capacity of one rejection unit, kW.
+    #[schemars(range(max = 1.0e6), extend("exclusiveMinimum" = 0.0))]
+    pub unit_kw: f64,
+    /// Units installed beyond those the design load needs.
+    #[schemars(range(min = 0, max = 100))]
+    pub spare_units: u32,
+    /// Fan (or seawater pump) power at full speed per kW of installed capacity.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub fan_kw_per_kw: f64,
+    /// Adiabatic pre-cooling pad effectiveness (dry coolers only); absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub adiabatic_effectiveness: Option<f64>,
+    /// Trim chiller capacity as a share of the liquid design load; absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 2.0))]
+    pub trim_chiller_share: Option<f64>,
+    /// Cycles of concentration of wet towers (blowdown = evaporation / (cycles - 1)).
+    #[schemars(range(min = 1.1, max = 50.0))]
+    pub cycles_of_concentration: f64,
+}
+
+/// Sizing of the air-side chillers and their cooling towers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlantSizing {
+    /// Chiller capacity, kW per hall: a fixed figure; absent: sized at the site's design
+    /// condition (the chiller load at the 0.4 % design dry and wet bulb) in `chiller_unit_kw`
+    /// units with `spare_units` more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0.0, max = 1.0e7))]
+    pub chiller_fixed_kw: Option<f64>,
+    /// Capacity of one chiller, kW.
+    #[schemars(range(max = 1.0e6), extend("exclusiveMinimum" = 0.0))]
+    pub chiller_unit_kw: f64,
+    /// Chillers installed beyond those the design load needs.
+    #[schemars(range(min = 0, max = 100))]
+    pub spare_units: u32,
+    /// Cycles of concentration of the air side's cooling towers.
+    #[schemars(range(min = 1.1, max = 50.0))]
+    pub cycles_of_concentration: f64,
+}
+
+impl Default for PlantSizing {
+    /// Design-day sizing in 1 MW chillers with one spare, towers at four cycles (assumed).
+    fn default() -> Self {
+        PlantSizing {
+            chiller_fixed_kw: None,
+            chiller_unit_kw: 1000.0,
+            spare_units: 1,
+            cycles_of_concentration: 4.0,
+        }
+    }
+}
+
+impl Facility {
+    /// Halls asked for (1 without a campus section).
+    pub fn halls(&self) -> u32 {
+        self.campus.as_ref().map_or(1, |c| c.halls.max(1))
+    }
+
+    /// IT load of one hall, MW.
+    pub fn hall_it_mw(&self) -> f64 {
+        self.it_load_mw / f64::from(self.halls())
+    }
+
+    pub fn air_design(&self) -> AirDesign {
+        self.air.clone().unwrap_or_default()
+    }
+
+    pub fn plant_sizing(&self) -> PlantSizing {
+        self.plant.clone().unwrap_or_default()
+    }
+
+    /// Share of each rack's heat that goes to air.
+    pub fn air_share(&self) -> f64 {
+        1.0 - self.liquid.as_ref().map_or(0.0, |l| l.share)
+    }
+
+    /// Unit substations per hall (2 without an electrical section: one per end wall).
+    pub fn unit_substations(&self) -> u32 {
+        self.electrical.as_ref().map_or(2, |e| e.unit_substations.max(1))
+    }
+
+    /// IT utilisation in hour-of-day `hour` (0..24).
+    pub fn utilisation_at(&self, hour: usize) -> f64 {
+        self.utilisation
+            .as_ref()
+            .and_then(|u| u.get(hour % 24).copied())
+            .unwrap_or(1.0)
+    }
+
+    /// UPS efficiency at load fraction `load` (0..1].
+    pub fn ups_efficiency_at(&self, load: f64) -> f64 {
+        match &self.ups_curve {
+            Some(curve) if !curve.is_empty() => {
+                if load <= curve[0][0] {
+                    return curve[0][1];
+                }
+                for w in curve.windows(2) {
+                    let ([x0, y0], [x1, y1]) = (w[0], w[1]);
+                    if load <= x1 {
+                        let t = if x1 > x0 { (load - x0) / (x1 - x0) } else { 1.0 };
+                        return y0 + t * (y1 - y0);
+                    }
+                }
+                curve[curve.len() - 1][1]
+            }
+            _ => self.ups_efficiency,
+        }
+    }
 }
 
 /// Cooling plant of a facility.
@@ -317,13 +592,14 @@ pub struct Footprint {
 }
 
 impl Facility {
-    /// Racks needed to carry `it_load_mw` at `rack_kw` each (rounded up). Zero when the
-    /// inputs are not positive and finite.
+    /// Racks one hall needs to carry its share of `it_load_mw` at `rack_kw` each (rounded
+    /// up). Zero when the inputs are not positive and finite.
     pub fn rack_count(&self) -> u64 {
-        if !(self.it_load_mw.is_finite() && self.rack_kw.is_finite() && self.rack_kw > 0.0) {
+        let it = self.hall_it_mw();
+        if !(it.is_finite() && self.rack_kw.is_finite() && self.rack_kw > 0.0) {
             return 0;
         }
-        let exact = self.it_load_mw * 1000.0 / self.rack_kw;
+        let exact = it * 1000.0 / self.rack_kw;
         // A tolerance so that 20 MW at 40 kW is 500 racks, not 501 from rounding noise.
         (exact - 1e-9).ceil().max(0.0) as u64
     }
@@ -400,6 +676,13 @@ mod tests {
             pump_power_fraction: 0.015,
             distribution_voltage_v: 380.0,
             busway_conductance_s_m: 58_000.0,
+            campus: None,
+            electrical: None,
+            air: None,
+            liquid: None,
+            plant: None,
+            ups_curve: None,
+            utilisation: None,
             sources: vec!["test".into()],
             assumed: vec![],
         }

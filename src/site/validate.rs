@@ -22,7 +22,7 @@ use crate::site::locate::{join_index, join_key, Locator};
 use crate::site::rules::{
     Bound, MonthlyRule, NumberRule, FACILITY_NUMBERS, SITE_MONTHLY, SITE_NUMBERS,
 };
-use crate::site::types::{Facility, Site};
+use crate::site::types::{Facility, RejectionKind, Site};
 use crate::site::valid::Valid;
 
 /// Which format a file is in.
@@ -624,6 +624,98 @@ fn check_facility_fields(f: &Facility, c: &mut Checker<'_>) {
             format!(">= chiller_cop_min ({})", cool.chiller_cop_min),
             cool.chiller_cop_max.to_string(),
         );
+    }
+    if let Some(a) = &f.air {
+        if a.ceiling_height_m < a.rack_height_m {
+            c.expected(
+                "air.ceiling_height_m",
+                FindingKind::Inconsistent,
+                format!(">= air.rack_height_m ({} m)", a.rack_height_m),
+                a.ceiling_height_m.to_string(),
+            );
+        }
+    }
+    if let Some(l) = &f.liquid {
+        if l.class_limit_c < l.supply_setpoint_c {
+            c.expected(
+                "liquid.class_limit_c",
+                FindingKind::Inconsistent,
+                format!(">= liquid.supply_setpoint_c ({} °C)", l.supply_setpoint_c),
+                l.class_limit_c.to_string(),
+            );
+        }
+        if l.adiabatic_effectiveness.is_some() && l.rejection != RejectionKind::DryCooler {
+            c.expected(
+                "liquid.adiabatic_effectiveness",
+                FindingKind::Inconsistent,
+                "only with dry coolers (liquid.rejection = dry_cooler)".into(),
+                "a value".into(),
+            );
+        }
+    }
+    if let Some(u) = &f.utilisation {
+        if u.len() != 24 {
+            c.expected(
+                "utilisation",
+                FindingKind::OutOfRange,
+                "24 hourly values".into(),
+                format!("{} values", u.len()),
+            );
+        }
+        for (k, v) in u.iter().enumerate() {
+            if !(v.is_finite() && (0.0..=1.0).contains(v)) {
+                c.expected(
+                    &format!("utilisation[{k}]"),
+                    FindingKind::OutOfRange,
+                    "a fraction in 0..=1".into(),
+                    v.to_string(),
+                );
+            }
+        }
+        if u.iter().all(|&v| v <= 0.0) {
+            c.expected(
+                "utilisation",
+                FindingKind::OutOfRange,
+                "some hour above 0".into(),
+                "all zero".into(),
+            );
+        }
+    }
+    if let Some(curve) = &f.ups_curve {
+        if curve.is_empty() {
+            c.expected(
+                "ups_curve",
+                FindingKind::OutOfRange,
+                "at least one (load, efficiency) point".into(),
+                "none".into(),
+            );
+        }
+        for (k, [load, eff]) in curve.iter().enumerate() {
+            if !(load.is_finite() && *load > 0.0 && *load <= 1.5) {
+                c.expected(
+                    &format!("ups_curve[{k}][0]"),
+                    FindingKind::OutOfRange,
+                    "a load fraction in (0, 1.5]".into(),
+                    load.to_string(),
+                );
+            }
+            if !(eff.is_finite() && *eff > 0.0 && *eff <= 1.0) {
+                c.expected(
+                    &format!("ups_curve[{k}][1]"),
+                    FindingKind::OutOfRange,
+                    "an efficiency in (0, 1]".into(),
+                    eff.to_string(),
+                );
+            }
+            if k > 0 && *load <= curve[k - 1][0] {
+                c.expected(
+                    &format!("ups_curve[{k}][0]"),
+                    FindingKind::Inconsistent,
+                    format!("above the previous point's load ({})", curve[k - 1][0]),
+                    load.to_string(),
+                );
+            }
+        }
     }
     c.sources_and_assumed(&f.sources, &f.assumed);
 }
