@@ -231,10 +231,40 @@ pub fn air_layout(plan: &FloorPlan, facility: &Facility) -> AirLayout {
             }
         }
         if kind == CellKind::HotAisle {
+            // the end rows' backs face the walls: the band behind them, a hot aisle wide, is a
+            // hot aisle against the wall (contained and ducted like the others)
+            let depth = (facility.hot_aisle_m / h).round().max(1.0) as usize;
+            let mut wall_aisle = vec![false; plan.cells()];
+            for rack in &plan.racks {
+                let outward = if rack.exhaust.j0 >= rack.cells.j1 {
+                    1isize
+                } else {
+                    -1
+                };
+                for (i, j) in rack.exhaust.cells() {
+                    if plan.kind[j * nx + i] != CellKind::Perimeter {
+                        continue;
+                    }
+                    for step in 0..depth as isize {
+                        let jj = j as isize + outward * step;
+                        if (0..ny as isize).contains(&jj) {
+                            wall_aisle[jj as usize * nx + i] = true;
+                        }
+                    }
+                }
+            }
+            for j in 0..ny {
+                for i in 1..nx {
+                    let (a, b) = (j * nx + i - 1, j * nx + i);
+                    if wall_aisle[a] != wall_aisle[b] {
+                        layout.openings.x[a] = layout.openings.x[a].min(leak);
+                    }
+                }
+            }
             // the hot aisles are ducted to the ceiling returns; the rest of the room is closed
             // from the zone by its ceiling but for leakage
             for c in 0..plan.cells() {
-                if plan.kind[c] != CellKind::HotAisle && !layout.solid[c] {
+                if plan.kind[c] != CellKind::HotAisle && !wall_aisle[c] && !layout.solid[c] {
                     layout.top_open[c] = leak;
                 }
             }
