@@ -3,9 +3,12 @@
 //! HTML. Every file is written through `crate::fsio` (temporary, fsync, rename).
 
 pub mod heatmap;
+pub mod labels;
 pub mod map;
 pub mod ranking;
 pub mod simulation;
+pub mod sitemap;
+pub mod text;
 
 use std::path::PathBuf;
 

@@ -9,6 +9,7 @@ use super::{
     Field, Heatmap, HeatmapError, Marker, Rect, BACKGROUND_RGB, INK_RGB, MAX_CELLS_PER_SIDE,
     OUTLINE_RGB, OUTSIDE_RGB,
 };
+use crate::report::text;
 
 /// Longest side of the plot area the cell size aims for, in pixels.
 const PLOT_TARGET_PX: usize = 900;
@@ -108,7 +109,7 @@ pub fn layout(h: &Heatmap) -> Result<Layout, HeatmapError> {
     }
     let range = color_range(f.values, h.range)?;
     let font = font()?;
-    let (label, title) = pens(&font);
+    let (label, title) = pens(font);
 
     let cell_px = (PLOT_TARGET_PX / f.nx.max(f.ny)).max(1);
     let plot_w = (f.nx * cell_px) as i64;
@@ -175,7 +176,7 @@ pub fn layout(h: &Heatmap) -> Result<Layout, HeatmapError> {
 pub fn render(h: &Heatmap) -> Result<RgbImage, HeatmapError> {
     let l = layout(h)?;
     let font = font()?;
-    let (label, title) = pens(&font);
+    let (label, title) = pens(font);
     let f = &h.field;
     let mut img = RgbImage::from_pixel(l.width, l.height, BACKGROUND_RGB);
     let (lo, hi) = l.range;
@@ -271,7 +272,7 @@ pub fn render(h: &Heatmap) -> Result<RgbImage, HeatmapError> {
 }
 
 /// The label and title pens.
-fn pens<'f>(font: &'f ab_glyph::FontRef<'f>) -> (Pen<'f>, Pen<'f>) {
+fn pens(font: &text::Fonts) -> (Pen<'_>, Pen<'_>) {
     let pen = |size_px| Pen {
         font,
         size_px,
