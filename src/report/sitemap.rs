@@ -385,10 +385,10 @@ fn legend(img: &mut RgbImage, font: &Fonts, grid: bool, unplaced: &[String]) {
     }
     let notes_x = lx + bar_w + 60;
     for (k, line) in [
-        "disc colour: the site's score,",
-        "0 (worst) to 1 (best), viridis;",
-        "number: rank among the",
-        "feasible sites",
+        "disc colour: the score,",
+        "0 (worst) to 1 (best);",
+        "number: rank among",
+        "the feasible sites",
     ]
     .iter()
     .enumerate()
