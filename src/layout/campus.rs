@@ -21,7 +21,8 @@ pub struct CampusRules {
     pub hall_gap_m: f64,
     /// Heat-rejection yard per MW of IT placed, m².
     pub yard_m2_per_mw: f64,
-    /// MV substation area, m².
+    /// MV substation area for every hall asked for, m²; a campus of fewer halls needs a
+    /// proportionally smaller one (its transformer bays scale with the load).
     pub substation_m2: f64,
     /// Setback from the land boundary, m.
     pub setback_m: f64,
@@ -74,7 +75,8 @@ pub fn place(rules: &CampusRules, width_m: f64, depth_m: f64) -> CampusPlan {
         // the yard grows with the halls placed: try from the most halls down
         for n in (1..=rules.halls).rev() {
             let yard_m2 = rules.yard_m2_per_mw * rules.hall_it_mw * n as f64;
-            let strip_m2 = yard_m2 + rules.substation_m2;
+            let substation_m2 = rules.substation_m2 * n as f64 / rules.halls as f64;
+            let strip_m2 = yard_m2 + substation_m2;
             if uw <= 0.0 {
                 break;
             }
@@ -100,7 +102,7 @@ pub fn place(rules: &CampusRules, width_m: f64, depth_m: f64) -> CampusPlan {
                 rotated,
                 yard: [s, s, s + uw, s + strip_depth],
                 yard_m2,
-                substation_m2: rules.substation_m2,
+                substation_m2,
                 it_mw_placed: n as f64 * rules.hall_it_mw,
                 limit: None,
             };
@@ -120,14 +122,15 @@ pub fn place(rules: &CampusRules, width_m: f64, depth_m: f64) -> CampusPlan {
         rotated: false,
         yard: [s, s, s, s],
         yard_m2: 0.0,
-        substation_m2: rules.substation_m2,
+        substation_m2: 0.0,
         it_mw_placed: 0.0,
         limit: None,
     });
     if plan.halls_placed < rules.halls {
         plan.limit = Some(format!(
             "land: {} of {} halls ({:.0} of {:.0} MW IT) fit on {:.0} m x {:.0} m with a {:.0} m \
-             setback, {:.0} m between halls, a {:.0} m² yard and a {:.0} m² substation",
+             setback, {:.0} m between halls, a yard of {:.0} m² per MW and a {:.0} m² substation for \
+             all halls (less for fewer)",
             plan.halls_placed,
             rules.halls,
             plan.it_mw_placed,
@@ -136,7 +139,7 @@ pub fn place(rules: &CampusRules, width_m: f64, depth_m: f64) -> CampusPlan {
             depth_m,
             s,
             g,
-            rules.yard_m2_per_mw * rules.hall_it_mw * rules.halls as f64,
+            rules.yard_m2_per_mw,
             rules.substation_m2
         ));
     }

@@ -101,6 +101,9 @@ pub struct Coupling {
 #[derive(Debug, Clone)]
 pub struct HallResult {
     pub temperature_c: Vec<f64>,
+    /// The temperature the busway conductors' resistance was taken at: the air's, and over the
+    /// racks the air rising there.
+    pub conductor_c: Vec<f64>,
     /// Voltage drop, % of nominal, on busway cells; NaN elsewhere.
     pub drop_pct: Vec<f64>,
     /// I²R loss density, W/m².
@@ -380,14 +383,25 @@ impl HallModel {
             )
             .map_err(HallError::Power)?;
             let field = self.field(&cond, &power.loss_w_per_m2)?;
-            change = field
+            // the conductors: in the air where the cell is air; over the racks (solid cells,
+            // which the air model does not resolve) in the air that rises there — the zone
+            // above, or without one the mean exhaust
+            let over_racks = if field.zone_c.is_finite() {
+                field.zone_c
+            } else {
+                field.exhaust_c.iter().sum::<f64>() / field.exhaust_c.len().max(1) as f64
+            };
+            let conductor: Vec<f64> = field
                 .temperature_c
                 .iter()
-                .zip(&temperature)
                 .zip(&self.air.layout.solid)
-                .filter(|(_, &solid)| !solid)
-                .fold(0.0f64, |m, ((a, b), _)| m.max((a - b).abs()));
-            temperature = field.temperature_c.clone();
+                .map(|(&t, &solid)| if solid { over_racks } else { t })
+                .collect();
+            change = conductor
+                .iter()
+                .zip(&temperature)
+                .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+            temperature = conductor;
             if change <= tolerance_k {
                 let coupling = Coupling {
                     iterations: iteration,
@@ -397,7 +411,14 @@ impl HallModel {
                     power_cycles: power.cycles,
                     power_eta: power.eta,
                 };
-                return Ok(finish(&self.plan, &self.params, field, power, coupling));
+                return Ok(finish(
+                    &self.plan,
+                    &self.params,
+                    field,
+                    temperature,
+                    power,
+                    coupling,
+                ));
             }
         }
         Err(HallError::Coupling {
@@ -599,6 +620,7 @@ fn finish(
     plan: &FloorPlan,
     params: &HallParams,
     field: AirField,
+    conductor_c: Vec<f64>,
     power: PowerField,
     coupling: Coupling,
 ) -> HallResult {
@@ -660,6 +682,7 @@ fn finish(
     };
     HallResult {
         temperature_c: temperature,
+        conductor_c,
         drop_pct: power.drop_pct,
         loss_w_per_m2: power.loss_w_per_m2,
         racks,

@@ -125,7 +125,7 @@ fn coupled_solve_reaches_a_fixed_point() {
     // each cell its voltage drop times the current drawn there (Tellegen's theorem on the
     // discrete network: with zero-flux walls and the feeds at nominal voltage,
     // sum over faces g (v_c - v_d)^2 = sum over cells (V_nom - v_c) i_c h^2), for three phases.
-    let problem = power_problem(plan, &f, params, &r.temperature_c, 1.0);
+    let problem = power_problem(plan, &f, params, &r.conductor_c, 1.0);
     let v = BandedDirect
         .solve(&problem, &options)
         .expect("power solves")
@@ -152,6 +152,15 @@ fn coupled_solve_reaches_a_fixed_point() {
         (r.power.distribution_loss_w - used).abs() <= 1e-9 * used,
         "reported busway losses {} W, used {used} W",
         r.power.distribution_loss_w
+    );
+    // the conductors over the racks are at the air rising there, not at a solid cell's 0
+    let solid = &hall.air.layout.solid;
+    assert!(
+        (0..plan.cells())
+            .filter(|&c| solid[c] && plan.busway[c] > 0.0)
+            .all(|c| (r.conductor_c[c] - r.thermal.zone_c).abs() < 1e-9),
+        "busway over the racks at the zone temperature {} °C",
+        r.thermal.zone_c
     );
     // warmer air raises the conductor's resistance: losses exceed those at the reference 20 °C
     let cold = power_problem(plan, &f, params, &vec![20.0; plan.cells()], 1.0);
