@@ -2,7 +2,8 @@
 """OpenFOAM (v1912, Debian package `openfoam`) verification cases for dcplan's hall airflow model.
 
     foam.py write HALL.json CASE_DIR [--cell 0.15]   write the case (mesh dictionaries, fields)
-    foam.py run CASE_DIR [--legs 12 --first 400 --leg 150 --tol 0.05]
+    foam.py run CASE_DIR [--legs 14 --first 400 --leg 150 --tol 0.05 --average 600
+                                                 --min-iter 1500]
                                                  mesh it and solve it, coupling racks
     foam.py post CASE_DIR HALL.json OUT.json        per-rack intake temperatures and run facts
 
@@ -17,8 +18,11 @@ adiabatic walls. Tiles are inlets of the supply flow at the supply temperature, 
 outlets of the rack flow (uniform velocity), rack exhausts inlets of the rack flow at
 T_exhaust, ceiling returns pressure outlets. The rack coupling T_exhaust = mean(T_intake) +
 P / (rho c_p Q) is done by the run loop: solve a leg of SIMPLE iterations, read each intake's
-area-weighted mean temperature, set each exhaust's temperature, continue from the last
-iteration; stop when no exhaust changes by more than --tol K between legs.
+area-weighted mean temperature (its mean over the leg's second half: the steady solve does not
+settle to a fixed point, the plumes wander), set each exhaust's temperature, continue from the
+last iteration; stop when no exhaust changes by more than --tol K between legs after at least
+--min-iter iterations, or after --legs.
+The result is each intake's mean over the last --average iterations, with its spread.
 
 Only numpy and the standard library; the OpenFOAM executables must be on PATH (source
 /usr/share/openfoam/etc/bashrc or use the Debian package's /usr/bin).
@@ -377,7 +381,13 @@ def set_exhausts(case, tdir, temps):
         f.write(s)
 
 
-def run_case(case, legs, first, leg, tol):
+def leg_mean(case, name, since):
+    """Mean of a surfaceFieldValue output over iterations > since."""
+    h = history(case, name)
+    return float(h[h[:, 0] > since, 1].mean())
+
+
+def run_case(case, legs, first, leg, tol, average, min_iter):
     hall = json.load(open(f"{case}/hall.json"))
     rho_cp = hall["air"]["rho_kg_m3"] * hall["air"]["cp_j_kgk"]
     start = time.time()
@@ -392,35 +402,32 @@ def run_case(case, legs, first, leg, tol):
         subprocess.run(["cp", "-r", f"{case}/0.orig", f"{case}/0"])
     mesh_s = time.time() - start
     rises = {r["id"]: r["heat_w"] / (rho_cp * r["flow_m3_s"]) for r in hall["racks"]}
-    changes, end, solve_s = [], times(case)[-1][0], 0.0
+    changes, end, solve_s = [], int(times(case)[-1][0]), 0.0
     for n in range(legs):
-        end = int(end + (first if n == 0 and end == 0 else leg))
+        begin = end
+        end = begin + (first if n == 0 else leg)
         control(case, end)
         t = time.time()
         sh(case, ["buoyantBoussinesqSimpleFoam"], f"log.solve.{n:02d}")
         solve_s += time.time() - t
         tdir = times(case)[-1][1]
-        intake = {r["id"]: last_values(case, f"intake_{r['id']}")[1] for r in hall["racks"]}
+        # the steady solve does not settle to a fixed point (the plumes wander from iteration
+        # to iteration): couple on the mean over the second half of the leg
+        since = end - (end - begin) // 2
+        intake = {r["id"]: leg_mean(case, f"intake_{r['id']}", since) for r in hall["racks"]}
         exhaust = {r["id"]: last_values(case, f"exhaust_{r['id']}")[1] for r in hall["racks"]}
         new = {rid: intake[rid] + rises[rid] for rid in intake}
         change = max(abs(new[rid] - exhaust[rid]) for rid in new)
         changes.append(change)
         set_exhausts(case, tdir, new)
-        stopped = float(tdir) < end  # residualControl met before the leg's end
         print(f"{case}: leg {n} to iteration {tdir}: largest exhaust change {change:.3f} K", flush=True)
-        if change < tol and n > 0:
-            break
-        if stopped and change < tol:
-            break
-    # one more short leg so that the final field has the final exhaust temperatures
-    end = int(float(times(case)[-1][1]) + leg)
-    control(case, end)
-    t = time.time()
-    sh(case, ["buoyantBoussinesqSimpleFoam"], f"log.solve.{len(changes):02d}")
-    solve_s += time.time() - t
+        # the coupling settling early says nothing of the flow: go on to min_iter at least
+        if float(tdir) < end or (change < tol and end >= min_iter):
+            break  # residualControl met, or the coupling settled
     with open(f"{case}/run.json", "w") as f:
-        json.dump({"mesh_s": mesh_s, "solve_s": solve_s, "legs": len(changes) + 1,
-                   "exhaust_changes_k": changes}, f)
+        json.dump({"mesh_s": mesh_s, "solve_s": solve_s, "legs": len(changes),
+                   "exhaust_changes_k": changes, "average_iterations": average,
+                   "min_iterations": min_iter}, f)
 
 
 def residuals(case):
@@ -441,20 +448,25 @@ def post(case, hall_path, out):
     meta = json.load(open(f"{case}/case.json"))
     supply_c = hall["supply"]["temp_c"]
     racks, drift = [], []
+    avg = run["average_iterations"]
     for r in hall["racks"]:
         h = history(case, f"intake_{r['id']}")
         it_end = h[-1, 0]
-        # unsteadiness of the steady solve: spread of the intake mean over the last 300 iterations
-        tail = h[h[:, 0] > it_end - 300, 1]
-        ex = last_values(case, f"exhaust_{r['id']}")[1]
-        racks.append({"id": r["id"], "intake_c": round(h[-1, 1] - T0, 4), "exhaust_c": round(ex - T0, 4),
-                      "intake_spread_last300_k": round(float(tail.max() - tail.min()), 4)})
-        drift.append(float(tail.max() - tail.min()))
-    ret_q = sum(last_values(case, f"return{k}_flow")[1] for k in range(len(hall["returns"])))
+        # the mean over the final iterations, and how far the samples (every 10th) wander
+        tail = h[h[:, 0] > it_end - avg, 1]
+        ex = history(case, f"exhaust_{r['id']}")
+        ex = ex[ex[:, 0] > it_end - avg, 1]
+        racks.append({"id": r["id"], "intake_c": round(float(tail.mean()) - T0, 4),
+                      "exhaust_c": round(float(ex.mean()) - T0, 4),
+                      "intake_std_k": round(float(tail.std()), 4),
+                      "intake_range_k": round(float(tail.max() - tail.min()), 4)})
+        drift.append(float(tail.std()))
+    since = it_end - avg
+    ret_q = sum(leg_mean(case, f"return{k}_flow", since) for k in range(len(hall["returns"])))
     ret_heat = 0.0
     for k in range(len(hall["returns"])):
-        q = last_values(case, f"return{k}_flow")[1]
-        tr = last_values(case, f"return{k}_T")[1] - T0
+        q = leg_mean(case, f"return{k}_flow", since)
+        tr = leg_mean(case, f"return{k}_T", since) - T0
         ret_heat += q * (tr - supply_c)
     rho_cp = hall["air"]["rho_kg_m3"] * hall["air"]["cp_j_kgk"]
     heat_w = sum(r["heat_w"] for r in hall["racks"])
@@ -478,9 +490,11 @@ def post(case, hall_path, out):
         "coupling_legs": run["legs"],
         "exhaust_changes_k": [round(c, 4) for c in run["exhaust_changes_k"]],
         "initial_residuals_last_iteration": res,
-        "largest_intake_spread_last300_k": round(max(drift), 4),
+        "averaged_over_last_iterations": avg,
+        "largest_intake_std_k": round(max(drift), 4),
         "return_flow_m3_s": round(-ret_q if ret_q < 0 else ret_q, 5),
-        "heat_balance": round(abs(ret_q) * rho_cp * ret_heat / abs(ret_q) / heat_w, 4) if ret_q else None,
+        # heat the returns carry away (means over the averaged iterations) over the racks' heat
+        "return_heat_over_rack_heat": round(rho_cp * ret_heat / heat_w, 4),
         "mesh_wall_s": round(run["mesh_s"], 1),
         "solve_wall_s": round(run["solve_s"], 1),
         "racks": racks,
@@ -490,7 +504,7 @@ def post(case, hall_path, out):
         f.write("\n")
     print(json.dumps({k: v for k, v in result.items() if k != "racks"}, indent=1))
     for r in racks:
-        print(r["id"], r["intake_c"], r["intake_spread_last300_k"])
+        print(r["id"], r["intake_c"], r["intake_std_k"], r["intake_range_k"])
 
 
 def main():
@@ -502,10 +516,12 @@ def main():
     w.add_argument("--cell", type=float, default=0.15)
     r = sub.add_parser("run")
     r.add_argument("case")
-    r.add_argument("--legs", type=int, default=12)
+    r.add_argument("--legs", type=int, default=14)
     r.add_argument("--first", type=int, default=400)
     r.add_argument("--leg", type=int, default=150)
     r.add_argument("--tol", type=float, default=0.05)
+    r.add_argument("--average", type=int, default=600, help="iterations the result averages")
+    r.add_argument("--min-iter", type=int, default=1500, help="iterations before the loop may stop")
     p = sub.add_parser("post")
     p.add_argument("case")
     p.add_argument("hall")
@@ -514,7 +530,7 @@ def main():
     if a.cmd == "write":
         write_case(json.load(open(a.hall)), a.case, a.cell)
     elif a.cmd == "run":
-        run_case(a.case, a.legs, a.first, a.leg, a.tol)
+        run_case(a.case, a.legs, a.first, a.leg, a.tol, a.average, a.min_iter)
     else:
         post(a.case, a.hall, a.out)
 

@@ -6,6 +6,7 @@ mod harness;
 mod layering;
 
 mod airflow;
+mod cfd;
 mod cli;
 mod climate;
 mod common;
@@ -24,6 +25,7 @@ fn main() {
     let args = Arguments::from_iter(argv);
     let mut tests: Vec<Trial> = [
         airflow::tests(),
+        cfd::tests(),
         grid::tests(),
         cli::tests(),
         climate::tests(),
