@@ -185,14 +185,9 @@ Prt 0.85;
           "simulationType RAS;\nRAS { RASModel kEpsilon; turbulence on; printCoeffs on; }\n")
 
     # fields: patches by group of names
-    tiles_q = hall["supply"]["flow_m3_s"] / len(hall["supply"]["tiles"])
-    if len(hall["supply"]["tiles"]) > 1:
-        # share the supply by tile area
-        areas = [(t["x1_m"] - t["x0_m"]) * (t["y1_m"] - t["y0_m"]) for t in hall["supply"]["tiles"]]
-    else:
-        areas = [1.0]
+    # the supply shared among the tiles by area
+    areas = [(t["x1_m"] - t["x0_m"]) * (t["y1_m"] - t["y0_m"]) for t in hall["supply"]["tiles"]]
     tile_q = [hall["supply"]["flow_m3_s"] * a / sum(areas) for a in areas]
-    del tiles_q
     walls = '"(floor|ceiling|walls|rackWalls)"'
     rets = '"return.*"'
     u, p_rgh, p, t, k, eps, nut, alphat = ([] for _ in range(8))
@@ -492,7 +487,7 @@ def post(case, hall_path, out):
         "initial_residuals_last_iteration": res,
         "averaged_over_last_iterations": avg,
         "largest_intake_std_k": round(max(drift), 4),
-        "return_flow_m3_s": round(-ret_q if ret_q < 0 else ret_q, 5),
+        "return_flow_m3_s": round(abs(ret_q), 5),
         # heat the returns carry away (means over the averaged iterations) over the racks' heat
         "return_heat_over_rack_heat": round(rho_cp * ret_heat / heat_w, 4),
         "mesh_wall_s": round(run["mesh_s"], 1),
