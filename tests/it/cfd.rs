@@ -16,11 +16,11 @@
 //! | open-080  | 2.88 K         | 5.08 K        | +0.7..+5.1 K    | not met  |
 //!
 //! The model is warmer than the CFD on every rack of every case: its fixed 20 % tile overshoot
-//! sends a fifth of the supply to the mixed zone above, and the CFD's tile jets evidently lose
+//! sends a fifth of the supply to the mixed zone above, and the CFD's tile jets appear to lose
 //! less than that where the racks draw all (or more than all) the supply. With the overshoot
 //! at 0.2 the open hall's row ends match (26.3 °C against 24.6-26.2 °C) but its mid-row racks
 //! are 1.4 K warm; with the doors closed and with 80 % supply it is warm everywhere. The bounds
-//! below are the measured errors plus 0.2 K: they hold the model to what it does now and fail
+//! below are the measured errors plus about 0.2 K: they hold the model to what it does now and fail
 //! if it gets worse; the two cases that miss the goal are tested as misses, not as agreement.
 
 use crate::airflow::cfd_hall;
