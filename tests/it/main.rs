@@ -7,6 +7,7 @@ mod layering;
 
 mod airflow;
 mod campus;
+mod cfd;
 mod cli;
 mod climate;
 mod common;
@@ -26,6 +27,7 @@ fn main() {
     let mut tests: Vec<Trial> = [
         airflow::tests(),
         campus::tests(),
+        cfd::tests(),
         grid::tests(),
         cli::tests(),
         climate::tests(),

@@ -1,0 +1,362 @@
+//! dcplan's compact hall airflow model against OpenFOAM CFD of the same halls (benches/cfd/).
+//!
+//! Each case of benches/cfd/halls/ was solved with OpenFOAM v1912 (buoyantBoussinesqSimpleFoam,
+//! k-epsilon, 0.15 m cells, racks coupled intake to exhaust; benches/cfd/README.md); its per-rack
+//! intake means are committed in benches/cfd/results/. Here dcplan's compact model solves the
+//! same hall (`cfd_hall`, 0.15 m plan cells, the shipped tile overshoot 0.2 and mixing
+//! 30 W/(m K), adiabatic walls like the CFD's) and each rack's intake is compared.
+//!
+//! Measured (model - CFD, 20 racks each), against the goal of mean |error| <= 1.5 K,
+//! max <= 3 K:
+//!
+//! | case      | mean abs error | max abs error | bias            | goal     |
+//! |-----------|----------------|---------------|-----------------|----------|
+//! | open-100  | 0.94 K         | 1.69 K        | +0.0..+1.7 K    | met      |
+//! | doors-100 | 1.72 K         | 2.15 K        | +1.2..+2.2 K    | not met  |
+//! | open-080  | 2.88 K         | 5.08 K        | +0.7..+5.1 K    | not met  |
+//!
+//! The model is warmer than the CFD on every rack of every case: its fixed 20 % tile overshoot
+//! sends a fifth of the supply to the mixed zone above, and the CFD's tile jets appear to lose
+//! less than that where the racks draw all (or more than all) the supply. With the overshoot
+//! at 0.2 the open hall's row ends match (26.3 °C against 24.6-26.2 °C) but its mid-row racks
+//! are 1.4 K warm; with the doors closed and with 80 % supply it is warm everywhere. The bounds
+//! below are the measured errors plus about 0.2 K: they hold the model to what it does now and fail
+//! if it gets worse; the two cases that miss the goal are tested as misses, not as agreement.
+
+use crate::airflow::cfd_hall;
+use crate::trials;
+use dcplan::model::airflow::{AirConditions, AirParams, HallAir};
+use dcplan::solver::{CpuMultigrid, SolveOptions, Tolerance};
+use libtest_mimic::Trial;
+use std::path::{Path, PathBuf};
+
+pub fn tests() -> Vec<Trial> {
+    trials![
+        plain cfd_results_balance_air_and_heat,
+        plain cfd_of_the_open_hall_moves_with_the_mesh_most_at_the_row_ends,
+        plain open_hall_matches_cfd_per_rack,
+        plain doors_hall_model_is_warmer_than_cfd_on_every_rack,
+        plain under_supplied_hall_model_is_warmer_than_cfd_on_every_rack,
+        plain row_ends_are_the_hottest_racks_of_the_open_halls_in_both,
+        plain doors_take_the_hot_spots_off_the_row_ends_in_both,
+        plain under_supply_heats_every_rack_in_both,
+    ]
+}
+
+/// The compact model's grid for these halls, m (the CFD's plan cell).
+const CELL_M: f64 = 0.15;
+/// Tile overshoot and mixing of the shipped default air design (site::types::AirDesign).
+const OVERSHOOT: f64 = 0.2;
+const K_EFF_W_MK: f64 = 30.0;
+
+fn cfd_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/cfd")
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: cannot read: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()))
+}
+
+/// Per-rack intake temperatures of one case: CFD and compact model, in hall order.
+struct Comparison {
+    case: String,
+    ids: Vec<String>,
+    cfd_c: Vec<f64>,
+    model_c: Vec<f64>,
+}
+
+impl Comparison {
+    fn errors(&self) -> Vec<f64> {
+        self.model_c
+            .iter()
+            .zip(&self.cfd_c)
+            .map(|(m, c)| m - c)
+            .collect()
+    }
+    fn mean_abs_k(&self) -> f64 {
+        self.errors().iter().map(|e| e.abs()).sum::<f64>() / self.ids.len() as f64
+    }
+    fn max_abs_k(&self) -> f64 {
+        self.errors().iter().fold(0.0f64, |m, e| m.max(e.abs()))
+    }
+    fn table(&self) -> String {
+        let mut s = format!("{}:\n", self.case);
+        for (k, id) in self.ids.iter().enumerate() {
+            s += &format!(
+                "  {id}: CFD {:6.2} °C, model {:6.2} °C, error {:+5.2} K\n",
+                self.cfd_c[k],
+                self.model_c[k],
+                self.model_c[k] - self.cfd_c[k]
+            );
+        }
+        s + &format!(
+            "  mean |error| {:.2} K, max |error| {:.2} K",
+            self.mean_abs_k(),
+            self.max_abs_k()
+        )
+    }
+}
+
+fn compare(case: &str) -> Comparison {
+    let dir = cfd_dir();
+    let hall = read_json(&dir.join("halls").join(format!("{case}.json")));
+    let result = read_json(&dir.join("results").join(format!("{case}.json")));
+    let f = |v: &serde_json::Value, what: &str| {
+        v.as_f64()
+            .unwrap_or_else(|| panic!("{case}: {what} is not a number"))
+    };
+    let mut layout = cfd_hall(&hall, CELL_M);
+    layout.overshoot(OVERSHOOT);
+    let air = &hall["air"];
+    let params = AirParams {
+        rho_cp_j_m3k: f(&air["rho_kg_m3"], "air.rho_kg_m3") * f(&air["cp_j_kgk"], "air.cp_j_kgk"),
+        k_eff_w_mk: K_EFF_W_MK,
+        // the CFD's walls are adiabatic
+        wall_u_w_m2k: 0.0,
+    };
+    let mut options = SolveOptions::f64_target();
+    options.tolerance = Tolerance::Eta(1e-12);
+    let racks = hall["racks"].as_array().expect("racks");
+    let heat: Vec<f64> = racks.iter().map(|r| f(&r["heat_w"], "heat_w")).collect();
+    let supply_c = f(&hall["supply"]["temp_c"], "supply.temp_c");
+    let mut model = HallAir::new(layout, params, &CpuMultigrid, &options)
+        .unwrap_or_else(|e| panic!("{case}: compact model: {e}"));
+    let field = model
+        .solve(&AirConditions {
+            supply_c,
+            outdoor_c: supply_c,
+            rack_heat_w: heat,
+            source_w_m2: vec![],
+        })
+        .unwrap_or_else(|e| panic!("{case}: compact model solve: {e}"));
+    let by_id: std::collections::HashMap<String, f64> = result["racks"]
+        .as_array()
+        .expect("result racks")
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().expect("id").to_string(),
+                f(&r["intake_c"], "intake_c"),
+            )
+        })
+        .collect();
+    let ids: Vec<String> = racks
+        .iter()
+        .map(|r| r["id"].as_str().expect("id").to_string())
+        .collect();
+    let cfd_c = ids
+        .iter()
+        .map(|id| {
+            *by_id
+                .get(id)
+                .unwrap_or_else(|| panic!("{case}: rack {id} is missing from the CFD result"))
+        })
+        .collect();
+    Comparison {
+        case: case.to_string(),
+        ids,
+        cfd_c,
+        model_c: field.intake_c,
+    }
+}
+
+/// The committed CFD result of a case (`suffix` "" for the 0.15 m mesh).
+fn cfd_result(case: &str, suffix: &str) -> serde_json::Value {
+    read_json(
+        &cfd_dir()
+            .join("results")
+            .join(format!("{case}{suffix}.json")),
+    )
+}
+
+fn number(v: &serde_json::Value, what: &str) -> f64 {
+    v.as_f64()
+        .unwrap_or_else(|| panic!("{what} is not a number: {v}"))
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+/// Indices of the `n` hottest racks, hottest first.
+fn hottest(t: &[f64], n: usize) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..t.len()).collect();
+    idx.sort_by(|&a, &b| t[b].total_cmp(&t[a]));
+    idx.truncate(n);
+    idx
+}
+
+const ROW_ENDS: [&str; 4] = ["A01", "A10", "B01", "B10"];
+
+/// Each committed CFD run carries the air it was given through its returns and the racks' heat
+/// out with it (the returns' flow-weighted temperature), and its intakes settled: the 100 %
+/// cases wander by under 0.3 K (standard deviation over the averaged 600 iterations); the 80 %
+/// case did not settle (up to 1.13 K), which is stated, and bounded here so that a worse run
+/// is not committed unnoticed.
+fn cfd_results_balance_air_and_heat() {
+    for (case, settle_k) in [("open-100", 0.3), ("doors-100", 0.3), ("open-080", 1.2)] {
+        let hall = read_json(&cfd_dir().join("halls").join(format!("{case}.json")));
+        let r = cfd_result(case, "");
+        let supply = number(&hall["supply"]["flow_m3_s"], "supply");
+        let returned = number(&r["return_flow_m3_s"], "return_flow_m3_s");
+        assert!(
+            (returned - supply).abs() < 1e-3 * supply,
+            "{case}: {returned} m³/s returned of {supply} supplied"
+        );
+        let heat = number(
+            &r["return_heat_over_rack_heat"],
+            "return_heat_over_rack_heat",
+        );
+        assert!(
+            (heat - 1.0).abs() < 0.01,
+            "{case}: the returns carry {heat:.4} of the racks' heat"
+        );
+        let std = number(&r["largest_intake_std_k"], "largest_intake_std_k");
+        assert!(
+            std < settle_k,
+            "{case}: an intake wanders by {std} K over the averaged iterations"
+        );
+        assert_eq!(
+            r["racks"].as_array().map(Vec::len),
+            hall["racks"].as_array().map(Vec::len),
+            "{case}: one result per rack"
+        );
+    }
+}
+
+/// open-100 on 0.20 m and 0.15 m cells (18 480 and 44 480 fluid cells): per-rack intakes differ
+/// by 0.37 K on average and 2.02 K at most, at a row end (B10: 24.6 °C on the fine mesh, 26.6 °C
+/// on the coarse). The row ends' plumes settle into slightly different states on the two meshes
+/// (on the fine one the mirror-image ends A01 and B01 differ by 1.6 K); the CFD's row-end
+/// figures are uncertain by about that much.
+fn cfd_of_the_open_hall_moves_with_the_mesh_most_at_the_row_ends() {
+    let (fine, coarse) = (cfd_result("open-100", ""), cfd_result("open-100", "-0.2"));
+    let racks = |r: &serde_json::Value| -> Vec<(String, f64)> {
+        r["racks"]
+            .as_array()
+            .expect("racks")
+            .iter()
+            .map(|x| {
+                (
+                    x["id"].as_str().expect("id").to_string(),
+                    number(&x["intake_c"], "intake_c"),
+                )
+            })
+            .collect()
+    };
+    let (a, b) = (racks(&fine), racks(&coarse));
+    assert_eq!(a.len(), b.len());
+    let diffs: Vec<f64> = a
+        .iter()
+        .zip(&b)
+        .map(|((ia, ta), (ib, tb))| {
+            assert_eq!(ia, ib, "rack order differs between the meshes");
+            (ta - tb).abs()
+        })
+        .collect();
+    let (m, x) = (mean(&diffs), diffs.iter().fold(0.0f64, |m, d| m.max(*d)));
+    assert!(
+        m < 0.5 && x < 2.2,
+        "0.15 m against 0.20 m: mean |difference| {m:.2} K, max {x:.2} K"
+    );
+    let worst = &a[hottest(&diffs, 1)[0]].0;
+    assert!(
+        ROW_ENDS.contains(&worst.as_str()),
+        "the largest mesh difference is at {worst}, not a row end"
+    );
+}
+
+/// open-100 (supply 100 % of the rack airflow): mean |error| 0.94 K, max 1.69 K (B10, B01:
+/// 26.3 °C against 24.6 °C), within the goal; the mid-row racks A03/A04/A07/A08 are
+/// 1.4-1.5 K warm (19.5-19.6 °C against 18.0-18.2 °C).
+fn open_hall_matches_cfd_per_rack() {
+    let c = compare("open-100");
+    assert!(c.mean_abs_k() < 1.1 && c.max_abs_k() < 1.9, "{}", c.table());
+}
+
+/// doors-100 (cold-aisle end doors to rack height, no roof, 100 % supply): the model gives
+/// every rack 20.4 °C, the CFD 18.2-19.2 °C; mean |error| 1.72 K, max 2.15 K (row ends): the
+/// mean misses the goal of 1.5 K. The model's 20 % overshoot replaces a fifth of the aisle's
+/// supply with zone air; in the CFD almost all of the aisle's air is supply air.
+fn doors_hall_model_is_warmer_than_cfd_on_every_rack() {
+    let c = compare("doors-100");
+    assert!(c.errors().iter().all(|&e| e > 0.0), "{}", c.table());
+    assert!(c.mean_abs_k() < 1.9 && c.max_abs_k() < 2.4, "{}", c.table());
+}
+
+/// open-080 (supply 80 % of the rack airflow): mean |error| 2.88 K, max 5.08 K (A01: 32.6 °C
+/// against 27.6 °C): the goal is missed by far. The error is largest at the row ends (+4.6 to
+/// +5.1 K), +3.2 K at the racks third, fourth, seventh and eighth along each row, least at the
+/// middle pair (+0.7 K). The CFD did not settle here (intakes wander by up to 1.1 K standard
+/// deviation over the averaged iterations), which does not account for 3 K.
+fn under_supplied_hall_model_is_warmer_than_cfd_on_every_rack() {
+    let c = compare("open-080");
+    assert!(c.errors().iter().all(|&e| e > 0.0), "{}", c.table());
+    assert!(c.mean_abs_k() < 3.1 && c.max_abs_k() < 5.3, "{}", c.table());
+}
+
+/// In both open halls the four hottest intakes are the four row ends, in the CFD and in the
+/// model: exhaust wraps around the row ends into the cold aisle.
+fn row_ends_are_the_hottest_racks_of_the_open_halls_in_both() {
+    for case in ["open-100", "open-080"] {
+        let c = compare(case);
+        for (who, t) in [("CFD", &c.cfd_c), ("model", &c.model_c)] {
+            let mut top: Vec<&str> = hottest(t, 4).iter().map(|&k| c.ids[k].as_str()).collect();
+            top.sort_unstable();
+            assert_eq!(top, ROW_ENDS, "{case}, {who}: hottest racks\n{}", c.table());
+        }
+    }
+}
+
+/// With the cold-aisle ends closed (doors to rack height, no roof) the row ends are no hotter
+/// than the middle of the rows in either: in the CFD they are the coolest racks (18.2 °C
+/// against 18.5-19.2 °C), in the model every rack sees the same air.
+fn doors_take_the_hot_spots_off_the_row_ends_in_both() {
+    let c = compare("doors-100");
+    for (who, t) in [("CFD", &c.cfd_c), ("model", &c.model_c)] {
+        let (ends, middle): (Vec<f64>, Vec<f64>) = {
+            let mut e = Vec::new();
+            let mut m = Vec::new();
+            for (k, id) in c.ids.iter().enumerate() {
+                if ROW_ENDS.contains(&id.as_str()) {
+                    e.push(t[k]);
+                } else {
+                    m.push(t[k]);
+                }
+            }
+            (e, m)
+        };
+        let hottest_end = ends.iter().fold(f64::MIN, |a, &b| a.max(b));
+        assert!(
+            hottest_end < mean(&middle) + 0.05,
+            "doors-100, {who}: a row end at {hottest_end:.2} °C, the middle at {:.2} °C\n{}",
+            mean(&middle),
+            c.table()
+        );
+    }
+}
+
+/// Supply at 80 % of the racks' airflow against 100 %: every rack's intake is warmer in both,
+/// and the hall's mean intake by more than a kelvin (CFD +1.7 K, model +3.7 K).
+fn under_supply_heats_every_rack_in_both() {
+    let (full, under) = (compare("open-100"), compare("open-080"));
+    assert_eq!(full.ids, under.ids);
+    for (who, a, b) in [
+        ("CFD", &full.cfd_c, &under.cfd_c),
+        ("model", &full.model_c, &under.model_c),
+    ] {
+        for k in 0..a.len() {
+            assert!(
+                b[k] > a[k],
+                "{who}: rack {} at {:.2} °C with 80 % supply, {:.2} °C with 100 %",
+                full.ids[k],
+                b[k],
+                a[k]
+            );
+        }
+        let rise = mean(b) - mean(a);
+        assert!(rise > 1.0, "{who}: the mean intake rises {rise:.2} K");
+    }
+}
