@@ -522,7 +522,7 @@ pub struct Uncertainty {
     pub value_of_information: Vec<Evpi>,
     /// The decile-binning estimate for a draw that moves nothing: its bias at this draw count.
     pub evpi_noise_reference: f64,
-    /// Knowing every figure and the weights: E[max score] − max E[score].
+    /// Knowing every ranged figure (weights as chosen): E[max score] − max E[score].
     pub evpi_everything: f64,
     pub evpi_method: &'static str,
 }
@@ -542,7 +542,8 @@ const METHOD: &str =
     needing a new simulation are held at their file values (held_at_nominal); feasibility is \
     judged again and the criteria normalised over the sites feasible in each draw";
 
-const EVPI_METHOD: &str = "partial EVPI by decile binning on the joint draws: sum over the \
+const EVPI_METHOD: &str = "partial EVPI by decile binning on the inputs-alone draws (weights as \
+    chosen): sum over the \
     figure's deciles of (share of draws) x max over sites of the mean score in the decile, minus \
     max over sites of the overall mean score; a site infeasible in a draw scores 0. The estimate \
     is biased upward by Monte Carlo noise; evpi_noise_reference is the same estimate for a draw \
@@ -578,8 +579,8 @@ pub fn analyse(
     let order = &order[..];
     let total = 3 * s.draws;
     let mut modes = Vec::new();
-    let mut joint_scores: Vec<f64> = Vec::new();
-    let mut joint_p: Vec<f64> = Vec::new();
+    let mut voi_scores: Vec<f64> = Vec::new();
+    let mut voi_p: Vec<f64> = Vec::new();
     for (k, mode) in ["weights", "inputs", "joint"].into_iter().enumerate() {
         let seed = splitmix(s.seed ^ splitmix(k as u64 + 1));
         let mut sampler = WeightSampler::new(&s.weights, s.radius, splitmix(seed))?;
@@ -598,8 +599,8 @@ pub fn analyse(
                 for (j, input) in p.inputs.iter().enumerate() {
                     let u: f64 = rng.random();
                     x[j] = Some(input.range.quantile(u, input.nominal));
-                    if mode == "joint" {
-                        joint_p.push(u);
+                    if mode == "inputs" {
+                        voi_p.push(u);
                     }
                 }
             }
@@ -611,8 +612,8 @@ pub fn analyse(
                     top[i] += usize::from(r <= s.top_k);
                 }
             }
-            if mode == "joint" {
-                joint_scores.extend_from_slice(&scores);
+            if mode == "inputs" {
+                voi_scores.extend_from_slice(&scores);
             }
             if d % 64 == 63 || d + 1 == s.draws {
                 progress(k * s.draws + d + 1, total);
@@ -730,9 +731,10 @@ pub fn analyse(
         })
         .unwrap_or_default();
 
-    // value of information, on the joint draws
+    // value of information, on the inputs-alone draws: the weights are the planner's
+    // choice, not something to measure
     let draws = s.draws;
-    let score_of = |d: usize, i: usize| joint_scores[d * n + i];
+    let score_of = |d: usize, i: usize| voi_scores[d * n + i];
     let best_mean = |idx: &[usize]| -> f64 {
         (0..n)
             .map(|i| idx.iter().map(|&d| score_of(d, i)).sum::<f64>() / idx.len() as f64)
@@ -754,13 +756,16 @@ pub fn analyse(
     let mut noise_rng = ChaCha8Rng::seed_from_u64(splitmix(s.seed ^ 0x6e6f_6973_65));
     let noise_u: Vec<f64> = (0..draws).map(|_| noise_rng.random()).collect();
     let noise = if n > 0 { binned(&|d| noise_u[d]) } else { 0.0 };
+    let noise = if noise.abs() < 1e-12 { 0.0 } else { noise };
     let mut voi: Vec<Evpi> = p
         .inputs
         .iter()
         .enumerate()
         .filter(|(_, i)| i.lever.is_some() && n > 0)
         .map(|(j, input)| {
-            let e = binned(&|d| joint_p[d * m + j]);
+            // below 1e-12 is rounding in the sums, not information
+            let e = binned(&|d| voi_p[d * m + j]);
+            let e = if e.abs() < 1e-12 { 0.0 } else { e };
             Evpi {
                 input: name(p, input),
                 evpi: e,
@@ -781,6 +786,11 @@ pub fn analyse(
             - base
     } else {
         0.0
+    };
+    let everything = if everything.abs() < 1e-12 {
+        0.0
+    } else {
+        everything
     };
 
     Ok(Uncertainty {
@@ -828,4 +838,242 @@ fn order_all(order: &[usize], n: usize) -> Vec<usize> {
     let mut all = order.to_vec();
     all.extend((0..n).filter(|i| !order.contains(i)));
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::criteria::{criteria, SPECS};
+
+    fn base(id: &str, hazard: f64, distance_km: f64) -> SiteBase {
+        SiteBase {
+            id: id.into(),
+            hazards: [hazard; 3],
+            distance_km,
+            tariff: 100.0,
+            carbon: 0.4,
+            headroom_mw: 100.0,
+            land_m: [500.0, 500.0],
+            cost_per_hall_per_tariff: 1.0,
+            carbon_per_hall_per_factor: 1.0,
+            peak_mw_per_hall: 25.0,
+            pue: 1.2,
+            wue: 0.1,
+            thermal_hours: 0.0,
+            voltage_drop_pct: 1.0,
+            voltage_ok: true,
+            a1_utilisation_limit: 1.0,
+        }
+    }
+
+    fn rules() -> CampusRules {
+        CampusRules {
+            halls: 1,
+            hall_width_m: 50.0,
+            hall_depth_m: 50.0,
+            hall_it_mw: 20.0,
+            hall_gap_m: 0.0,
+            yard_m2_per_mw: 0.0,
+            substation_m2: 0.0,
+            setback_m: 0.0,
+        }
+    }
+
+    fn uniform(site: usize, path: &str, nominal: f64, low: f64, high: f64, lever: Lever) -> Input {
+        Input {
+            site: Some(site),
+            path: path.into(),
+            nominal,
+            range: Range {
+                low,
+                high,
+                dist: Dist::Uniform,
+            },
+            default_kind: None,
+            lever: Some(lever),
+            treatment: Treatment::Direct,
+        }
+    }
+
+    /// Hazard 20, distance 10, every other criterion 1 (on which all sites agree).
+    fn weights() -> Weights {
+        let raw = SPECS
+            .iter()
+            .map(|s| match s.key {
+                "hazard_score" => 20.0,
+                "distance_to_seoul_km" => 10.0,
+                _ => 1.0,
+            })
+            .collect();
+        Weights::new(raw, &criteria()).unwrap()
+    }
+
+    fn settings(draws: usize, seed: u64) -> Settings {
+        Settings {
+            draws,
+            seed,
+            top_k: 2,
+            radius: 0.3,
+            weights: weights(),
+        }
+    }
+
+    /// Three sites; `a`'s seismic score s ~ U(0, 1) with flood and typhoon 0.3, so its hazard
+    /// score is (s + 0.6) / 3 inside the span [0.2, 0.8] that `b` and `c` hold. `a` is nearest
+    /// (100 km), `b` farthest (300), `c` between. Min-max normalised, with W = 38:
+    /// score(a) − score(b) = (20/W)((0.8 − h)/0.6 − 1) + 10/W, linear in s, zero at h = 0.5,
+    /// that is s = 0.9: `b` passes `a` with probability 0.1.
+    fn linear_case() -> Problem {
+        let mut a = base("a", 0.3, 100.0);
+        a.hazards[0] = 0.3;
+        Problem {
+            bases: vec![a, base("b", 0.2, 300.0), base("c", 0.8, 200.0)],
+            rules: rules(),
+            inputs: vec![uniform(0, "hazards.seismic", 0.3, 0.0, 1.0, Lever::Seismic)],
+            held: Vec::new(),
+        }
+    }
+
+    /// The formula of [`linear_case`], with the hazard score rounded to its resolution.
+    fn difference(s: f64) -> f64 {
+        let h = (((s + 0.6) / 3.0) / 0.001).round() * 0.001;
+        (20.0 / 38.0) * ((0.8 - h) / 0.6 - 1.0) + 10.0 / 38.0
+    }
+
+    fn within_4_se(estimate: f64, p: f64, draws: usize, slack: f64) {
+        let se = (p * (1.0 - p) / draws as f64).sqrt();
+        assert!(
+            (estimate - p).abs() <= 4.0 * se + slack,
+            "estimate {estimate} vs exact {p} (4 se = {})",
+            4.0 * se
+        );
+    }
+
+    #[test]
+    fn linear_case_flip_probability_and_tornado_match_the_formula() {
+        let p = linear_case();
+        let draws = 20_000;
+        let u = analyse(&p, &settings(draws, 7), &|_, _| {}).unwrap();
+        let inputs = &u.modes[1];
+        assert_eq!(inputs.mode, "inputs");
+        let (a, b) = (&inputs.sites[0], &inputs.sites[1]);
+        assert_eq!((a.site_id.as_str(), b.site_id.as_str()), ("a", "b"));
+        // b first when s > 0.9 (0.9015 once h is rounded: slack 0.002)
+        within_4_se(b.p_first, 0.1, draws, 0.002);
+        within_4_se(a.p_first, 0.9, draws, 0.002);
+        assert!(
+            (a.p_first_se - (a.p_first * (1.0 - a.p_first) / draws as f64).sqrt()).abs() < 1e-15
+        );
+        // weights alone: the inputs stay nominal (s = 0.3), a's lead is (20/38)(-1/6) + 10/38
+        let t = &u.tornadoes[0];
+        assert_eq!((t.first.as_str(), t.second.as_str()), ("a", "b"));
+        assert!((t.difference - difference(0.3)).abs() < 1e-12);
+        let bar = &t.bars[0];
+        assert_eq!(bar.input, "a: hazards.seismic");
+        assert!((bar.difference_at_low.unwrap() - difference(0.0)).abs() < 1e-12);
+        assert!((bar.difference_at_high.unwrap() - difference(1.0)).abs() < 1e-12);
+        assert!(bar.reverses && difference(1.0) < 0.0);
+        assert_eq!(u.can_reverse_top_pair, ["a: hazards.seismic"]);
+        // knowing s is worth something here: the choice changes in a tenth of the draws
+        // knowing s first: b is chosen in the last decile, where a trails by k (s - 0.9) on
+        // average, k = (20/38)/1.8, so EVPI = k 0.1² / 2 (the flip sits on a decile edge, so
+        // decile binning loses nothing here); the same for knowing everything
+        let k = (20.0 / 38.0) / 1.8;
+        let exact = k * 0.01 / 2.0;
+        let e = u.value_of_information[0].evpi;
+        assert!((e - exact).abs() <= 0.1 * exact, "EVPI {e} vs {exact}");
+        assert!((u.evpi_everything - exact).abs() <= 0.1 * exact);
+        assert!(u.value_of_information[0].above_noise);
+    }
+
+    #[test]
+    fn a_site_that_dominates_every_draw_is_first_in_every_draw() {
+        // a is nearest and safest whatever b's and c's drawn figures are
+        let p = Problem {
+            bases: vec![
+                base("b", 0.5, 300.0),
+                base("a", 0.1, 100.0),
+                base("c", 0.6, 200.0),
+            ],
+            rules: rules(),
+            inputs: vec![
+                uniform(0, "hazards.seismic", 0.5, 0.2, 0.9, Lever::Seismic),
+                uniform(
+                    0,
+                    "distance_to_seoul_km",
+                    300.0,
+                    150.0,
+                    400.0,
+                    Lever::Distance,
+                ),
+                uniform(2, "hazards.flood", 0.6, 0.3, 1.0, Lever::Flood),
+            ],
+            held: Vec::new(),
+        };
+        let u = analyse(&p, &settings(2_000, 3), &|_, _| {}).unwrap();
+        for mode in &u.modes {
+            let a = mode.sites.iter().find(|s| s.site_id == "a").unwrap();
+            assert_eq!(a.p_first, 1.0, "{}", mode.mode);
+            assert_eq!(a.p_first_se, 0.0);
+            assert_eq!(a.rank_distribution[0], 1.0);
+        }
+        assert!(u.can_reverse_top_pair.is_empty());
+        assert!(u.value_of_information.iter().all(|e| e.evpi == 0.0));
+        assert_eq!(u.evpi_everything, 0.0);
+    }
+
+    #[test]
+    fn same_seed_same_bytes_other_seed_within_the_reported_error() {
+        let p = linear_case();
+        let json = |seed| {
+            serde_json::to_string(&analyse(&p, &settings(4_000, seed), &|_, _| {}).unwrap())
+                .unwrap()
+        };
+        assert_eq!(json(11), json(11));
+        let (x, y) = (
+            analyse(&p, &settings(4_000, 11), &|_, _| {}).unwrap(),
+            analyse(&p, &settings(4_000, 12), &|_, _| {}).unwrap(),
+        );
+        let mut moved = false;
+        for (mx, my) in x.modes.iter().zip(&y.modes) {
+            for (a, b) in mx.sites.iter().zip(&my.sites) {
+                let se = (a.p_first_se.powi(2) + b.p_first_se.powi(2)).sqrt();
+                assert!(
+                    (a.p_first - b.p_first).abs() <= 4.0 * se + 1e-12,
+                    "{} {}",
+                    mx.mode,
+                    a.site_id
+                );
+                moved |= a.p_first != b.p_first;
+            }
+        }
+        assert!(moved, "a different seed should draw differently");
+    }
+
+    #[test]
+    fn land_draws_place_the_campus_again_and_can_make_a_site_infeasible() {
+        // a's plot is 40-60 m wide for a 50 m hall: it hosts a hall in half the draws
+        let mut a = base("a", 0.2, 100.0);
+        a.land_m = [55.0, 500.0];
+        let mut input = uniform(0, "land.usable_width_m", 55.0, 40.0, 60.0, Lever::LandWidth);
+        input.treatment = Treatment::Replaced;
+        let p = Problem {
+            bases: vec![a, base("b", 0.5, 300.0), base("c", 0.6, 200.0)],
+            rules: rules(),
+            inputs: vec![input],
+            held: Vec::new(),
+        };
+        let draws = 10_000;
+        let u = analyse(&p, &settings(draws, 5), &|_, _| {}).unwrap();
+        let a = u.modes[1].sites.iter().find(|s| s.site_id == "a").unwrap();
+        within_4_se(a.p_feasible, 0.5, draws, 0.0);
+        let bar = &u.tornadoes[0].bars[0];
+        assert_eq!(bar.difference_at_low, None);
+        assert!(bar.reverses);
+        // the nominal values reproduce what the base holds, the energy scaled by one hall
+        let b = &p.bases[1];
+        let v = b.values(b, &p.rules).unwrap();
+        assert_eq!(v[0], 75.0); // 100 MW headroom - 25 MW peak
+        assert_eq!(v[4], 100.0); // 1 bn KRW per (KRW/kWh) x 100 KRW/kWh
+    }
 }

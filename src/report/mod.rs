@@ -6,6 +6,7 @@ pub mod heatmap;
 pub mod map;
 pub mod ranking;
 pub mod simulation;
+pub mod uncertainty;
 
 use std::path::PathBuf;
 

@@ -213,6 +213,9 @@ pub fn to_markdown(r: &RankingReport) -> String {
         r.stability.seed,
         r = r.stability.radius
     );
+    if let Some(u) = &r.uncertainty {
+        s.push_str(&super::uncertainty::to_markdown(u));
+    }
     s
 }
 
@@ -440,6 +443,9 @@ pub fn to_html(
     html.push_str(&pareto_svg(r, pareto_axes.0, pareto_axes.1));
     html.push_str("\n<h2>Rank stability</h2>\n");
     html.push_str(&stability_svg(r));
+    if let Some(u) = &r.uncertainty {
+        html.push_str(&super::uncertainty::to_html(u));
+    }
     html.push_str("\n<h2>Sites at the design hot hour</h2>\n<div class=\"sites\">\n");
     for img in images {
         let name = r
