@@ -69,7 +69,7 @@ pub fn to_markdown(u: &Uncertainty) -> String {
     for t in &u.tornadoes {
         let _ = writeln!(
             s,
-            "### What moves {} ahead of {} (score difference {:+.4})\n",
+            "### Tornado: {} ahead of {} by {:+.4} score points\n",
             t.first, t.second, t.difference
         );
         let _ = writeln!(
@@ -240,7 +240,7 @@ pub fn to_html(u: &Uncertainty) -> String {
     for t in &u.tornadoes {
         let _ = writeln!(
             s,
-            "<h3>What moves {} ahead of {}</h3><p>Score difference first − second with each \
+            "<h3>Tornado: {} ahead of {}</h3><p>Score difference first − second with each \
              figure at its low and high end (red: can reverse the pair).</p>{}",
             escape(&t.first),
             escape(&t.second),

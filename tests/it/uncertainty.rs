@@ -198,7 +198,7 @@ fn uncertainty_is_byte_identical_for_a_seed_and_reports_its_error() {
     let md = std::fs::read_to_string(a.join("report.md")).unwrap();
     for needle in [
         "How sure the ranking is",
-        "What moves alpha ahead of bravo",
+        "Tornado: alpha ahead of bravo",
         "What to measure first",
     ] {
         assert!(md.contains(needle), "report.md lacks `{needle}`");
