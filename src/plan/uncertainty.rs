@@ -375,8 +375,11 @@ fn input(site: Option<usize>, r: &Ranged, lever: Option<Lever>, treatment: Treat
     }
 }
 
+/// Scores and ranks of one scenario, per site.
+type Scenario = (Vec<f64>, Vec<Option<usize>>);
+
 /// Scores (0 for a site infeasible in this scenario) and 1-based ranks of one scenario.
-fn score(values: &[Option<Vec<f64>>], ids: &[String], w: &[f64]) -> (Vec<f64>, Vec<Option<usize>>) {
+fn score(values: &[Option<Vec<f64>>], ids: &[String], w: &[f64]) -> Scenario {
     let feasible: Vec<usize> = (0..values.len()).filter(|&i| values[i].is_some()).collect();
     let mut scores = vec![0.0; values.len()];
     let mut ranks = vec![None; values.len()];
@@ -653,7 +656,7 @@ pub fn analyse(
     }
 
     // tornadoes: every figure at its low and its high end, the rest nominal
-    let ends: Vec<[(Vec<f64>, Vec<Option<usize>>); 2]> = (0..m)
+    let ends: Vec<[Scenario; 2]> = (0..m)
         .map(|j| {
             let at = |v: f64| {
                 let mut x = vec![None; m];
@@ -676,11 +679,11 @@ pub fn analyse(
         let mut bars = Vec::new();
         let mut unmoved = 0;
         for (j, input) in p.inputs.iter().enumerate() {
-            let diff = |e: &(Vec<f64>, Vec<Option<usize>>)| match (e.1[a], e.1[b]) {
+            let diff = |e: &Scenario| match (e.1[a], e.1[b]) {
                 (Some(_), Some(_)) => Some(e.0[a] - e.0[b]),
                 _ => None,
             };
-            let reverses_at = |e: &(Vec<f64>, Vec<Option<usize>>)| match (e.1[a], e.1[b]) {
+            let reverses_at = |e: &Scenario| match (e.1[a], e.1[b]) {
                 (Some(ra), Some(rb)) => rb < ra,
                 (None, _) => true,
                 _ => false,
@@ -753,7 +756,7 @@ pub fn analyse(
             .sum::<f64>()
             - base
     };
-    let mut noise_rng = ChaCha8Rng::seed_from_u64(splitmix(s.seed ^ 0x6e6f_6973_65));
+    let mut noise_rng = ChaCha8Rng::seed_from_u64(splitmix(s.seed ^ 0x006e_6f69_7365));
     let noise_u: Vec<f64> = (0..draws).map(|_| noise_rng.random()).collect();
     let noise = if n > 0 { binned(&|d| noise_u[d]) } else { 0.0 };
     let noise = if noise.abs() < 1e-12 { 0.0 } else { noise };

@@ -102,6 +102,10 @@ fn bad_ranges_are_bad_input_naming_file_field_and_reason() {
     });
     let o = dcplan(&["validate", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
+    // too few draws to say anything is a bad argument
+    let o = dcplan(&["rank", dir.to_str().unwrap(), "--uncertainty", "10"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--uncertainty: expected at least 100"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
