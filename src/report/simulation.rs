@@ -1,6 +1,6 @@
 //! The files `dcplan simulate` writes for one site: metrics.json, thermal.png, voltage.png.
 
-use super::heatmap::{write_png, Colormap, Field, Heatmap, Marker, Rect};
+use super::heatmap::{write_pngs_same_size, Colormap, Field, Heatmap, Marker, Rect};
 use super::{create_dir, ReportError};
 use crate::fsio::write_json;
 use crate::plan::simulate::SiteRun;
@@ -35,8 +35,8 @@ pub fn write_site(run: &SiteRun, dir: &Path) -> Result<Vec<PathBuf>, ReportError
         values,
         cell_m: plan.cell_m,
     };
-    // the shipped font has no Hangul: the Korean name is in metrics.json
-    let site = &m.inputs.site_name_en;
+    // Korean and English names, in the shipped Hangul font (report::text)
+    let site = format!("{} {}", m.inputs.site_name_ko, m.inputs.site_name_en);
     let w = &m.hourly_thermal;
     let thermal = Heatmap {
         field: field(&run.hall.temperature_c),
@@ -85,7 +85,7 @@ pub fn write_site(run: &SiteRun, dir: &Path) -> Result<Vec<PathBuf>, ReportError
         dir.join("voltage.png"),
     ];
     write_json(&paths[0], m)?;
-    write_png(&thermal, &paths[1])?;
-    write_png(&voltage, &paths[2])?;
+    // the two figures side by side in report.html: one size for both
+    write_pngs_same_size(&[(&thermal, &paths[1]), (&voltage, &paths[2])])?;
     Ok(paths.to_vec())
 }
