@@ -38,7 +38,10 @@ use super::criteria::{infeasibility, values, SPECS};
 use super::evaluate::Evaluated;
 use crate::layout::campus::{place, CampusRules};
 use crate::rank::{rank_order, weighted_sum, Matrix, RankError, WeightSampler, Weights};
-use crate::site::ranges::{facility_ranged, site_ranged, unranged_assumed, Dist, Range, Ranged};
+use crate::site::ranges::{
+    facility_range_rule as facility_rule, facility_ranged, site_range_rule as site_rule,
+    site_ranged, unranged_assumed, Dist, Range, Ranged,
+};
 use crate::site::Facility;
 
 /// How a figure's draws reach the criteria (see the module docs).
@@ -263,7 +266,8 @@ pub const COMPUTED_HOSTING_SPREAD: f64 = 0.20;
 
 impl Problem {
     /// The bases, figures and held figures of simulated sites. Fails (an internal error) if the
-    /// re-evaluation at the file values does not reproduce a simulated site's criteria.
+    /// re-evaluation at the file values does not reproduce a simulated site's feasibility and
+    /// criteria (to one step of each criterion's resolution: the same sums in another order).
     pub fn from_evaluated(evaluated: &[Evaluated], facility: &Facility) -> Result<Problem, String> {
         let rules = campus_rules(facility);
         let mut bases = Vec::new();
@@ -274,7 +278,18 @@ impl Problem {
             let base = SiteBase::from_evaluated(e);
             let reasons = infeasibility(facility, &e.run.metrics);
             let simulated = reasons.is_empty().then(|| values(site, &e.run.metrics));
-            if base.values(&base, &rules) != simulated {
+            // the same sums in another order may land a rounded value one step apart
+            let cheap = base.values(&base, &rules);
+            let agree = match (&cheap, &simulated) {
+                (Some(x), Some(y)) => x
+                    .iter()
+                    .zip(y)
+                    .zip(&SPECS)
+                    .all(|((x, y), spec)| (x - y).abs() <= spec.resolution * (1.0 + 1e-9)),
+                (None, None) => true,
+                _ => false,
+            };
+            if !agree {
                 return Err(format!(
                     "{}: the re-evaluation at the file values gives {:?}, the simulation {:?}",
                     site.id,
@@ -430,7 +445,8 @@ pub struct Settings {
 pub struct SiteOdds {
     pub site_id: String,
     pub p_first: f64,
-    /// Monte Carlo standard error of `p_first`, sqrt(p (1 - p) / draws).
+    /// Probabilities are fractions of draws (0-1). Monte Carlo standard error of `p_first`,
+    /// sqrt(p (1 - p) / draws).
     pub p_first_se: f64,
     pub p_top_k: f64,
     pub p_top_k_se: f64,
@@ -484,7 +500,7 @@ pub struct Tornado {
 #[derive(Debug, Clone, Serialize)]
 pub struct Evpi {
     pub input: String,
-    /// Score points (0–1 scale of the weighted sum): how much better the chosen site's
+    /// Unit: score points (0–1 scale of the weighted sum): how much better the chosen site's
     /// score is, on average, if the figure were known before choosing.
     pub evpi: f64,
     /// Whether it stands above the noise reference (the same estimate for a draw that moves
@@ -496,6 +512,8 @@ pub struct Evpi {
 #[derive(Debug, Clone, Serialize)]
 pub struct InputInfo {
     pub input: String,
+    /// Unit of the value and its range (empty: a dimensionless score or fraction).
+    pub unit: String,
     pub nominal: f64,
     pub low: f64,
     pub high: f64,
@@ -807,6 +825,7 @@ pub fn analyse(
             .iter()
             .map(|i| InputInfo {
                 input: name(p, i),
+                unit: unit(i),
                 nominal: i.nominal,
                 low: i.range.low,
                 high: i.range.high,
@@ -834,6 +853,18 @@ pub fn analyse(
         evpi_everything: everything,
         evpi_method: EVPI_METHOD,
     })
+}
+
+/// The unit of a figure, from its rule.
+fn unit(i: &Input) -> String {
+    let u = if i.path.starts_with("grid.hosting_mw") {
+        " MW"
+    } else if i.site.is_some() {
+        site_rule(&i.path).map_or("", |r| r.unit)
+    } else {
+        facility_rule(&i.path).map_or("", |r| r.unit)
+    };
+    u.trim().to_string()
 }
 
 /// The nominal order, then the sites not in it (infeasible at the file values) by index.

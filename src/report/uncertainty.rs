@@ -154,9 +154,10 @@ pub fn to_markdown(u: &Uncertainty) -> String {
     for i in &u.inputs {
         let _ = writeln!(
             s,
-            "| {} | {} | {:.4} | {:.4} | {} | {} | {} |",
+            "| {} | {} {} | {:.4} | {:.4} | {} | {} | {} |",
             i.input,
             i.nominal,
+            i.unit,
             i.low,
             i.high,
             i.dist,

@@ -238,12 +238,12 @@ pub fn default_range(path: &str, value: f64, bound: Bound) -> Option<(Range, &'s
 }
 
 /// The rule of a scalar number of a site file.
-pub fn site_rule(path: &str) -> Option<&'static NumberRule<Site>> {
+pub fn site_range_rule(path: &str) -> Option<&'static NumberRule<Site>> {
     SITE_NUMBERS.iter().find(|r| r.path == path)
 }
 
 /// The rule of a scalar number of a facility file.
-pub fn facility_rule(path: &str) -> Option<&'static NumberRule<Facility>> {
+pub fn facility_range_rule(path: &str) -> Option<&'static NumberRule<Facility>> {
     FACILITY_NUMBERS.iter().find(|r| r.path == path)
 }
 

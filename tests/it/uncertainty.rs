@@ -207,6 +207,8 @@ fn uncertainty_is_byte_identical_for_a_seed_and_reports_its_error() {
     ] {
         assert!(md.contains(needle), "report.md lacks `{needle}`");
     }
+    let html = std::fs::read_to_string(a.join("report.html")).unwrap();
+    assert!(html.contains("aria-label=\"tornado\"") && html.contains("How sure the ranking is"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
