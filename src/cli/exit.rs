@@ -64,7 +64,7 @@ fn plan_exit(e: &PlanError) -> Exit {
         PlanError::Inputs(_) | PlanError::Request(_) | PlanError::Rank(_) => Exit::BadInput,
         PlanError::Simulate { source, .. } => simulate_exit(source),
         PlanError::Grid(g) => grid_exit(g),
-        PlanError::WorkerStopped => Exit::Internal,
+        PlanError::WorkerStopped | PlanError::Internal(_) => Exit::Internal,
     }
 }
 

@@ -44,6 +44,11 @@ pub struct RankArgs {
     /// How far the drawn weights may move from the chosen ones, 0-1.
     #[arg(long, default_value_t = 0.3)]
     pub radius: f64,
+    /// Joint Monte Carlo over ranged inputs and weights with N draws (at least 100; each mode:
+    /// weights alone, inputs alone, both): P(first), P(top K), rank distribution, tornadoes,
+    /// value of information. Seeded by --seed.
+    #[arg(long, value_name = "N")]
+    pub uncertainty: Option<usize>,
     /// Grid cell size of every hall, m.
     #[arg(long)]
     pub cell_m: Option<f64>,
@@ -77,6 +82,13 @@ impl RankArgs {
                 self.radius
             )));
         }
+        if let Some(n) = self.uncertainty {
+            if n < 100 {
+                return Err(CliError::Args(format!(
+                    "--uncertainty: expected at least 100 draws, found {n}"
+                )));
+            }
+        }
         let weights = match &self.weights {
             None => WeightsSpec::Defaults,
             // a file when it exists or is named like one, else key=value overrides
@@ -93,6 +105,7 @@ impl RankArgs {
             seed: self.seed,
             draws: self.draws,
             radius: self.radius,
+            uncertainty: self.uncertainty,
             cell_m: self.cell_m,
         })
     }
@@ -104,7 +117,7 @@ pub fn run(cli: &Cli, args: &RankArgs) -> Result<Exit, CliError> {
     // a progress bar on a terminal, nothing on a pipe (indicatif draws only to a terminal)
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} sites {msg}")
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let progress = |p: Progress| match p {
@@ -112,6 +125,13 @@ pub fn run(cli: &Cli, args: &RankArgs) -> Result<Exit, CliError> {
         Progress::Simulated { site_id } => {
             bar.set_message(site_id.to_string());
             bar.inc(1);
+        }
+        Progress::Drawn { done, total } => {
+            if done <= 64 {
+                bar.set_length(total as u64);
+                bar.set_message("uncertainty draws");
+            }
+            bar.set_position(done as u64);
         }
     };
     let outcome = rank_sites(inputs, &mut backend, &progress);

@@ -936,6 +936,7 @@ mod tests {
             utilisation: None,
             sources: vec!["test".into()],
             assumed: vec![],
+            ranges: Default::default(),
         }
     }
 

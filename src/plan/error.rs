@@ -27,6 +27,9 @@ pub enum PlanError {
     /// The grid model beside the sites could not be read or screened.
     #[error("grid model: {0}")]
     Grid(#[from] crate::grid::GridError),
+    /// An invariant of dcplan's own does not hold (a bug, not an input).
+    #[error("internal error: {0}")]
+    Internal(String),
     /// A worker thread panicked (a bug, not an input).
     #[error("a simulation thread stopped unexpectedly")]
     WorkerStopped,

@@ -25,6 +25,7 @@ pub mod inputs;
 pub mod ranking;
 pub mod run;
 pub mod simulate;
+pub mod uncertainty;
 
 pub use error::PlanError;
 pub use evaluate::Evaluated;

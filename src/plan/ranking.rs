@@ -23,6 +23,8 @@ pub struct RankSettings {
     pub seed: u64,
     pub draws: usize,
     pub radius: f64,
+    /// Joint Monte Carlo draws of inputs and weights (`rank --uncertainty N`); `None`: none.
+    pub uncertainty: Option<usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -104,6 +106,9 @@ pub struct RankingReport {
     pub stability: StabilityInfo,
     pub feasible_sites: usize,
     pub ranking: Vec<RankedSite>,
+    /// How sure the ranking is under ranged inputs and weights (`rank --uncertainty N`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<super::uncertainty::Uncertainty>,
 }
 
 /// Scores, orders and assembles the report. Sites are listed feasible first in rank order,
@@ -242,5 +247,6 @@ pub fn rank(
         },
         feasible_sites: feasible.len(),
         ranking,
+        uncertainty: None,
     })
 }

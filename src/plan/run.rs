@@ -12,6 +12,7 @@ use super::inputs::{
 };
 use super::ranking::{rank, RankSettings, RankingReport};
 use super::simulate::{prepare_facility, simulate, Precision, SiteRun};
+use super::uncertainty;
 use crate::backend::Backend;
 use crate::layout::default_cell_m;
 use crate::rank::{parse_overrides, weights_from_json, Weights};
@@ -136,6 +137,8 @@ pub struct RankRequest {
     pub seed: u64,
     pub draws: usize,
     pub radius: f64,
+    /// Joint Monte Carlo draws (`--uncertainty N`); `None`: no uncertainty analysis.
+    pub uncertainty: Option<usize>,
     /// Grid cell size of every hall, m; `None`: the layout's default for the facility.
     pub cell_m: Option<f64>,
 }
@@ -161,6 +164,8 @@ pub enum Progress<'a> {
     Loaded { sites: usize },
     /// One site is simulated.
     Simulated { site_id: &'a str },
+    /// Monte Carlo draws of the uncertainty analysis done, of all.
+    Drawn { done: usize, total: usize },
 }
 
 /// The inputs of a ranking, loaded and checked.
@@ -198,6 +203,7 @@ pub fn load_rank(req: &RankRequest) -> Result<RankInputs, PlanError> {
             seed: req.seed,
             draws: req.draws,
             radius: req.radius,
+            uncertainty: req.uncertainty,
         },
         weights_file,
         cell_m,
@@ -239,13 +245,27 @@ pub fn rank_sites(
     let done = |site_id: &str| progress(Progress::Simulated { site_id });
     let sites = evaluate(inputs.sites, &ctx, &done)?;
     let info = backend.solver().info();
-    let report = rank(
+    let mut report = rank(
         &sites,
         &inputs.facility,
         inputs.weights_file,
         &inputs.settings,
         &info,
     )?;
+    if let Some(draws) = inputs.settings.uncertainty {
+        let problem = uncertainty::Problem::from_evaluated(&sites, &inputs.facility.facility)
+            .map_err(PlanError::Internal)?;
+        let s = &inputs.settings;
+        let settings = uncertainty::Settings {
+            draws,
+            seed: s.seed,
+            top_k: s.top_k,
+            radius: s.radius,
+            weights: s.weights.clone(),
+        };
+        let drawn = |done, total| progress(Progress::Drawn { done, total });
+        report.uncertainty = Some(uncertainty::analyse(&problem, &settings, &drawn)?);
+    }
     Ok(RankOutcome { report, sites })
 }
 

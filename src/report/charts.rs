@@ -463,6 +463,7 @@ mod tests {
             },
             feasible_sites: ranking.iter().filter(|s| s.feasible).count(),
             ranking,
+            uncertainty: None,
         }
     }
 

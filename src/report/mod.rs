@@ -11,6 +11,7 @@ pub mod ranking;
 pub mod simulation;
 pub mod sitemap;
 pub mod text;
+pub mod uncertainty;
 
 use std::path::PathBuf;
 

@@ -225,6 +225,9 @@ pub fn to_markdown(r: &RankingReport) -> String {
         r.stability.seed,
         r = r.stability.radius
     );
+    if let Some(u) = &r.uncertainty {
+        s.push_str(&super::uncertainty::to_markdown(u));
+    }
     s
 }
 
@@ -361,6 +364,9 @@ pub fn to_html(r: &RankingReport, parts: &HtmlParts) -> Result<String, ReportErr
     html.push_str(&super::charts::pareto(r, parts.pareto_axes.0, parts.pareto_axes.1).svg);
     html.push_str("\n<h2>Rank stability</h2>\n");
     html.push_str(&super::charts::stability(r));
+    if let Some(u) = &r.uncertainty {
+        html.push_str(&super::uncertainty::to_html(u));
+    }
     html.push_str("\n<h2>Sites at the design hot hour</h2>\n<div class=\"sites\">\n");
     for img in parts.images {
         let (ko, en) = r

@@ -20,6 +20,7 @@
 pub mod finding;
 pub mod limits;
 pub mod locate;
+pub mod ranges;
 pub mod rules;
 pub mod schema;
 pub mod types;

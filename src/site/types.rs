@@ -5,8 +5,12 @@
 //! (`exclusiveMinimum: 0` where a value must be positive), so an editor flags what `dcplan
 //! validate` rejects; a test in `schema` holds the two together.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::site::ranges::Range;
 
 use crate::site::limits::{
     AISLE_M_MAX, APPROACH_K_MAX, CARBON_KG_PER_KWH_MAX, CLEARANCE_M_MAX, COP_MAX, DISTANCE_KM_MAX,
@@ -64,6 +68,10 @@ pub struct Site {
     /// an assumption rather than a sourced fact. Each must name a field present in this file.
     #[serde(default)]
     pub assumed: Vec<String>,
+    /// Ranges of uncertain figures, by JSON path of a scalar number of this file (see
+    /// `site::ranges`); an assumed figure without one gets its kind's default range.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<String, Range>,
 }
 
 /// Climate inputs. Monthly series run January to December.
@@ -280,6 +288,10 @@ pub struct Facility {
     /// JSON paths of every figure that is an assumption rather than a sourced fact.
     #[serde(default)]
     pub assumed: Vec<String>,
+    /// Ranges of uncertain figures, by JSON path of a scalar number of this file (see
+    /// `site::ranges`); an assumed figure without one gets its kind's default range.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<String, Range>,
 }
 
 /// A campus of identical halls.
@@ -695,6 +707,7 @@ mod tests {
             utilisation: None,
             sources: vec!["test".into()],
             assumed: vec![],
+            ranges: BTreeMap::new(),
         }
     }
 

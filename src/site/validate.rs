@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use crate::site::finding::{Detail, Finding, FindingKind, SiteError};
 use crate::site::limits::MONTHS;
 use crate::site::locate::{join_index, join_key, Locator};
+use crate::site::ranges::Range;
 use crate::site::rules::{
     Bound, MonthlyRule, NumberRule, FACILITY_NUMBERS, SITE_MONTHLY, SITE_NUMBERS,
 };
@@ -508,6 +509,63 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Every range of the file's `ranges`: a ruled scalar present in the file, bounds
+    /// finite and inside the field's rule, `low <= value <= high`.
+    fn ranges<T>(
+        &mut self,
+        rules: &[NumberRule<T>],
+        value: &T,
+        ranges: &std::collections::BTreeMap<String, Range>,
+    ) {
+        for (key, range) in ranges {
+            let path = join_key("ranges", key);
+            let Some(rule) = rules.iter().find(|r| r.path == key) else {
+                self.expected(
+                    &path,
+                    FindingKind::UnknownField,
+                    "the JSON path of a scalar number of this format (monthly series and \
+                     categories take no range)"
+                        .into(),
+                    format!("\"{key}\""),
+                );
+                continue;
+            };
+            let Some(v) = (rule.value)(value) else {
+                self.expected(
+                    &path,
+                    FindingKind::Inconsistent,
+                    format!("a range for a field present in this file ({key} is absent)"),
+                    format!("\"{key}\""),
+                );
+                continue;
+            };
+            let (low_path, high_path) = (join_key(&path, "low"), join_key(&path, "high"));
+            let low_ok = self.finite(&low_path, range.low);
+            let high_ok = self.finite(&high_path, range.high);
+            if !(low_ok && high_ok) {
+                continue;
+            }
+            self.number(&low_path, range.low, rule.bound, rule.unit);
+            self.number(&high_path, range.high, rule.bound, rule.unit);
+            if range.low > v {
+                self.expected(
+                    &low_path,
+                    FindingKind::Inconsistent,
+                    format!("low <= the file's value {v}{}", rule.unit),
+                    range.low.to_string(),
+                );
+            }
+            if range.high < v {
+                self.expected(
+                    &high_path,
+                    FindingKind::Inconsistent,
+                    format!("high >= the file's value {v}{}", rule.unit),
+                    range.high.to_string(),
+                );
+            }
+        }
+    }
+
     fn sources_and_assumed(&mut self, sources: &[String], assumed: &[String]) {
         if sources.is_empty() {
             self.expected(
@@ -603,6 +661,7 @@ fn check_site_fields(site: &Site, c: &mut Checker<'_>) {
         }
     }
     c.sources_and_assumed(&site.sources, &site.assumed);
+    c.ranges(SITE_NUMBERS, site, &site.ranges);
 }
 
 fn check_facility_fields(f: &Facility, c: &mut Checker<'_>) {
@@ -718,6 +777,7 @@ fn check_facility_fields(f: &Facility, c: &mut Checker<'_>) {
         }
     }
     c.sources_and_assumed(&f.sources, &f.assumed);
+    c.ranges(FACILITY_NUMBERS, f, &f.ranges);
 }
 
 #[cfg(test)]

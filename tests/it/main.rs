@@ -18,6 +18,7 @@ mod multigrid;
 mod rank;
 mod site;
 mod solver;
+mod uncertainty;
 
 use libtest_mimic::{Arguments, Trial};
 
@@ -38,6 +39,7 @@ fn main() {
         rank::tests(),
         site::tests(),
         solver::tests(),
+        uncertainty::tests(),
     ]
     .into_iter()
     .flatten()
