@@ -199,7 +199,7 @@ fn weights(spec: &WeightsSpec) -> Result<(Weights, Option<FileHash>), PlanError>
             .map(|w| (w, None))
             .map_err(|e| PlanError::Request(format!("--weights: {e}"))),
         WeightsSpec::File(path) => {
-            let file = InputFile::read(path)?;
+            let file = InputFile::read(path, crate::fsio::limits::JSON)?;
             let text = file.text()?;
             let w = weights_from_json(text, &all)
                 .map_err(|e| PlanError::Request(format!("--weights {}: {e}", path.display())))?;

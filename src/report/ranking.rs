@@ -5,7 +5,7 @@
 //! rows in rank order with ties broken by site id, fixed float formatting in CSV, no times);
 //! every file is written to a temporary name and renamed.
 
-use super::simulation::write_site;
+use super::simulation::write_site_images;
 use super::{create_dir, ReportError};
 use crate::fsio::{write_atomic, write_json, WriteError};
 use crate::plan::ranking::{RankedSite, RankingReport};
@@ -14,12 +14,21 @@ use base64::Engine;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// Per-site images to embed in the HTML, by site id.
+/// Per-site images to embed in the HTML, by site id: the PNG bytes, held in memory.
 pub struct SiteImages {
     pub site_id: String,
-    pub thermal_png: PathBuf,
-    pub voltage_png: PathBuf,
+    pub thermal_png: Vec<u8>,
+    pub voltage_png: Vec<u8>,
 }
+
+/// What `rank` writes into its report folder (besides [`crate::fsio::OUTPUT_MARKER`]).
+pub const RANK_FILES: [&str; 5] = [
+    "ranking.json",
+    "ranking.csv",
+    "report.md",
+    "report.html",
+    "sites",
+];
 
 /// CSV with fixed float formatting, one row per site in report order.
 pub fn to_csv(r: &RankingReport) -> Result<String, csv::Error> {
@@ -343,15 +352,11 @@ fn pareto_svg(r: &RankingReport, x_key: &str, y_key: &str) -> String {
     s
 }
 
-fn data_uri(png: &Path) -> Result<String, ReportError> {
-    let bytes = std::fs::read(png).map_err(|source| ReportError::ReadImage {
-        path: png.to_path_buf(),
-        source,
-    })?;
-    Ok(format!(
+fn data_uri(png: &[u8]) -> String {
+    format!(
         "data:image/png;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    ))
+        base64::engine::general_purpose::STANDARD.encode(png)
+    )
 }
 
 /// The self-contained HTML report. `pareto_axes`: the two criteria keys of the Pareto chart.
@@ -453,9 +458,9 @@ pub fn to_html(
             "<div class=\"site\"><h3>{}</h3><img alt=\"{} rack-inlet air temperature\" src=\"{}\"><img alt=\"{} busway voltage drop\" src=\"{}\"></div>",
             escape(&name),
             escape(&name),
-            data_uri(&img.thermal_png)?,
+            data_uri(&img.thermal_png),
             escape(&name),
-            data_uri(&img.voltage_png)?
+            data_uri(&img.voltage_png)
         );
     }
     // marks the page once every image has decoded (the report test reads it from the DOM)
@@ -479,11 +484,11 @@ pub fn write_rank_report(outcome: &RankOutcome, dir: &Path) -> Result<Vec<PathBu
     for e in &outcome.sites {
         let id = &e.input.site.id;
         let site_dir = dir.join("sites").join(id);
-        write_site(&e.run, &site_dir)?;
+        let (_, pngs) = write_site_images(&e.run, &site_dir)?;
         images.push(SiteImages {
             site_id: id.clone(),
-            thermal_png: site_dir.join("thermal.png"),
-            voltage_png: site_dir.join("voltage.png"),
+            thermal_png: pngs.thermal,
+            voltage_png: pngs.voltage,
         });
     }
     write_ranking(&outcome.report, &images, PARETO_AXES, dir)

@@ -159,8 +159,9 @@ pub struct Heatmap<'a> {
     pub range: Option<(f64, f64)>,
 }
 
-/// Renders and writes a PNG atomically (`crate::fsio`: temporary, fsync, rename).
-pub fn write_png(h: &Heatmap, path: &Path) -> Result<(), HeatmapError> {
+/// Renders and writes a PNG atomically (`crate::fsio`: temporary, fsync, rename); returns the
+/// PNG's bytes (the HTML report embeds them without reading the file back).
+pub fn write_png(h: &Heatmap, path: &Path) -> Result<Vec<u8>, HeatmapError> {
     let img = render(h)?;
     let mut png = Vec::new();
     PngEncoder::new(&mut png)
@@ -176,5 +177,5 @@ pub fn write_png(h: &Heatmap, path: &Path) -> Result<(), HeatmapError> {
         })?;
 
     crate::fsio::write_atomic(path, &png)?;
-    Ok(())
+    Ok(png)
 }
