@@ -241,7 +241,12 @@ impl OutputDir {
             })?;
         match std::fs::symlink_metadata(target) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(fail(target, format!("cannot inspect: {e}"))),
+            Err(e) => {
+                return Err(fail(
+                    target,
+                    format!("cannot use as the output folder: {e}"),
+                ))
+            }
             Ok(meta) if meta.file_type().is_symlink() => {
                 return Err(fail(
                     target,

@@ -217,6 +217,7 @@ pub fn load_sites(
             }
         }
     }
+    findings.extend(duplicate_ids(&sites));
     let facility = load_facility(facility)
         .map_err(|e| findings.extend(e.0))
         .ok();
@@ -224,6 +225,31 @@ pub fn load_sites(
         Some(f) if findings.is_empty() => Ok((sites, f)),
         _ => Err(Findings(findings)),
     }
+}
+
+/// A site id used by two files (or one file named twice): a finding against the second,
+/// naming both, before anything is simulated.
+fn duplicate_ids(sites: &[SiteInput]) -> Vec<Finding> {
+    let mut first: std::collections::BTreeMap<&str, &Path> = std::collections::BTreeMap::new();
+    let mut findings = Vec::new();
+    for s in sites {
+        match first.get(s.site.id.as_str()) {
+            Some(earlier) => findings.push(Finding::reason(
+                &s.path,
+                "id",
+                FindingKind::Inconsistent,
+                format!(
+                    "the id \"{}\" is already used by {}; every ranked site needs its own id",
+                    s.site.id,
+                    earlier.display()
+                ),
+            )),
+            None => {
+                first.insert(&s.site.id, &s.path);
+            }
+        }
+    }
+    findings
 }
 
 fn one(finding: Finding) -> Findings {

@@ -11,7 +11,7 @@ use crate::site::Facility;
 /// of `dcplan simulate --backend cpu` on the shipped hall at several cell sizes (fields, the
 /// coupled heat and power systems with their multigrid hierarchies, the heatmaps), minus the
 /// size at the smallest grid, divided by the cells — rounded up with a margin.
-pub const BYTES_PER_CELL: u64 = 1_000;
+pub const BYTES_PER_CELL: u64 = 500;
 
 /// Memory a hall of `cells` cells needs, bytes (an estimate: [`BYTES_PER_CELL`]).
 pub fn estimate_bytes(cells: f64) -> f64 {

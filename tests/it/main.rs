@@ -11,6 +11,7 @@ mod climate;
 mod common;
 mod energy;
 mod grid;
+mod hostile;
 mod model;
 mod multigrid;
 mod rank;
@@ -25,6 +26,7 @@ fn main() {
     let mut tests: Vec<Trial> = [
         airflow::tests(),
         grid::tests(),
+        hostile::tests(),
         cli::tests(),
         climate::tests(),
         energy::tests(),
