@@ -144,8 +144,9 @@ fn root() -> PathBuf {
 }
 
 fn hash(s: &str) -> u64 {
-    s.bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x1_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x1_0000_01b3)
+    })
 }
 
 // ----------------------------------------------------------------------------------- seeds
@@ -183,8 +184,7 @@ fn weights_seeds() -> Vec<Vec<u8>> {
 fn epw_seeds() -> Vec<Vec<u8>> {
     let mut seeds = vec![fixture_epw().into_bytes()];
     if let Ok(shared) = std::env::var("DCPLAN_SHARED") {
-        if let Ok(b) =
-            std::fs::read(Path::new(&shared).join("data/epw/KOR_Ulsan.471520_IWEC.epw"))
+        if let Ok(b) = std::fs::read(Path::new(&shared).join("data/epw/KOR_Ulsan.471520_IWEC.epw"))
         {
             seeds.push(b);
         }
@@ -226,9 +226,36 @@ fn fixture_epw() -> String {
 // ------------------------------------------------------------------------------- mutation
 
 const TOKENS: &[&str] = &[
-    "NaN", "-0", "1e308", "1e-300", "-1e308", "1e999", "0", "-1", "null", "true", "\"\"", "[]",
-    "{}", "\"\\u0000\"", "\"\\u001b[31m\"", "\u{feff}", ",", ":", "{", "}", "[", "]", "\"",
-    "99999999999999999999", "0.5", "2.5", "\r\n", "LOCATION", "999.9", "9999",
+    "NaN",
+    "-0",
+    "1e308",
+    "1e-300",
+    "-1e308",
+    "1e999",
+    "0",
+    "-1",
+    "null",
+    "true",
+    "\"\"",
+    "[]",
+    "{}",
+    "\"\\u0000\"",
+    "\"\\u001b[31m\"",
+    "\u{feff}",
+    ",",
+    ":",
+    "{",
+    "}",
+    "[",
+    "]",
+    "\"",
+    "99999999999999999999",
+    "0.5",
+    "2.5",
+    "\r\n",
+    "LOCATION",
+    "999.9",
+    "9999",
 ];
 
 /// Byte-level mutation: 1 to 4 edits (flip, set, insert, delete, duplicate, splice a token).
@@ -236,7 +263,11 @@ fn mutate_bytes(rng: &mut ChaCha8Rng, seed: &[u8]) -> Vec<u8> {
     let mut b = seed.to_vec();
     for _ in 0..rng.random_range(1..=4) {
         let len = b.len();
-        let at = if len == 0 { 0 } else { rng.random_range(0..len) };
+        let at = if len == 0 {
+            0
+        } else {
+            rng.random_range(0..len)
+        };
         match rng.random_range(0..7) {
             0 if len > 0 => b[at] ^= 1 << rng.random_range(0..8),
             1 if len > 0 => b[at] = rng.random(),
@@ -525,11 +556,28 @@ fn simulate_target(budget_s: f64, smoke: bool, rng: &mut ChaCha8Rng, out: &Path)
         facility_file.to_string_lossy().into_owned(),
         dir.join("out").to_string_lossy().into_owned(),
     );
-    let simulate = ["--backend", "cpu", "-q", "simulate", &sf, "--facility", &ff, "--out", &o];
+    let simulate = [
+        "--backend",
+        "cpu",
+        "-q",
+        "simulate",
+        &sf,
+        "--facility",
+        &ff,
+        "--out",
+        &o,
+    ];
     // the seeds: how many nulls an unmutated run leaves in metrics.json
-    std::fs::write(&site_file, serde_json::to_vec_pretty(&site_seed).expect("JSON")).expect("w");
-    std::fs::write(&facility_file, serde_json::to_vec_pretty(&facility_seed).expect("JSON"))
-        .expect("w");
+    std::fs::write(
+        &site_file,
+        serde_json::to_vec_pretty(&site_seed).expect("JSON"),
+    )
+    .expect("w");
+    std::fs::write(
+        &facility_file,
+        serde_json::to_vec_pretty(&facility_seed).expect("JSON"),
+    )
+    .expect("w");
     let (code, _, err, _) = run_limited(&simulate);
     assert_eq!(code, Some(0), "the unmutated files simulate: {err}");
     let base_nulls = nulls(&metrics);
@@ -556,8 +604,7 @@ fn simulate_target(budget_s: f64, smoke: bool, rng: &mut ChaCha8Rng, out: &Path)
         let mut both = site_bytes.clone();
         both.extend_from_slice(b"\n----- facility -----\n");
         both.extend_from_slice(&facility_bytes);
-        let (code, hung, err, took) =
-            run_limited(&["validate", &sf, &ff, "--facility", &ff]);
+        let (code, hung, err, took) = run_limited(&["validate", &sf, &ff, "--facility", &ff]);
         stats.execs += 1;
         stats.slowest_s = stats.slowest_s.max(took);
         if hung {
@@ -570,7 +617,13 @@ fn simulate_target(budget_s: f64, smoke: bool, rng: &mut ChaCha8Rng, out: &Path)
             Some(0) => stats.accepted += 1,
             other => {
                 stats.unexpected += 1;
-                save(out, "simulate", stats.execs, &both, &format!("validate exit {other:?}: {err}"));
+                save(
+                    out,
+                    "simulate",
+                    stats.execs,
+                    &both,
+                    &format!("validate exit {other:?}: {err}"),
+                );
                 continue;
             }
         }
@@ -586,7 +639,13 @@ fn simulate_target(budget_s: f64, smoke: bool, rng: &mut ChaCha8Rng, out: &Path)
         match code {
             Some(0) if nulls(&metrics) > base_nulls => {
                 stats.unexpected += 1;
-                save(out, "simulate", stats.execs, &both, "exit 0 with a non-finite metric");
+                save(
+                    out,
+                    "simulate",
+                    stats.execs,
+                    &both,
+                    "exit 0 with a non-finite metric",
+                );
             }
             Some(0) => stats.simulated_ok += 1,
             Some(2) => stats.simulated_refused += 1,
