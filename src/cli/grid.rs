@@ -83,7 +83,7 @@ pub enum GridCommand {
     },
 }
 
-fn grid_error(e: GridError) -> CliError {
+pub(super) fn grid_error(e: GridError) -> CliError {
     match e {
         GridError::Gpu(g) => CliError::Device(g),
         GridError::Internal(_) => CliError::Other(anyhow::Error::new(e)),

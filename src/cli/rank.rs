@@ -1,12 +1,15 @@
 //! `dcplan rank`: arguments checked and turned into a [`RankRequest`], the sites ranked with
-//! a progress bar on a terminal, the report written, the table (or JSON, CSV, Markdown)
-//! printed.
+//! a progress bar on a terminal, the report written, the table (or JSON, CSV, Markdown,
+//! GeoJSON) printed.
 
 use super::{backend, wrote, Announce, Cli, CliError, Exit};
 use crate::fsio::OutputDir;
 use crate::plan::limits::check_grid;
 use crate::plan::{load_rank, rank_sites, Progress, RankRequest, WeightsSpec};
-use crate::report::ranking::{to_csv, to_markdown, to_table, write_rank_report, RANK_FILES};
+use crate::report::geojson::to_geojson;
+use crate::report::ranking::{
+    locations, to_csv, to_markdown, to_table, write_rank_report, RANK_FILES,
+};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,6 +18,8 @@ pub enum Format {
     Json,
     Csv,
     Md,
+    /// The ranking as an RFC 7946 FeatureCollection (also written as ranking.geojson).
+    Geojson,
 }
 
 #[derive(clap::Args, Debug)]
@@ -26,8 +31,9 @@ pub struct RankArgs {
     #[arg(long)]
     pub facility: Option<PathBuf>,
     /// Weights: a JSON file {"key": weight, ...} or overrides "key=value,key=value" on the
-    /// defaults. Keys: grid_margin_mw, voltage_drop_pct, pue, energy_cost_bn_krw,
-    /// carbon_kt_co2, thermal_margin_k, hazard_score, distance_to_seoul_km.
+    /// defaults. Keys: grid_margin_mw, hostable_it_mw, voltage_drop_pct, pue,
+    /// energy_cost_bn_krw, carbon_kt_co2, thermal_hours, wue_l_per_kwh, hazard_score,
+    /// distance_to_seoul_km.
     #[arg(long)]
     pub weights: Option<String>,
     /// K of the top-K stability probability.
@@ -45,6 +51,10 @@ pub struct RankArgs {
     /// Grid cell size of every hall, m.
     #[arg(long)]
     pub cell_m: Option<f64>,
+    /// The grid model drawn on the map (default: grid/ beside the first site path, when it
+    /// holds a network.json; `--grid none` draws no network).
+    #[arg(long)]
+    pub grid: Option<PathBuf>,
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -121,7 +131,13 @@ pub fn run(cli: &Cli, args: &RankArgs) -> Result<Exit, CliError> {
     let outcome = rank_sites(inputs, &mut backend, &progress);
     bar.finish_and_clear();
     let outcome = outcome?;
-    let files: Vec<PathBuf> = write_rank_report(&outcome, out.path())?
+    let network = match grid_dir(args) {
+        Some(dir) => {
+            Some(crate::grid::Network::load_shipped(&dir).map_err(super::grid::grid_error)?)
+        }
+        None => None,
+    };
+    let files: Vec<PathBuf> = write_rank_report(&outcome, out.path(), network.as_ref())?
         .iter()
         .map(|f| out.final_path(f))
         .collect();
@@ -135,6 +151,10 @@ pub fn run(cli: &Cli, args: &RankArgs) -> Result<Exit, CliError> {
         ),
         Format::Csv => print!("{}", to_csv(report).map_err(anyhow::Error::from)?),
         Format::Md => print!("{}", to_markdown(report)),
+        Format::Geojson => print!(
+            "{}",
+            to_geojson(report, &locations(&outcome)).map_err(anyhow::Error::from)?
+        ),
     }
     wrote(cli, &files);
     if !outcome.any_feasible() {
@@ -142,4 +162,20 @@ pub fn run(cli: &Cli, args: &RankArgs) -> Result<Exit, CliError> {
         return Ok(Exit::NoFeasibleSite);
     }
     Ok(Exit::Success)
+}
+
+/// The grid model folder the map draws: `--grid DIR`, else `grid/` beside the first site
+/// path when it holds a network.json; none for `--grid none` or when there is none.
+fn grid_dir(args: &RankArgs) -> Option<PathBuf> {
+    if let Some(g) = &args.grid {
+        return (g.as_os_str() != "none").then(|| g.clone());
+    }
+    let first = args.paths.first()?;
+    let folder = if first.is_dir() {
+        first.clone()
+    } else {
+        first.parent()?.to_path_buf()
+    };
+    let dir = folder.join("grid");
+    dir.join("network.json").is_file().then_some(dir)
 }

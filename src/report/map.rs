@@ -9,20 +9,17 @@
 //! Colours come from `colorous`: loading (|flow| / normal rating, base case) on YlOrRd over
 //! 0–100 %, branches above their rating drawn black and thicker; hosting capacity on viridis
 //! over a log scale from [`HC_MIN_MW`] to [`HC_MAX_MW`] (clamped). Branch width grows with
-//! voltage (154, 345, 765 kV). Text is DejaVu Sans (embedded).
+//! voltage (154, 345, 765 kV). Text is in the shipped fonts (`report::text`: Hangul, then
+//! DejaVu Sans). The drawing primitives here are shared with the ranking map
+//! (`report::sitemap`).
 //!
 //! Invariants: the image size is fixed ([`WIDTH_PX`] × [`HEIGHT_PX`]); anything outside the
 //! map frame is clipped; non-finite inputs are rejected.
 
-use ab_glyph::{point, Font as _, FontRef, GlyphId, PxScale, ScaleFont as _};
+use super::text::{self, Fonts};
 use image::codecs::png::PngEncoder;
 use image::{ExtendedColorType, ImageEncoder as _, Rgb, RgbImage};
 use std::path::Path;
-
-static FONT_TTF: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/assets/fonts/DejaVuSans.ttf"
-));
 
 pub const LON_MIN: f64 = 124.5;
 pub const LON_MAX: f64 = 131.0;
@@ -33,25 +30,35 @@ pub const STANDARD_PARALLEL_DEG: f64 = 36.0;
 pub const HC_MIN_MW: f64 = 10.0;
 pub const HC_MAX_MW: f64 = 5000.0;
 
-const MAP_W_PX: u32 = 1000;
-const TITLE_H_PX: u32 = 44;
-const MARGIN_PX: u32 = 14;
-const LEGEND_W_PX: u32 = 330;
+pub(super) const MAP_W_PX: u32 = 1000;
+pub(super) const TITLE_H_PX: u32 = 44;
+pub(super) const MARGIN_PX: u32 = 14;
+pub(super) const LEGEND_W_PX: u32 = 330;
 const KM_PER_DEG: f64 = 111.195;
 
 pub const WIDTH_PX: u32 = MARGIN_PX + MAP_W_PX + LEGEND_W_PX;
 pub const HEIGHT_PX: u32 = TITLE_H_PX + map_h_px() + 2 * MARGIN_PX;
+
+/// The map frame: the pixels inside it show the projected area.
+pub(super) fn frame() -> Clip {
+    Clip {
+        x0: MARGIN_PX as i64,
+        y0: (TITLE_H_PX + MARGIN_PX) as i64,
+        x1: (MARGIN_PX + MAP_W_PX) as i64,
+        y1: (TITLE_H_PX + MARGIN_PX + map_h_px()) as i64,
+    }
+}
 
 const fn map_h_px() -> u32 {
     // (LAT_MAX - LAT_MIN) / ((LON_MAX - LON_MIN) cos 36°) × MAP_W_PX, rounded up
     1094
 }
 
-const SEA: Rgb<u8> = Rgb([226, 236, 245]);
-const LAND: Rgb<u8> = Rgb([246, 245, 240]);
-const OUTLINE: Rgb<u8> = Rgb([150, 150, 145]);
-const INK: Rgb<u8> = Rgb([20, 20, 20]);
-const WHITE: Rgb<u8> = Rgb([255, 255, 255]);
+pub(super) const SEA: Rgb<u8> = Rgb([226, 236, 245]);
+pub(super) const LAND: Rgb<u8> = Rgb([246, 245, 240]);
+pub(super) const OUTLINE: Rgb<u8> = Rgb([150, 150, 145]);
+pub(super) const INK: Rgb<u8> = Rgb([20, 20, 20]);
+pub(super) const WHITE: Rgb<u8> = Rgb([255, 255, 255]);
 const OVERLOAD: Rgb<u8> = Rgb([0, 0, 0]);
 
 #[derive(Debug, Clone, PartialEq)]
@@ -184,7 +191,7 @@ fn check(map: &GridMap) -> Result<(), MapError> {
 /// Draws the map.
 pub fn render(map: &GridMap) -> Result<RgbImage, MapError> {
     check(map)?;
-    let font = FontRef::try_from_slice(FONT_TTF).map_err(|_| MapError::Font)?;
+    let font = text::fonts().map_err(|_| MapError::Font)?;
     let p = Projection::new();
     let mut img = RgbImage::from_pixel(WIDTH_PX, HEIGHT_PX, WHITE);
     let frame = Clip {
@@ -251,8 +258,8 @@ pub fn render(map: &GridMap) -> Result<RgbImage, MapError> {
         let (x, y) = p.to_px(s.lon, s.lat);
         square(&mut img, x, y, 6.0, INK, frame);
         square(&mut img, x, y, 4.0, WHITE, frame);
-        let w = text_width(&font, 13.0, &s.name);
-        let h = text_height(&font, 13.0);
+        let w = text_width(font, 13.0, &s.name);
+        let h = text_height(font, 13.0);
         let (xi, yi) = (x.round() as i64, y.round() as i64);
         let candidates = [
             (xi + 9, yi - h / 2),
@@ -279,92 +286,15 @@ pub fn render(map: &GridMap) -> Result<RgbImage, MapError> {
         let b = boxed(choice);
         blend_rect(&mut img, b, WHITE, 0.75);
         placed.push(b);
-        draw_text(&mut img, &font, 13.0, &s.name, choice.0, choice.1, INK);
+        draw_text(&mut img, font, 13.0, &s.name, choice.0, choice.1, INK);
     }
     frame_rect(&mut img, frame, INK);
 
-    // north arrow, top left of the map
-    let (nx, ny) = (frame.x0 as f64 + 34.0, frame.y0 as f64 + 20.0);
-    for dy in 0..34 {
-        let half = dy as f64 * 0.33;
-        let y = ny + dy as f64;
-        for dx in -(half.ceil() as i64)..=(half.ceil() as i64) {
-            let cover = (half + 0.5 - (dx as f64).abs()).clamp(0.0, 1.0) as f32;
-            let rgb = if dx < 0 { INK } else { Rgb([110, 110, 110]) };
-            blend(&mut img, nx as i64 + dx, y as i64, rgb, cover);
-        }
-    }
-    let nw = text_width(&font, 16.0, "N");
-    draw_text(
-        &mut img,
-        &font,
-        16.0,
-        "N",
-        nx as i64 - nw / 2,
-        ny as i64 + 36,
-        INK,
-    );
-
-    // scale bar, bottom left of the map
-    let km = 100.0;
-    let len = km * p.px_per_km();
-    let (sx, sy) = (frame.x0 as f64 + 24.0, frame.y1 as f64 - 34.0);
-    blend_rect(
-        &mut img,
-        Clip {
-            x0: sx as i64 - 8,
-            y0: sy as i64 - 22,
-            x1: (sx + len) as i64 + 40,
-            y1: sy as i64 + 14,
-        },
-        WHITE,
-        0.7,
-    );
-    for k in 0..2 {
-        let x0 = sx + k as f64 * len / 2.0;
-        let rgb = if k == 0 { INK } else { WHITE };
-        fill_rect(
-            &mut img,
-            Clip {
-                x0: x0 as i64,
-                y0: sy as i64,
-                x1: (x0 + len / 2.0) as i64,
-                y1: sy as i64 + 6,
-            },
-            rgb,
-        );
-    }
-    frame_rect(
-        &mut img,
-        Clip {
-            x0: sx as i64,
-            y0: sy as i64,
-            x1: (sx + len) as i64,
-            y1: sy as i64 + 6,
-        },
-        INK,
-    );
-    for (v, x) in [(0.0, sx), (50.0, sx + len / 2.0), (100.0, sx + len)] {
-        let t = if v == 100.0 {
-            "100 km".to_string()
-        } else {
-            format!("{v}")
-        };
-        let w = text_width(&font, 12.0, &t);
-        let shift = if v == 100.0 { 6 } else { w / 2 };
-        draw_text(
-            &mut img,
-            &font,
-            12.0,
-            &t,
-            x as i64 - shift,
-            sy as i64 - 18,
-            INK,
-        );
-    }
+    north_arrow(&mut img, font, frame);
+    scale_bar(&mut img, font, frame, &p);
 
     // title
-    draw_text(&mut img, &font, 19.0, &map.title, MARGIN_PX as i64, 12, INK);
+    draw_text(&mut img, font, 19.0, &map.title, MARGIN_PX as i64, 12, INK);
 
     // legend panel
     let whole = Clip::all(&img);
@@ -425,7 +355,7 @@ pub fn render(map: &GridMap) -> Result<RgbImage, MapError> {
         } else {
             format!("{v}")
         };
-        draw_text(&mut img, &font, 12.0, &label, lx + bar_w + 9, ty - 7, INK);
+        draw_text(&mut img, font, 12.0, &label, lx + bar_w + 9, ty - 7, INK);
     }
     let notes_x = lx + bar_w + 70;
     for (k, line) in [
@@ -487,7 +417,7 @@ pub fn render(map: &GridMap) -> Result<RgbImage, MapError> {
     );
     for (v, t) in [(0.0, "0"), (0.5, "50"), (1.0, "100 %")] {
         let x = lx + (v * (ramp_w - 1) as f64) as i64;
-        let w = text_width(&font, 12.0, t);
+        let w = text_width(font, 12.0, t);
         let shift = if v == 1.0 {
             w - 4
         } else if v == 0.0 {
@@ -495,7 +425,7 @@ pub fn render(map: &GridMap) -> Result<RgbImage, MapError> {
         } else {
             w / 2
         };
-        draw_text(&mut img, &font, 12.0, t, x - shift, y + 18, INK);
+        draw_text(&mut img, font, 12.0, t, x - shift, y + 18, INK);
     }
     y += 40;
     segment(
@@ -525,13 +455,13 @@ pub fn render(map: &GridMap) -> Result<RgbImage, MapError> {
             Rgb([120, 120, 120]),
             whole,
         );
-        draw_text(&mut img, &font, 12.0, &format!("{kv} kV"), lx + 50, y, INK);
+        draw_text(&mut img, font, 12.0, &format!("{kv} kV"), lx + 50, y, INK);
         y += 20;
     }
     y += 10;
     square(&mut img, lx as f64 + 6.0, y as f64 + 7.0, 6.0, INK, whole);
     square(&mut img, lx as f64 + 6.0, y as f64 + 7.0, 4.0, WHITE, whole);
-    draw_text(&mut img, &font, 12.0, "candidate site", lx + 20, y, INK);
+    draw_text(&mut img, font, 12.0, "candidate site", lx + 20, y, INK);
     y += 36;
     for line in [
         "Projection: equirectangular,",
@@ -548,39 +478,126 @@ pub fn render(map: &GridMap) -> Result<RgbImage, MapError> {
         "Line types and ratings assumed",
         "(sites/grid/line_types.json).",
     ] {
-        draw_text(&mut img, &font, 11.5, line, lx, y, INK);
+        draw_text(&mut img, font, 11.5, line, lx, y, INK);
         y += 16;
     }
     Ok(img)
 }
 
+/// A north arrow (half black, half grey) with "N" below it, near the frame's top-left corner.
+pub(super) fn north_arrow(img: &mut RgbImage, font: &Fonts, frame: Clip) -> Clip {
+    // north arrow, top left of the map
+    let (nx, ny) = (frame.x0 as f64 + 34.0, frame.y0 as f64 + 20.0);
+    for dy in 0..34 {
+        let half = dy as f64 * 0.33;
+        let y = ny + dy as f64;
+        for dx in -(half.ceil() as i64)..=(half.ceil() as i64) {
+            let cover = (half + 0.5 - (dx as f64).abs()).clamp(0.0, 1.0) as f32;
+            let rgb = if dx < 0 { INK } else { Rgb([110, 110, 110]) };
+            blend(img, nx as i64 + dx, y as i64, rgb, cover);
+        }
+    }
+    let nw = text_width(font, 16.0, "N");
+    draw_text(
+        img,
+        font,
+        16.0,
+        "N",
+        nx as i64 - nw / 2,
+        ny as i64 + 36,
+        INK,
+    );
+    Clip {
+        x0: nx as i64 - 14,
+        y0: ny as i64 - 2,
+        x1: nx as i64 + 14,
+        y1: ny as i64 + 36 + text_height(font, 16.0),
+    }
+}
+
+/// A 100 km scale bar near the frame's bottom-left corner, true along the standard parallel.
+pub(super) fn scale_bar(img: &mut RgbImage, font: &Fonts, frame: Clip, p: &Projection) -> Clip {
+    // scale bar, bottom left of the map
+    let km = 100.0;
+    let len = km * p.px_per_km();
+    let (sx, sy) = (frame.x0 as f64 + 24.0, frame.y1 as f64 - 34.0);
+    let area = Clip {
+        x0: sx as i64 - 8,
+        y0: sy as i64 - 22,
+        x1: (sx + len) as i64 + 40,
+        y1: sy as i64 + 14,
+    };
+    blend_rect(img, area, WHITE, 0.7);
+    for k in 0..2 {
+        let x0 = sx + k as f64 * len / 2.0;
+        let rgb = if k == 0 { INK } else { WHITE };
+        fill_rect(
+            img,
+            Clip {
+                x0: x0 as i64,
+                y0: sy as i64,
+                x1: (x0 + len / 2.0) as i64,
+                y1: sy as i64 + 6,
+            },
+            rgb,
+        );
+    }
+    frame_rect(
+        img,
+        Clip {
+            x0: sx as i64,
+            y0: sy as i64,
+            x1: (sx + len) as i64,
+            y1: sy as i64 + 6,
+        },
+        INK,
+    );
+    for (v, x) in [(0.0, sx), (50.0, sx + len / 2.0), (100.0, sx + len)] {
+        let t = if v == 100.0 {
+            "100 km".to_string()
+        } else {
+            format!("{v}")
+        };
+        let w = text_width(font, 12.0, &t);
+        let shift = if v == 100.0 { 6 } else { w / 2 };
+        draw_text(img, font, 12.0, &t, x as i64 - shift, sy as i64 - 18, INK);
+    }
+    area
+}
+
 /// Writes the image as PNG, atomically.
 pub fn write_png(img: &RgbImage, path: &Path) -> Result<(), crate::fsio::WriteError> {
+    let bytes = png_bytes(img).map_err(|e| crate::fsio::WriteError {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
+    crate::fsio::write_atomic(path, &bytes)
+}
+
+/// The image as PNG bytes, compressed hard (maps are mostly flat colour).
+pub fn png_bytes(img: &RgbImage) -> Result<Vec<u8>, image::ImageError> {
+    use image::codecs::png::{CompressionType, FilterType};
     let mut bytes = Vec::new();
-    PngEncoder::new(&mut bytes)
+    PngEncoder::new_with_quality(&mut bytes, CompressionType::Best, FilterType::Adaptive)
         .write_image(
             img.as_raw(),
             img.width(),
             img.height(),
             ExtendedColorType::Rgb8,
-        )
-        .map_err(|e| crate::fsio::WriteError {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(e),
-        })?;
-    crate::fsio::write_atomic(path, &bytes)
+        )?;
+    Ok(bytes)
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Clip {
-    x0: i64,
-    y0: i64,
-    x1: i64,
-    y1: i64,
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Clip {
+    pub x0: i64,
+    pub y0: i64,
+    pub x1: i64,
+    pub y1: i64,
 }
 
 impl Clip {
-    fn all(img: &RgbImage) -> Clip {
+    pub fn all(img: &RgbImage) -> Clip {
         Clip {
             x0: 0,
             y0: 0,
@@ -589,23 +606,16 @@ impl Clip {
         }
     }
 
-    fn overlaps(&self, o: &Clip) -> bool {
+    pub fn overlaps(&self, o: &Clip) -> bool {
         self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
     }
 }
 
-fn blend(img: &mut RgbImage, x: i64, y: i64, rgb: Rgb<u8>, alpha: f32) {
-    if alpha <= 0.0 || x < 0 || y < 0 || x >= img.width() as i64 || y >= img.height() as i64 {
-        return;
-    }
-    let a = alpha.min(1.0);
-    let p = img.get_pixel_mut(x as u32, y as u32);
-    for (dst, src) in p.0.iter_mut().zip(rgb.0) {
-        *dst = (*dst as f32 * (1.0 - a) + src as f32 * a).round() as u8;
-    }
+pub(super) fn blend(img: &mut RgbImage, x: i64, y: i64, rgb: Rgb<u8>, alpha: f32) {
+    text::blend(img, x, y, rgb, alpha);
 }
 
-fn fill_rect(img: &mut RgbImage, r: Clip, rgb: Rgb<u8>) {
+pub(super) fn fill_rect(img: &mut RgbImage, r: Clip, rgb: Rgb<u8>) {
     let c = Clip::all(img);
     for y in r.y0.max(c.y0)..r.y1.min(c.y1) {
         for x in r.x0.max(c.x0)..r.x1.min(c.x1) {
@@ -614,7 +624,7 @@ fn fill_rect(img: &mut RgbImage, r: Clip, rgb: Rgb<u8>) {
     }
 }
 
-fn blend_rect(img: &mut RgbImage, r: Clip, rgb: Rgb<u8>, alpha: f32) {
+pub(super) fn blend_rect(img: &mut RgbImage, r: Clip, rgb: Rgb<u8>, alpha: f32) {
     for y in r.y0..r.y1 {
         for x in r.x0..r.x1 {
             blend(img, x, y, rgb, alpha);
@@ -622,7 +632,7 @@ fn blend_rect(img: &mut RgbImage, r: Clip, rgb: Rgb<u8>, alpha: f32) {
     }
 }
 
-fn frame_rect(img: &mut RgbImage, r: Clip, rgb: Rgb<u8>) {
+pub(super) fn frame_rect(img: &mut RgbImage, r: Clip, rgb: Rgb<u8>) {
     for x in r.x0..r.x1 {
         blend(img, x, r.y0, rgb, 1.0);
         blend(img, x, r.y1 - 1, rgb, 1.0);
@@ -634,7 +644,12 @@ fn frame_rect(img: &mut RgbImage, r: Clip, rgb: Rgb<u8>) {
 }
 
 /// Even-odd scanline fill of all rings together, sampled at pixel centres.
-fn fill_polygons(img: &mut RgbImage, rings: &[Vec<(f64, f64)>], rgb: Rgb<u8>, clip: Clip) {
+pub(super) fn fill_polygons(
+    img: &mut RgbImage,
+    rings: &[Vec<(f64, f64)>],
+    rgb: Rgb<u8>,
+    clip: Clip,
+) {
     let mut xs: Vec<f64> = Vec::new();
     for y in clip.y0..clip.y1 {
         let yc = y as f64 + 0.5;
@@ -661,7 +676,14 @@ fn fill_polygons(img: &mut RgbImage, rings: &[Vec<(f64, f64)>], rgb: Rgb<u8>, cl
 }
 
 /// An anti-aliased segment of half-width `half` px.
-fn segment(img: &mut RgbImage, a: (f64, f64), b: (f64, f64), half: f64, rgb: Rgb<u8>, clip: Clip) {
+pub(super) fn segment(
+    img: &mut RgbImage,
+    a: (f64, f64),
+    b: (f64, f64),
+    half: f64,
+    rgb: Rgb<u8>,
+    clip: Clip,
+) {
     let reach = half + 1.0;
     let x_lo = (a.0.min(b.0) - reach).floor().max(clip.x0 as f64) as i64;
     let x_hi = (a.0.max(b.0) + reach).ceil().min(clip.x1 as f64 - 1.0) as i64;
@@ -684,7 +706,7 @@ fn segment(img: &mut RgbImage, a: (f64, f64), b: (f64, f64), half: f64, rgb: Rgb
     }
 }
 
-fn disc(img: &mut RgbImage, cx: f64, cy: f64, r: f64, rgb: Rgb<u8>, clip: Clip) {
+pub(super) fn disc(img: &mut RgbImage, cx: f64, cy: f64, r: f64, rgb: Rgb<u8>, clip: Clip) {
     let reach = r.ceil() as i64 + 1;
     let (ix, iy) = (cx.floor() as i64, cy.floor() as i64);
     for y in (iy - reach).max(clip.y0)..=(iy + reach).min(clip.y1 - 1) {
@@ -695,7 +717,7 @@ fn disc(img: &mut RgbImage, cx: f64, cy: f64, r: f64, rgb: Rgb<u8>, clip: Clip) 
     }
 }
 
-fn square(img: &mut RgbImage, cx: f64, cy: f64, half: f64, rgb: Rgb<u8>, clip: Clip) {
+pub(super) fn square(img: &mut RgbImage, cx: f64, cy: f64, half: f64, rgb: Rgb<u8>, clip: Clip) {
     let (x0, y0) = ((cx - half).round() as i64, (cy - half).round() as i64);
     let side = (2.0 * half).round() as i64;
     let r = Clip {
@@ -707,60 +729,25 @@ fn square(img: &mut RgbImage, cx: f64, cy: f64, half: f64, rgb: Rgb<u8>, clip: C
     fill_rect(img, r, rgb);
 }
 
-/// Glyphs of one line of text with their pen positions, and its advance width.
-fn shape(font: &FontRef, size_px: f32, text: &str) -> (Vec<ab_glyph::Glyph>, f32) {
-    let scale = PxScale::from(size_px);
-    let scaled = font.as_scaled(scale);
-    let mut caret = 0.0f32;
-    let mut prev: Option<GlyphId> = None;
-    let mut glyphs = Vec::new();
-    for ch in text.chars().filter(|c| !c.is_control()) {
-        let id = scaled.glyph_id(ch);
-        if let Some(p) = prev {
-            caret += scaled.kern(p, id);
-        }
-        glyphs.push(id.with_scale_and_position(scale, point(caret, scaled.ascent())));
-        caret += scaled.h_advance(id);
-        prev = Some(id);
-    }
-    (glyphs, caret)
+pub(super) fn text_width(font: &Fonts, size_px: f32, text: &str) -> i64 {
+    font.width(size_px, text)
 }
 
-fn text_width(font: &FontRef, size_px: f32, text: &str) -> i64 {
-    shape(font, size_px, text).1.ceil() as i64
-}
-
-fn text_height(font: &FontRef, size_px: f32) -> i64 {
-    let scaled = font.as_scaled(PxScale::from(size_px));
-    (scaled.ascent() - scaled.descent()).ceil() as i64
+pub(super) fn text_height(font: &Fonts, size_px: f32) -> i64 {
+    font.line_height(size_px)
 }
 
 /// Blends `text` with its top-left corner at `(x, y)`.
-fn draw_text(
+pub(super) fn draw_text(
     img: &mut RgbImage,
-    font: &FontRef,
+    font: &Fonts,
     size_px: f32,
     text: &str,
     x: i64,
     y: i64,
     rgb: Rgb<u8>,
 ) {
-    let (glyphs, _) = shape(font, size_px, text);
-    for g in glyphs {
-        let Some(outlined) = font.outline_glyph(g) else {
-            continue;
-        };
-        let b = outlined.px_bounds();
-        outlined.draw(|gx, gy, c| {
-            blend(
-                img,
-                x + b.min.x as i64 + gx as i64,
-                y + b.min.y as i64 + gy as i64,
-                rgb,
-                c,
-            );
-        });
-    }
+    font.draw(img, size_px, text, x, y, rgb);
 }
 
 #[cfg(test)]

@@ -1,11 +1,16 @@
 //! Report stage: turns solved fields and rankings into files a person reads: per-site
-//! metrics.json and PNG heatmaps of the data hall, and the ranking's JSON, CSV, Markdown and
-//! HTML. Every file is written through `crate::fsio` (temporary, fsync, rename).
+//! metrics.json and PNG heatmaps of the data hall, and the ranking's JSON, CSV, GeoJSON,
+//! Markdown, map and HTML, with Hangul in every PNG and in the page (`text`). Every file is written through `crate::fsio` (temporary, fsync, rename).
 
+pub mod charts;
+pub mod geojson;
 pub mod heatmap;
+pub mod labels;
 pub mod map;
 pub mod ranking;
 pub mod simulation;
+pub mod sitemap;
+pub mod text;
 
 use std::path::PathBuf;
 
@@ -22,6 +27,10 @@ pub enum ReportError {
     Write(#[from] crate::fsio::WriteError),
     #[error(transparent)]
     Heatmap(#[from] heatmap::HeatmapError),
+    #[error("map.png: {0}")]
+    Map(#[from] map::MapError),
+    #[error("ranking.geojson: {0}")]
+    GeoJson(#[from] geojson::GeoJsonError),
 }
 
 /// Creates `dir` and its parents (through `fsio`, which refuses once an interrupt is handled).

@@ -1,32 +1,48 @@
-//! The ranking report: ranking.json (every number with its unit), ranking.csv, report.md and a
-//! self-contained report.html (per-site heatmaps embedded as data URIs, charts as inline SVG).
+//! The ranking report: ranking.json (every number with its unit), ranking.csv,
+//! ranking.geojson (`report::geojson`), report.md, map.png (`report::sitemap`) and a
+//! self-contained report.html: the map and per-site heatmaps embedded as data URIs, charts as
+//! inline SVG (`report::charts`), the Hangul font (`report::text`) as a base64 WOFF2
+//! `@font-face`, so the page needs no network and no system Korean font.
 //!
 //! Invariants: identical inputs and seed give byte-identical JSON and CSV (struct field order,
 //! rows in rank order with ties broken by site id, fixed float formatting in CSV, no times);
-//! every file is written to a temporary name and renamed.
+//! every file is written to a temporary name and renamed; report.html references nothing
+//! outside itself (no http(s) URL, no file path), and for the 15 shipped sites stays within
+//! [`HTML_BUDGET_BYTES`].
 
+use super::charts::{escape, site_label};
+use super::geojson::{to_geojson, SiteLocation};
 use super::simulation::write_site_images;
+use super::sitemap::{self, RankMap, RankMapSite};
 use super::{create_dir, ReportError};
 use crate::fsio::{write_atomic, write_json, WriteError};
+use crate::grid::Network;
 use crate::plan::ranking::{RankedSite, RankingReport};
 use crate::plan::RankOutcome;
 use base64::Engine;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// Per-site images to embed in the HTML, by site id: the PNG bytes, held in memory.
+/// The size report.html must stay within for the 15 shipped sites (an e-mail attachment).
+pub const HTML_BUDGET_BYTES: usize = 5_000_000;
+
+/// Per-site images to embed in the HTML, by site id: the PNG bytes, held in memory (the
+/// report never reads back what it wrote).
 pub struct SiteImages {
     pub site_id: String,
     pub thermal_png: Vec<u8>,
     pub voltage_png: Vec<u8>,
 }
 
-/// What `rank` writes into its report folder (besides [`crate::fsio::OUTPUT_MARKER`]).
-pub const RANK_FILES: [&str; 5] = [
+/// What `rank` writes into its report folder (besides [`crate::fsio::OUTPUT_MARKER`]): a
+/// folder holding only these names is one a rerun may replace.
+pub const RANK_FILES: [&str; 7] = [
     "ranking.json",
     "ranking.csv",
+    "ranking.geojson",
     "report.md",
     "report.html",
+    "map.png",
     "sites",
 ];
 
@@ -225,133 +241,6 @@ pub fn to_markdown(r: &RankingReport) -> String {
     s
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// Horizontal bars of P(first) and P(top K) per feasible site, as inline SVG.
-fn stability_svg(r: &RankingReport) -> String {
-    let sites: Vec<&RankedSite> = r.ranking.iter().filter(|s| s.feasible).collect();
-    let (row, left, width) = (26.0, 240.0, 420.0);
-    let height = 40.0 + row * sites.len() as f64;
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" role=\"img\" aria-label=\"rank stability\">",
-        left + width + 80.0
-    );
-    let _ = write!(
-        s,
-        "<text x=\"{left}\" y=\"16\" font-size=\"12\">P(first) (dark) and P(top {}) (light) over {} weight draws</text>",
-        r.stability.top_k, r.stability.draws
-    );
-    for (k, site) in sites.iter().enumerate() {
-        let y = 28.0 + row * k as f64;
-        let (pf, pk) = (site.p_first.unwrap_or(0.0), site.p_top_k.unwrap_or(0.0));
-        let _ = write!(
-            s,
-            "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\">{}</text>\
-             <rect x=\"{left}\" y=\"{y}\" width=\"{:.1}\" height=\"16\" fill=\"#9ecae1\"/>\
-             <rect x=\"{left}\" y=\"{}\" width=\"{:.1}\" height=\"8\" fill=\"#08519c\"/>\
-             <text x=\"{:.1}\" y=\"{}\" font-size=\"11\">{:.0} % / {:.0} %</text>",
-            left - 6.0,
-            y + 12.0,
-            escape(&site.name_en),
-            width * pk,
-            y + 4.0,
-            width * pf,
-            left + width * pk + 4.0,
-            y + 12.0,
-            100.0 * pf,
-            100.0 * pk
-        );
-    }
-    s.push_str("</svg>");
-    s
-}
-
-/// Scatter of two criteria over all sites, the Pareto-optimal ones filled, as inline SVG.
-fn pareto_svg(r: &RankingReport, x_key: &str, y_key: &str) -> String {
-    let find =
-        |site: &RankedSite, key: &str| site.values.iter().find(|v| v.key == key).map(|v| v.value);
-    let label = |key: &str| {
-        r.criteria
-            .iter()
-            .find(|c| c.key == key)
-            .map(|c| format!("{} ({}, {})", c.label, c.unit, c.direction))
-            .unwrap_or_else(|| key.to_string())
-    };
-    let points: Vec<(f64, f64, &RankedSite)> = r
-        .ranking
-        .iter()
-        .filter_map(|s| Some((find(s, x_key)?, find(s, y_key)?, s)))
-        .collect();
-    let (w, h, m) = (560.0, 360.0, 60.0);
-    let span = |vals: &mut dyn Iterator<Item = f64>| {
-        let (lo, hi) = vals.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
-        if hi > lo {
-            (lo, hi)
-        } else {
-            (lo - 1.0, hi + 1.0)
-        }
-    };
-    let (x0, x1) = span(&mut points.iter().map(|p| p.0));
-    let (y0, y1) = span(&mut points.iter().map(|p| p.1));
-    let px = |x: f64| m + (x - x0) / (x1 - x0) * (w - 2.0 * m);
-    let py = |y: f64| h - m - (y - y0) / (y1 - y0) * (h - 2.0 * m);
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"Pareto chart\">\
-         <rect x=\"{m}\" y=\"{m}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#888\"/>\
-         <text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\">{}</text>\
-         <text x=\"14\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 {})\">{}</text>\
-         <text x=\"{m}\" y=\"{}\" font-size=\"10\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"10\" text-anchor=\"end\">{}</text>\
-         <text x=\"{}\" y=\"{}\" font-size=\"10\" text-anchor=\"end\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"10\" text-anchor=\"end\">{}</text>",
-        w - 2.0 * m,
-        h - 2.0 * m,
-        w / 2.0,
-        h - 14.0,
-        escape(&label(x_key)),
-        h / 2.0,
-        h / 2.0,
-        escape(&label(y_key)),
-        h - m + 14.0,
-        fmt_value(x0),
-        w - m,
-        h - m + 14.0,
-        fmt_value(x1),
-        m - 4.0,
-        h - m,
-        fmt_value(y0),
-        m - 4.0,
-        m + 4.0,
-        fmt_value(y1),
-    );
-    for (x, y, site) in &points {
-        let fill = if !site.feasible {
-            "#ffffff"
-        } else if site.pareto_optimal {
-            "#d62728"
-        } else {
-            "#7f7f7f"
-        };
-        let _ = write!(
-            s,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"{fill}\" stroke=\"#333\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\">{}</text>",
-            px(*x),
-            py(*y),
-            px(*x) + 7.0,
-            py(*y) + 3.0,
-            escape(&site.site_id)
-        );
-    }
-    s.push_str("</svg>");
-    s
-}
-
 fn data_uri(png: &[u8]) -> String {
     format!(
         "data:image/png;base64,{}",
@@ -359,19 +248,34 @@ fn data_uri(png: &[u8]) -> String {
     )
 }
 
-/// The self-contained HTML report. `pareto_axes`: the two criteria keys of the Pareto chart.
-pub fn to_html(
-    r: &RankingReport,
-    images: &[SiteImages],
-    pareto_axes: (&str, &str),
-) -> Result<String, ReportError> {
-    let md_table = |site: &RankedSite| {
+/// The `@font-face` rule of the embedded Hangul font.
+fn font_face() -> String {
+    format!(
+        "@font-face{{font-family:\"{}\";src:url(data:font/woff2;base64,{}) format(\"woff2\");font-display:block}}",
+        super::text::HANGUL_FAMILY,
+        base64::engine::general_purpose::STANDARD.encode(super::text::HANGUL_WOFF2)
+    )
+}
+
+/// What report.html shows besides the ranking itself.
+pub struct HtmlParts<'a> {
+    /// Each site's heatmaps.
+    pub images: &'a [SiteImages],
+    /// The ranking map (map.png's bytes), if drawn.
+    pub map_png: Option<&'a [u8]>,
+    /// The two criteria keys of the Pareto chart (x, y).
+    pub pareto_axes: (&'a str, &'a str),
+}
+
+/// The self-contained HTML report.
+pub fn to_html(r: &RankingReport, parts: &HtmlParts) -> Result<String, ReportError> {
+    let row = |site: &RankedSite| {
         let mut row = format!(
-            "<tr class=\"{}\"><td>{}</td><td>{} <span lang=\"ko\">{}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+            "<tr class=\"{}\"><td>{}</td><td><span lang=\"ko\">{}</span> {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
             if site.feasible { "feasible" } else { "infeasible" },
             site.rank.map(|r| r.to_string()).unwrap_or("–".into()),
-            escape(&site.name_en),
             escape(&site.name_ko),
+            escape(&site.name_en),
             site.score.map(|x| format!("{x:.3}")).unwrap_or("–".into()),
             site.topsis.map(|x| format!("{x:.3}")).unwrap_or("–".into()),
             if site.pareto_optimal { "✓" } else { "" },
@@ -402,15 +306,22 @@ pub fn to_html(
     let mut html = String::new();
     let _ = write!(
         html,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>dcplan site ranking</title>\
-         <style>body{{font-family:sans-serif;margin:2em;max-width:1400px}}table{{border-collapse:collapse;font-size:13px}}\
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>dcplan site ranking 후보지 순위</title>\n<style>{}\n\
+         body{{font-family:\"{}\",sans-serif;margin:2em;max-width:1400px;color:#1a1a1a}}\
+         table{{border-collapse:collapse;font-size:13px}}\
          td,th{{border:1px solid #ccc;padding:4px 6px;text-align:right}}td:nth-child(2),th:nth-child(2){{text-align:left}}\
-         tr.infeasible{{color:#a00;background:#fff4f4}}.sites{{display:flex;flex-wrap:wrap;gap:1em}}\
-         .site img{{max-width:330px;border:1px solid #ddd}}</style>\
+         tr.infeasible{{color:#a00;background:#fff4f4}}.sites{{display:flex;flex-wrap:wrap;gap:1.5em}}\
+         .site img{{width:340px;height:auto;border:1px solid #ddd;vertical-align:top}}\
+         .site .pair{{display:flex;gap:8px}}img.map{{width:100%;max-width:1000px;height:auto;border:1px solid #ddd}}\
+         svg.chart{{max-width:100%;height:auto}}svg text{{font-family:inherit}}</style>\n\
          <script>window.dcplanErrors=0;window.addEventListener('error',function(){{window.dcplanErrors++;}});</script>\
          </head><body>\n\
-         <h1>dcplan site ranking</h1>\n<p>Facility <code>{}</code> (sha256 {}…). dcplan {}, backend {} ({}). \
+         <h1>dcplan site ranking <span lang=\"ko\">후보지 순위</span></h1>\n<p>Facility <code>{}</code> (sha256 {}…). dcplan {}, backend {} ({}). \
          {} of {} sites feasible. Score: weighted sum of criteria {}; TOPSIS as a second opinion.</p>\n",
+        font_face(),
+        super::text::HANGUL_FAMILY,
         escape(&r.facility.file),
         &r.facility.sha256[..12.min(r.facility.sha256.len())],
         escape(&r.dcplan_version),
@@ -420,6 +331,17 @@ pub fn to_html(
         r.ranking.len(),
         escape(&r.normalisation)
     );
+    if let Some(map) = parts.map_png {
+        let names: Vec<String> = r.ranking.iter().map(site_label).collect();
+        let _ = write!(
+            html,
+            "<h2>Map <span lang=\"ko\">지도</span></h2>\n<p>Each site coloured by its score (viridis, 0–1) with its rank; crossed: infeasible; \
+             hatched: the capital region (Seoul, Incheon, Gyeonggi). Equirectangular projection, standard parallel 36° N.</p>\n\
+             <img class=\"map\" alt=\"map of the candidate sites: {}\" src=\"{}\">\n",
+            escape(&names.join(", ")),
+            data_uri(map)
+        );
+    }
     let _ = write!(
         html,
         "<h2>Ranking</h2>\n<table><thead><tr><th>rank</th><th>site</th><th>score</th><th>TOPSIS</th><th>Pareto</th><th>P(first)</th><th>P(top {})</th>",
@@ -438,37 +360,45 @@ pub fn to_html(
     }
     html.push_str("<th>feasibility</th></tr></thead><tbody>\n");
     for site in &r.ranking {
-        html.push_str(&md_table(site));
+        html.push_str(&row(site));
         html.push('\n');
     }
-    html.push_str("</tbody></table>\n<h2>Pareto chart</h2>\n<p>Filled red: Pareto-optimal over all criteria; grey: dominated; white: infeasible.</p>\n");
-    html.push_str(&pareto_svg(r, pareto_axes.0, pareto_axes.1));
+    html.push_str(
+        "</tbody></table>\n<h2>Pareto chart</h2>\n<p>Ringed: Pareto-optimal over all criteria (no other site is better on every one); \
+         fill: score; crossed: infeasible. Labels: rank, Korean and English name.</p>\n",
+    );
+    html.push_str(&super::charts::pareto(r, parts.pareto_axes.0, parts.pareto_axes.1).svg);
     html.push_str("\n<h2>Rank stability</h2>\n");
-    html.push_str(&stability_svg(r));
+    html.push_str(&super::charts::stability(r));
     html.push_str("\n<h2>Sites at the design hot hour</h2>\n<div class=\"sites\">\n");
-    for img in images {
-        let name = r
+    for img in parts.images {
+        let (ko, en) = r
             .ranking
             .iter()
             .find(|s| s.site_id == img.site_id)
-            .map(|s| s.name_en.clone())
-            .unwrap_or_else(|| img.site_id.clone());
+            .map(|s| (s.name_ko.clone(), s.name_en.clone()))
+            .unwrap_or_else(|| (String::new(), img.site_id.clone()));
         let _ = writeln!(
             html,
-            "<div class=\"site\"><h3>{}</h3><img alt=\"{} rack-inlet air temperature\" src=\"{}\"><img alt=\"{} busway voltage drop\" src=\"{}\"></div>",
-            escape(&name),
-            escape(&name),
+            "<div class=\"site\" id=\"site-{}\"><h3><span lang=\"ko\">{}</span> {}</h3><div class=\"pair\"><img alt=\"{} rack-inlet air temperature\" src=\"{}\"><img alt=\"{} busway voltage drop\" src=\"{}\"></div></div>",
+            escape(&img.site_id),
+            escape(&ko),
+            escape(&en),
+            escape(&en),
             data_uri(&img.thermal_png),
-            escape(&name),
+            escape(&en),
             data_uri(&img.voltage_png)
         );
     }
-    // marks the page once every image has decoded (the report test reads it from the DOM)
+    // marks the page once every image has decoded and the fonts are in (the report test reads
+    // these from the DOM)
     html.push_str(
         "</div>\n<script>window.addEventListener('load',function(){var i=document.images,n=0;\
          for(var k=0;k<i.length;k++){if(i[k].complete&&i[k].naturalWidth>0)n++;}\
          document.body.setAttribute('data-images-loaded',n+'/'+i.length);\
-         document.body.setAttribute('data-script-errors',String(window.dcplanErrors));});</script>\n</body></html>\n",
+         document.body.setAttribute('data-script-errors',String(window.dcplanErrors));\
+         document.fonts.ready.then(function(){var f=0;document.fonts.forEach(function(x){if(x.status==='loaded')f++;});\
+         document.body.setAttribute('data-fonts-loaded',String(f));});});</script>\n</body></html>\n",
     );
     Ok(html)
 }
@@ -477,9 +407,14 @@ pub fn to_html(
 pub const PARETO_AXES: (&str, &str) = ("pue", "grid_margin_mw");
 
 /// Writes everything `dcplan rank` leaves in `dir`: each site's folder as `simulate` writes
-/// it (`sites/<id>/`), then ranking.json, ranking.csv, report.md and report.html with those
-/// sites' heatmaps embedded. Returns the ranking files' paths.
-pub fn write_rank_report(outcome: &RankOutcome, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+/// it (`sites/<id>/`), map.png (with the transmission network when `grid` is given), then
+/// ranking.json, ranking.csv, ranking.geojson, report.md and report.html with the map and
+/// the sites' heatmaps embedded. Returns the ranking files' paths.
+pub fn write_rank_report(
+    outcome: &RankOutcome,
+    dir: &Path,
+    grid: Option<&Network>,
+) -> Result<Vec<PathBuf>, ReportError> {
     let mut images = Vec::new();
     for e in &outcome.sites {
         let id = &e.input.site.id;
@@ -491,28 +426,103 @@ pub fn write_rank_report(outcome: &RankOutcome, dir: &Path) -> Result<Vec<PathBu
             voltage_png: pngs.voltage,
         });
     }
-    write_ranking(&outcome.report, &images, PARETO_AXES, dir)
+    let locations = locations(outcome);
+    create_dir(dir)?;
+    let map_png = dir.join("map.png");
+    let provinces = sitemap::shipped_provinces()?;
+    let r = &outcome.report;
+    let map = RankMap {
+        title: format!(
+            "dcplan: {} candidate sites by score 후보지 종합 점수 ({} feasible)",
+            r.ranking.len(),
+            r.feasible_sites
+        ),
+        provinces: &provinces,
+        grid,
+        sites: map_sites(r, &locations),
+    };
+    let drawn = sitemap::render(&map)?;
+    let map_bytes = super::map::png_bytes(&drawn.image).map_err(|e| WriteError {
+        path: map_png.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    write_atomic(&map_png, &map_bytes)?;
+    let mut paths = write_ranking(
+        r,
+        &HtmlParts {
+            images: &images,
+            map_png: Some(&map_bytes),
+            pareto_axes: PARETO_AXES,
+        },
+        &locations,
+        dir,
+    )?;
+    paths.push(map_png);
+    Ok(paths)
 }
 
-/// Writes ranking.json, ranking.csv, report.md and report.html into `dir`.
+/// Every simulated site's position and province.
+pub fn locations(outcome: &RankOutcome) -> Vec<SiteLocation> {
+    outcome
+        .sites
+        .iter()
+        .map(|e| {
+            let s = &e.input.site;
+            SiteLocation {
+                site_id: s.id.clone(),
+                lon: s.lon,
+                lat: s.lat,
+                province: s.province.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The ranked sites that have a position, for the map.
+fn map_sites(r: &RankingReport, locations: &[SiteLocation]) -> Vec<RankMapSite> {
+    r.ranking
+        .iter()
+        .filter_map(|s| {
+            let l = locations.iter().find(|l| l.site_id == s.site_id)?;
+            Some(RankMapSite {
+                site_id: s.site_id.clone(),
+                name_ko: s.name_ko.clone(),
+                name_en: s.name_en.clone(),
+                lon: l.lon,
+                lat: l.lat,
+                rank: s.rank,
+                score: s.score,
+            })
+        })
+        .collect()
+}
+
+/// Writes ranking.json, ranking.csv, ranking.geojson, report.md and report.html into `dir`.
 pub fn write_ranking(
     r: &RankingReport,
-    images: &[SiteImages],
-    pareto_axes: (&str, &str),
+    parts: &HtmlParts,
+    locations: &[SiteLocation],
     dir: &Path,
 ) -> Result<Vec<PathBuf>, ReportError> {
     create_dir(dir)?;
-    let paths: Vec<PathBuf> = ["ranking.json", "ranking.csv", "report.md", "report.html"]
-        .iter()
-        .map(|n| dir.join(n))
-        .collect();
+    let paths: Vec<PathBuf> = [
+        "ranking.json",
+        "ranking.csv",
+        "ranking.geojson",
+        "report.md",
+        "report.html",
+    ]
+    .iter()
+    .map(|n| dir.join(n))
+    .collect();
     write_json(&paths[0], r)?;
     let csv = to_csv(r).map_err(|e| WriteError {
         path: paths[1].clone(),
         source: std::io::Error::other(e),
     })?;
     write_atomic(&paths[1], csv.as_bytes())?;
-    write_atomic(&paths[2], to_markdown(r).as_bytes())?;
-    write_atomic(&paths[3], to_html(r, images, pareto_axes)?.as_bytes())?;
+    write_atomic(&paths[2], to_geojson(r, locations)?.as_bytes())?;
+    write_atomic(&paths[3], to_markdown(r).as_bytes())?;
+    write_atomic(&paths[4], to_html(r, parts)?.as_bytes())?;
     Ok(paths)
 }

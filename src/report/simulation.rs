@@ -1,6 +1,6 @@
 //! The files `dcplan simulate` writes for one site: metrics.json, thermal.png, voltage.png.
 
-use super::heatmap::{write_png, Colormap, Field, Heatmap, Marker, Rect};
+use super::heatmap::{write_pngs_same_size, Colormap, Field, Heatmap, Marker, Rect};
 use super::{create_dir, ReportError};
 use crate::fsio::write_json;
 use crate::plan::simulate::SiteRun;
@@ -52,14 +52,17 @@ pub fn write_site_images(
         values,
         cell_m: plan.cell_m,
     };
-    // the shipped font has no Hangul: the Korean name is in metrics.json
-    let site = &m.inputs.site_name_en;
-    let d = &m.design_hour;
+    // Korean and English names, in the shipped Hangul font (report::text)
+    let site = format!("{} {}", m.inputs.site_name_ko, m.inputs.site_name_en);
+    let w = &m.hourly_thermal;
     let thermal = Heatmap {
         field: field(&run.hall.temperature_c),
         title: format!(
-            "{site}: air at rack-inlet height, design hour {:.1} °C dry bulb, supply {:.1} °C",
-            d.outdoor.dry_bulb_c, d.supply_c
+            "{site}: air at rack-inlet height, hottest hour of the year (hour {}, {:.1} °C \
+             outdoors, supply {:.1} °C)",
+            w.worst_hour + 1,
+            w.worst_hour_outdoor_c,
+            w.worst_hour_supply_c
         ),
         unit: "°C".into(),
         colormap: Colormap::Inferno,
@@ -95,7 +98,9 @@ pub fn write_site_images(
     };
     let paths = SITE_FILES.map(|name| dir.join(name));
     write_json(&paths[0], m)?;
-    let thermal = write_png(&thermal, &paths[1])?;
-    let voltage = write_png(&voltage, &paths[2])?;
+    // the two figures side by side in report.html: one size for both
+    let mut pngs = write_pngs_same_size(&[(&thermal, &paths[1]), (&voltage, &paths[2])])?;
+    let voltage = pngs.pop().unwrap_or_default();
+    let thermal = pngs.pop().unwrap_or_default();
     Ok((paths.to_vec(), SitePngs { thermal, voltage }))
 }

@@ -9,6 +9,7 @@ use super::{
     Field, Heatmap, HeatmapError, Marker, Rect, BACKGROUND_RGB, INK_RGB, MAX_CELLS_PER_SIDE,
     OUTLINE_RGB, OUTSIDE_RGB,
 };
+use crate::report::text;
 
 /// Longest side of the plot area the cell size aims for, in pixels.
 const PLOT_TARGET_PX: usize = 900;
@@ -66,6 +67,13 @@ impl Layout {
 
 /// Checks the input and computes the layout without drawing.
 pub fn layout(h: &Heatmap) -> Result<Layout, HeatmapError> {
+    layout_at_least(h, (0, 0))
+}
+
+/// [`layout`] on an image at least `min` (width, height) pixels: the figure is centred across
+/// the extra width, the extra height is left below it. Figures shown side by side (a site's
+/// thermal and voltage maps) are laid out at the larger of their natural sizes.
+pub fn layout_at_least(h: &Heatmap, min: (u32, u32)) -> Result<Layout, HeatmapError> {
     let f = &h.field;
     if f.nx == 0 || f.ny == 0 {
         return Err(HeatmapError::EmptyField { nx: f.nx, ny: f.ny });
@@ -108,7 +116,7 @@ pub fn layout(h: &Heatmap) -> Result<Layout, HeatmapError> {
     }
     let range = color_range(f.values, h.range)?;
     let font = font()?;
-    let (label, title) = pens(&font);
+    let (label, title) = pens(font);
 
     let cell_px = (PLOT_TARGET_PX / f.nx.max(f.ny)).max(1);
     let plot_w = (f.nx * cell_px) as i64;
@@ -139,9 +147,11 @@ pub fn layout(h: &Heatmap) -> Result<Layout, HeatmapError> {
     let below_bar = label_h / 2 + 1;
     let content_w = left + plot_w + right;
     // A long title widens the figure, up to a point; beyond it the title is clipped.
-    let width = content_w.max((2 * MARGIN_PX + title_w).min(MAX_TITLE_WIDEN_PX));
+    let width = content_w
+        .max((2 * MARGIN_PX + title_w).min(MAX_TITLE_WIDEN_PX))
+        .max(min.0 as i64);
     let x_off = (width - content_w) / 2;
-    let height = top + (plot_h + below_plot).max(bar_h + below_bar) + MARGIN_PX;
+    let height = (top + (plot_h + below_plot).max(bar_h + below_bar) + MARGIN_PX).max(min.1 as i64);
 
     let plot = PixelRect {
         x: (x_off + left) as u32,
@@ -173,9 +183,14 @@ pub fn layout(h: &Heatmap) -> Result<Layout, HeatmapError> {
 
 /// Renders the figure into an RGB image of [`layout`]'s size.
 pub fn render(h: &Heatmap) -> Result<RgbImage, HeatmapError> {
-    let l = layout(h)?;
+    render_at_least(h, (0, 0))
+}
+
+/// Renders the figure into an RGB image of [`layout_at_least`]'s size.
+pub fn render_at_least(h: &Heatmap, min: (u32, u32)) -> Result<RgbImage, HeatmapError> {
+    let l = layout_at_least(h, min)?;
     let font = font()?;
-    let (label, title) = pens(&font);
+    let (label, title) = pens(font);
     let f = &h.field;
     let mut img = RgbImage::from_pixel(l.width, l.height, BACKGROUND_RGB);
     let (lo, hi) = l.range;
@@ -271,7 +286,7 @@ pub fn render(h: &Heatmap) -> Result<RgbImage, HeatmapError> {
 }
 
 /// The label and title pens.
-fn pens<'f>(font: &'f ab_glyph::FontRef<'f>) -> (Pen<'f>, Pen<'f>) {
+fn pens(font: &text::Fonts) -> (Pen<'_>, Pen<'_>) {
     let pen = |size_px| Pen {
         font,
         size_px,
@@ -477,6 +492,26 @@ mod tests {
         assert!(l.bar.x + l.bar.w < l.width);
         assert!(l.plot.y + l.plot.h < l.height);
         assert!(l.bar.h >= l.plot.h && l.bar.h >= 200);
+    }
+
+    #[test]
+    fn a_minimum_size_centres_the_figure_and_keeps_the_cells() {
+        let v = gradient_values();
+        let h = heatmap(&v, &[]);
+        let natural = layout(&h).unwrap();
+        let big = layout_at_least(&h, (natural.width + 100, natural.height + 40)).unwrap();
+        assert_eq!(
+            (big.width, big.height),
+            (natural.width + 100, natural.height + 40)
+        );
+        assert_eq!(big.plot.x, natural.plot.x + 50);
+        assert_eq!((big.plot.y, big.cell_px), (natural.plot.y, natural.cell_px));
+        let img = render_at_least(&h, (big.width, big.height)).unwrap();
+        assert_eq!(img.dimensions(), (big.width, big.height));
+        let (x, y) = big.cell_center(7, 3);
+        assert_eq!(*img.get_pixel(x, y), expected(colorous::INFERNO, 1.0));
+        // a smaller minimum changes nothing
+        assert_eq!(layout_at_least(&h, (10, 10)).unwrap(), natural);
     }
 
     #[test]

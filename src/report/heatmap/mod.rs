@@ -27,7 +27,7 @@ pub mod figure;
 pub mod raster;
 pub mod ticks;
 
-pub use figure::{layout, render, Layout};
+pub use figure::{layout, layout_at_least, render, render_at_least, Layout};
 pub use raster::PixelRect;
 pub use ticks::nice_ticks;
 
@@ -162,9 +162,28 @@ pub struct Heatmap<'a> {
 /// Renders and writes a PNG atomically (`crate::fsio`: temporary, fsync, rename); returns the
 /// PNG's bytes (the HTML report embeds them without reading the file back).
 pub fn write_png(h: &Heatmap, path: &Path) -> Result<Vec<u8>, HeatmapError> {
-    let img = render(h)?;
+    write_png_at_least(h, (0, 0), path)
+}
+
+/// Renders several figures at one size (the largest of their natural sizes) and writes them
+/// as PNGs, `figures[k]` to `paths[k]`; returns their bytes in the same order.
+pub fn write_pngs_same_size(figures: &[(&Heatmap, &Path)]) -> Result<Vec<Vec<u8>>, HeatmapError> {
+    let mut size = (0, 0);
+    for (h, _) in figures {
+        let l = layout(h)?;
+        size = (size.0.max(l.width), size.1.max(l.height));
+    }
+    figures
+        .iter()
+        .map(|(h, path)| write_png_at_least(h, size, path))
+        .collect()
+}
+
+fn write_png_at_least(h: &Heatmap, min: (u32, u32), path: &Path) -> Result<Vec<u8>, HeatmapError> {
+    use image::codecs::png::{CompressionType, FilterType};
+    let img = render_at_least(h, min)?;
     let mut png = Vec::new();
-    PngEncoder::new(&mut png)
+    PngEncoder::new_with_quality(&mut png, CompressionType::Best, FilterType::Adaptive)
         .write_image(
             img.as_raw(),
             img.width(),

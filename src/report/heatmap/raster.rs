@@ -1,24 +1,19 @@
 //! A small raster and text toolkit over `image::RgbImage`: clipped rectangles, alpha blending,
-//! 1-px frames, and anti-aliased text from the embedded DejaVu Sans (one line, upright or
-//! turned 90° counter-clockwise). Knows nothing about heatmaps.
+//! 1-px frames, and anti-aliased text in the shipped fonts of `report::text` (Hangul first,
+//! DejaVu Sans as fallback; one line, upright or turned 90° counter-clockwise). Knows nothing
+//! about heatmaps.
 //!
 //! Coordinates are pixels from the top-left corner, signed so that shapes may hang off the
 //! image: everything outside it is clipped, never an error.
 
-use ab_glyph::{point, Font as _, FontRef, GlyphId, PxScale, ScaleFont as _};
 use image::{Rgb, RgbImage};
 
 use super::HeatmapError;
+use crate::report::text::{self, Fonts};
 
-/// DejaVu Sans (Bitstream Vera licence, see `assets/fonts/DejaVuSans-LICENSE.txt`).
-static FONT_TTF: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/assets/fonts/DejaVuSans.ttf"
-));
-
-/// The embedded font.
-pub fn font() -> Result<FontRef<'static>, HeatmapError> {
-    FontRef::try_from_slice(FONT_TTF).map_err(|_| HeatmapError::Font)
+/// The shipped fonts.
+pub fn font() -> Result<&'static Fonts, HeatmapError> {
+    text::fonts().map_err(|_| HeatmapError::Font)
 }
 
 /// A rectangle of pixels; `x`, `y` is the top-left pixel.
@@ -51,20 +46,13 @@ pub fn draw_frame(img: &mut RgbImage, r: PixelRect, rgb: Rgb<u8>) {
 
 /// Mixes `rgb` into one pixel with opacity `alpha` (0..=1); off-image pixels are skipped.
 pub fn blend(img: &mut RgbImage, x: i64, y: i64, rgb: Rgb<u8>, alpha: f32) {
-    if alpha <= 0.0 || x < 0 || y < 0 || x >= img.width() as i64 || y >= img.height() as i64 {
-        return;
-    }
-    let a = alpha.min(1.0);
-    let p = img.get_pixel_mut(x as u32, y as u32);
-    for (dst, src) in p.0.iter_mut().zip(rgb.0) {
-        *dst = (*dst as f32 * (1.0 - a) + src as f32 * a).round() as u8;
-    }
+    text::blend(img, x, y, rgb, alpha);
 }
 
-/// Text of one size and colour in one font.
+/// Text of one size and colour in the shipped fonts.
 #[derive(Clone, Copy)]
 pub struct Pen<'f> {
-    pub font: &'f FontRef<'f>,
+    pub font: &'f Fonts,
     pub size_px: f32,
     pub rgb: Rgb<u8>,
 }
@@ -72,13 +60,12 @@ pub struct Pen<'f> {
 impl Pen<'_> {
     /// Advance width of `text`, pixels (rounded up).
     pub fn width(&self, text: &str) -> i64 {
-        shape(self.font, self.size_px, text).1.ceil() as i64
+        self.font.width(self.size_px, text)
     }
 
     /// Ascent plus descent, pixels (rounded up): the height of one line.
     pub fn height(&self) -> i64 {
-        let scaled = self.font.as_scaled(PxScale::from(self.size_px));
-        (scaled.ascent() - scaled.descent()).ceil() as i64
+        self.font.line_height(self.size_px)
     }
 
     /// The widest of `texts`, 0 when there is none.
@@ -113,53 +100,9 @@ impl Pen<'_> {
         }
     }
 
-    fn rasterize(&self, text: &str) -> TextMask {
-        let (glyphs, advance) = shape(self.font, self.size_px, text);
-        let w = advance.ceil().max(0.0) as usize + 1;
-        let h = self.height().max(0) as usize;
-        let mut alpha = vec![0.0f32; w * h];
-        for g in glyphs {
-            let Some(outlined) = self.font.outline_glyph(g) else {
-                continue; // blank glyphs such as spaces
-            };
-            let b = outlined.px_bounds();
-            outlined.draw(|gx, gy, c| {
-                let x = b.min.x as i64 + gx as i64;
-                let y = b.min.y as i64 + gy as i64;
-                if x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h {
-                    let a = &mut alpha[y as usize * w + x as usize];
-                    *a = (*a + c).min(1.0);
-                }
-            });
-        }
-        TextMask { w, h, alpha }
+    fn rasterize(&self, text: &str) -> text::TextMask {
+        self.font.mask(self.size_px, text)
     }
-}
-
-/// Anti-aliased coverage of one line of text: `w` × `h` alphas, baseline at the ascent.
-struct TextMask {
-    w: usize,
-    h: usize,
-    alpha: Vec<f32>,
-}
-
-/// Layout of one line: glyphs with their pen positions, and the advance width.
-fn shape(font: &FontRef, size_px: f32, text: &str) -> (Vec<ab_glyph::Glyph>, f32) {
-    let scale = PxScale::from(size_px);
-    let scaled = font.as_scaled(scale);
-    let mut caret = 0.0f32;
-    let mut prev: Option<GlyphId> = None;
-    let mut glyphs = Vec::new();
-    for ch in text.chars().filter(|c| !c.is_control()) {
-        let id = scaled.glyph_id(ch);
-        if let Some(p) = prev {
-            caret += scaled.kern(p, id);
-        }
-        glyphs.push(id.with_scale_and_position(scale, point(caret, scaled.ascent())));
-        caret += scaled.h_advance(id);
-        prev = Some(id);
-    }
-    (glyphs, caret)
 }
 
 #[cfg(test)]
@@ -199,7 +142,7 @@ mod tests {
     fn rotated_text_covers_the_turned_box() {
         let font = font().expect("embedded font");
         let pen = Pen {
-            font: &font,
+            font,
             size_px: 13.0,
             rgb: BLACK,
         };
