@@ -4,13 +4,12 @@
 //! | code | meaning |
 //! |---|---|
 //! | 0 | success |
-//! | 1 | internal error (a bug, a solve that did not converge, an output that could not be written) |
+//! | 1 | internal error (a bug, a solve that did not converge) |
 //! | 2 | bad input: arguments, site, facility, weather or weights files (the message names file, field and reason) |
 //! | 3 | no feasible site (`rank`; the report is still written) |
 //! | 4 | GPU or device error (no adapter, a grid too large for its limits, allocation or pipeline failure) |
-//!
-//! Output failures are their own kind of failure already ([`CliError::Output`]); they exit 1
-//! until they get a code of their own (issue 14).
+//! | 5 | output error: the `--out` folder cannot be created, replaced or written (the message names the file or folder) |
+//! | 128+N | stopped by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP); unfinished files removed, an existing output folder left as it was |
 
 use super::CliError;
 use crate::model::HallError;
@@ -26,6 +25,7 @@ pub enum Exit {
     BadInput,
     NoFeasibleSite,
     Device,
+    Output,
 }
 
 impl Exit {
@@ -36,6 +36,7 @@ impl Exit {
             Exit::BadInput => 2,
             Exit::NoFeasibleSite => 3,
             Exit::Device => 4,
+            Exit::Output => 5,
         }
     }
 }
@@ -53,8 +54,7 @@ pub fn exit_for(e: &CliError) -> Exit {
         CliError::Plan(p) => plan_exit(p),
         CliError::Device(_) => Exit::Device,
         CliError::Solve(s) => solve_exit(s),
-        // issue 14 item 6: output failures get their own code
-        CliError::Output(_) | CliError::Write(_) => Exit::Internal,
+        CliError::Output(_) | CliError::Write(_) | CliError::OutputDir(_) => Exit::Output,
         CliError::Other(_) => Exit::Internal,
     }
 }
@@ -154,11 +154,26 @@ mod tests {
             (CliError::Device(GpuError::Device("lost".into())), 4),
             (CliError::Solve(device()), 4),
             (CliError::Other(anyhow::anyhow!("bug")), 1),
+            (
+                CliError::OutputDir(crate::fsio::OutputError {
+                    path: "/dev/null".into(),
+                    reason: "not a folder".into(),
+                }),
+                5,
+            ),
+            (
+                CliError::Write(crate::fsio::WriteError {
+                    path: "report/ranking.json".into(),
+                    source: std::io::Error::other("No space left on device"),
+                }),
+                5,
+            ),
         ];
         for (e, code) in cases {
             assert_eq!(exit_for(&e).code(), code, "{e}");
         }
         assert_eq!(Exit::NoFeasibleSite.code(), 3);
         assert_eq!(Exit::Success.code(), 0);
+        assert_eq!(Exit::Output.code(), 5);
     }
 }

@@ -114,6 +114,9 @@ pub enum CliError {
     /// A file could not be written.
     #[error(transparent)]
     Write(#[from] crate::fsio::WriteError),
+    /// The output folder cannot be created or replaced.
+    #[error("--out {0}")]
+    OutputDir(#[from] crate::fsio::OutputError),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -155,6 +158,15 @@ enum Announce {
 
 /// The solver `--backend` and `--adapter` choose, announced in one line saying why.
 fn backend(cli: &Cli, announce: Announce) -> Result<Backend, CliError> {
+    if cli.backend == BackendChoice::Cpu {
+        if let Some(name) = &cli.adapter {
+            return Err(CliError::Args(format!(
+                "--adapter {}: the CPU backend uses no adapter; drop --adapter or choose \
+                 --backend gpu or auto",
+                site::excerpt(name)
+            )));
+        }
+    }
     let (backend, line) = backend::select(cli.backend, cli.adapter.as_deref())?;
     match announce {
         Announce::Stdout => println!("{line}"),
@@ -208,6 +220,9 @@ fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<Exit, CliError> {
                 "--sizes: expected sizes >= 2, found {bad}"
             )));
         }
+    }
+    if let Some(sizes) = &args.sizes {
+        bench::check_sizes(sizes).map_err(CliError::Args)?;
     }
     if args.export.is_some() && args.sizes.as_ref().is_none_or(|s| s.len() != 1) {
         return Err(CliError::Args(

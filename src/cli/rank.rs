@@ -3,9 +3,13 @@
 //! GeoJSON) printed.
 
 use super::{backend, wrote, Announce, Cli, CliError, Exit};
+use crate::fsio::OutputDir;
+use crate::plan::limits::check_grid;
 use crate::plan::{load_rank, rank_sites, Progress, RankRequest, WeightsSpec};
 use crate::report::geojson::to_geojson;
-use crate::report::ranking::{locations, to_csv, to_markdown, to_table, write_rank_report};
+use crate::report::ranking::{
+    locations, to_csv, to_markdown, to_table, write_rank_report, RANK_FILES,
+};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,12 +74,13 @@ impl RankArgs {
         if self.top == 0 {
             return Err(CliError::Args("--top: expected K >= 1".into()));
         }
-        if self.draws < 10_000 {
+        if !(MIN_DRAWS..=MAX_DRAWS).contains(&self.draws) {
             return Err(CliError::Args(format!(
-                "--draws: expected at least 10000, found {}",
+                "--draws: expected {MIN_DRAWS} to {MAX_DRAWS}, found {}",
                 self.draws
             )));
         }
+        super::simulate::check_cell_m(self.cell_m)?;
         if !(self.radius > 0.0 && self.radius <= 1.0) {
             return Err(CliError::Args(format!(
                 "--radius: expected a number in (0, 1], found {}",
@@ -91,11 +96,12 @@ impl RankArgs {
         }
         let weights = match &self.weights {
             None => WeightsSpec::Defaults,
-            // a file when it exists or is named like one, else key=value overrides
-            Some(w) if w.ends_with(".json") || Path::new(w).is_file() => {
-                WeightsSpec::File(PathBuf::from(w))
+            // `key=value,...` overrides hold an `=`; anything else names a file (and a file
+            // that is missing is reported as missing, not as malformed overrides)
+            Some(spec) if spec.contains('=') && !Path::new(spec).is_file() => {
+                WeightsSpec::Overrides(spec.clone())
             }
-            Some(spec) => WeightsSpec::Overrides(spec.clone()),
+            Some(w) => WeightsSpec::File(PathBuf::from(w)),
         };
         Ok(RankRequest {
             paths: self.paths.clone(),
@@ -111,8 +117,16 @@ impl RankArgs {
     }
 }
 
+/// The fewest weight draws (for a P(first) resolved to about 1 %) and the most (10^6 draws
+/// take about a second per 15 sites; 10^9 would run for many minutes).
+pub const MIN_DRAWS: usize = 10_000;
+pub const MAX_DRAWS: usize = 1_000_000;
+
 pub fn run(cli: &Cli, args: &RankArgs) -> Result<Exit, CliError> {
     let inputs = load_rank(&args.request()?)?;
+    check_grid(&inputs.facility.facility, inputs.cell_m)?;
+    // the report folder is checked (and staged) before any computing
+    let out = OutputDir::prepare(&args.out, &RANK_FILES)?;
     let mut backend = backend(cli, Announce::Status)?;
     // a progress bar on a terminal, nothing on a pipe (indicatif draws only to a terminal)
     let bar = indicatif::ProgressBar::new(0);
@@ -143,7 +157,11 @@ pub fn run(cli: &Cli, args: &RankArgs) -> Result<Exit, CliError> {
         }
         None => None,
     };
-    let files = write_rank_report(&outcome, &args.out, network.as_ref())?;
+    let files: Vec<PathBuf> = write_rank_report(&outcome, out.path(), network.as_ref())?
+        .iter()
+        .map(|f| out.final_path(f))
+        .collect();
+    out.commit()?;
     let report = &outcome.report;
     match args.format {
         Format::Table => print!("{}", to_table(report)),

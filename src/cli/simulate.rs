@@ -2,8 +2,10 @@
 //! its files written, its summary printed.
 
 use super::{backend, wrote, Announce, Cli, CliError, Exit};
+use crate::fsio::OutputDir;
+use crate::plan::limits::check_grid;
 use crate::plan::{load_simulation, simulate_site, SimulateRequest, SiteRun};
-use crate::report::simulation::write_site;
+use crate::report::simulation::{write_site, SITE_FILES};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -22,20 +24,40 @@ pub struct SimulateArgs {
 }
 
 impl SimulateArgs {
-    pub fn request(&self) -> SimulateRequest {
-        SimulateRequest {
+    /// The checked request: `--cell-m` a positive finite number before any file is read.
+    pub fn request(&self) -> Result<SimulateRequest, CliError> {
+        check_cell_m(self.cell_m)?;
+        Ok(SimulateRequest {
             site: self.site.clone(),
             facility: self.facility.clone(),
             cell_m: self.cell_m,
-        }
+        })
+    }
+}
+
+/// `--cell-m` must be a positive finite number of metres (the range a facility allows is
+/// checked once it is loaded, `plan::limits::check_grid`).
+pub fn check_cell_m(cell_m: Option<f64>) -> Result<(), CliError> {
+    match cell_m {
+        Some(c) if !(c.is_finite() && c > 0.0) => Err(CliError::Args(format!(
+            "--cell-m: expected a positive number of metres, found {c}"
+        ))),
+        _ => Ok(()),
     }
 }
 
 pub fn run(cli: &Cli, args: &SimulateArgs) -> Result<Exit, CliError> {
-    let inputs = load_simulation(&args.request())?;
+    let inputs = load_simulation(&args.request()?)?;
+    check_grid(&inputs.facility.facility, inputs.cell_m)?;
+    // the output folder is checked (and staged) before any computing
+    let out = OutputDir::prepare(&args.out, &SITE_FILES)?;
     let mut backend = backend(cli, Announce::Status)?;
     let run = simulate_site(&inputs, &mut backend)?;
-    let files = write_site(&run, &args.out)?;
+    let files: Vec<PathBuf> = write_site(&run, out.path())?
+        .iter()
+        .map(|f| out.final_path(f))
+        .collect();
+    out.commit()?;
     print_summary(&run);
     wrote(cli, &files);
     Ok(Exit::Success)

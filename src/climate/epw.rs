@@ -90,15 +90,22 @@ const MISSING_PRESSURE_PA: f64 = 999_999.0;
 /// Read and check the EPW file at `path`. Bytes that are not UTF-8 (some files use Latin-1 in
 /// station names) are replaced, not rejected.
 pub fn read_epw(path: &Path) -> Result<EpwFile, ClimateError> {
-    let bytes = std::fs::read(path).map_err(|source| ClimateError::Io {
-        file: path.to_path_buf(),
-        source,
+    let bytes = crate::fsio::read_bounded(path, crate::fsio::limits::EPW).map_err(|e| {
+        ClimateError::Io {
+            file: path.to_path_buf(),
+            source: match e {
+                crate::fsio::ReadError::Io(e) => e,
+                other => std::io::Error::other(other.to_string()),
+            },
+        }
     })?;
     parse_epw(path, &String::from_utf8_lossy(&bytes))
 }
 
 /// Parse EPW text; `file` is used only to name the source in errors and in the year's origin.
 pub fn parse_epw(file: &Path, text: &str) -> Result<EpwFile, ClimateError> {
+    // a byte-order mark some editors write is not part of the first field
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut location: Option<Location> = None;
     let mut design: Option<DesignConditions> = None;
     let mut design_note = Some("the file has no DESIGN CONDITIONS line".to_string());
@@ -122,10 +129,9 @@ pub fn parse_epw(file: &Path, text: &str) -> Result<EpwFile, ClimateError> {
                 return Err(ClimateError::Line {
                     file: file.to_path_buf(),
                     line: line_no,
-                    reason: format!(
-                        "expected the LOCATION header as the first line, found `{}`",
-                        clip(first)
-                    ),
+                    // nothing of a file that is not EPW is echoed: it may be anything
+                    reason: "not an EPW weather file: the first line is not a LOCATION header"
+                        .into(),
                 });
             }
             location = Some(parse_location(file, line_no, &fields)?);
@@ -195,13 +201,16 @@ struct RawRecord {
 }
 
 /// Shorten text quoted in an error so a garbage line does not flood the terminal.
+/// A short excerpt of a field, for errors: at most 40 characters, control characters and
+/// quotes escaped.
 fn clip(s: &str) -> String {
     const MAX: usize = 40;
+    let head: String = s.chars().take(MAX).collect();
+    let shown = head.escape_debug().to_string();
     if s.chars().count() <= MAX {
-        s.to_string()
+        shown
     } else {
-        let head: String = s.chars().take(MAX).collect();
-        format!("{head}…")
+        format!("{shown}…")
     }
 }
 

@@ -15,10 +15,11 @@ use std::path::{Path, PathBuf};
 
 use crate::climate::epw::parse_epw;
 use crate::climate::EpwFile;
+use crate::fsio::{limits, read_bounded, Limit};
 use crate::site::locate::Locator;
 use crate::site::{
-    check_fit, expand_paths, parse_facility, parse_site, Facility, FileKind, Finding, FindingKind,
-    Findings, Site, Valid,
+    check_fit, expand_paths, parse_facility, parse_site, resolve_epw, Facility, FileKind, Finding,
+    FindingKind, Findings, Site, Valid,
 };
 
 /// The facility `simulate` and `rank` use when none is given, relative to the sites' folder.
@@ -41,16 +42,11 @@ pub struct InputFile {
 }
 
 impl InputFile {
-    /// Reads the file; a failure is a finding against it.
-    pub fn read(path: &Path) -> Result<InputFile, Findings> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            one(Finding::reason(
-                path,
-                "",
-                FindingKind::Io,
-                format!("cannot read: {e}"),
-            ))
-        })?;
+    /// Reads the file: a regular file of at most `limit` (see [`crate::fsio::read_bounded`]);
+    /// a failure is a finding against it.
+    pub fn read(path: &Path, limit: Limit) -> Result<InputFile, Findings> {
+        let bytes = read_bounded(path, limit)
+            .map_err(|e| one(Finding::reason(path, "", FindingKind::Io, e.to_string())))?;
         Ok(InputFile {
             path: path.to_path_buf(),
             sha256: sha256_hex(&bytes),
@@ -58,9 +54,13 @@ impl InputFile {
         })
     }
 
-    /// The bytes as UTF-8 text (JSON files must be).
+    /// The bytes as UTF-8 text (JSON files must be), without a leading byte-order mark.
     pub fn text(&self) -> Result<&str, Findings> {
-        std::str::from_utf8(&self.bytes).map_err(|e| {
+        let bytes = self
+            .bytes
+            .strip_prefix(b"\xef\xbb\xbf")
+            .unwrap_or(&self.bytes);
+        std::str::from_utf8(bytes).map_err(|e| {
             one(Finding::reason(
                 &self.path,
                 "",
@@ -121,15 +121,13 @@ pub struct FacilityInput {
 
 /// Reads a site file and the EPW file it names, each once.
 pub fn load_site(path: &Path) -> Result<SiteInput, Findings> {
-    let file = InputFile::read(path)?;
+    let file = InputFile::read(path, limits::JSON)?;
     let text = file.text()?;
     let site = parse_site(text, path).map_err(|e| Findings(e.findings()))?;
     let weather = match &site.climate.epw {
         None => None,
         Some(rel) => {
-            let epw_path = path.parent().unwrap_or(Path::new(".")).join(rel);
-            // validation has seen the file; what is wrong with it is reported at the field
-            // that names it
+            // what is wrong with the weather file is reported at the field that names it
             let at_field = |reason: String| {
                 let position = Locator::new(text).value_position("climate.epw");
                 Findings(vec![Finding::reason(
@@ -140,7 +138,10 @@ pub fn load_site(path: &Path) -> Result<SiteInput, Findings> {
                 )
                 .at(position)])
             };
-            let epw_file = InputFile::read(&epw_path).map_err(|f| at_field(lines(&f)))?;
+            // validation checked the path rule; checked again here, where the file is read
+            let epw_path = resolve_epw(path, rel).map_err(at_field)?;
+            let epw_file =
+                InputFile::read(&epw_path, limits::EPW).map_err(|f| at_field(lines(&f)))?;
             // station names in some EPW files are Latin-1: replaced, not rejected
             let epw = parse_epw(&epw_path, &String::from_utf8_lossy(&epw_file.bytes))
                 .map_err(|e| at_field(e.to_string()))?;
@@ -160,7 +161,7 @@ pub fn load_site(path: &Path) -> Result<SiteInput, Findings> {
 
 /// Reads a facility file once.
 pub fn load_facility(path: &Path) -> Result<FacilityInput, Findings> {
-    let file = InputFile::read(path)?;
+    let file = InputFile::read(path, limits::JSON)?;
     let facility = parse_facility(file.text()?, path).map_err(|e| Findings(e.findings()))?;
     Ok(FacilityInput {
         path: path.to_path_buf(),
@@ -216,6 +217,7 @@ pub fn load_sites(
             }
         }
     }
+    findings.extend(duplicate_ids(&sites));
     let facility = load_facility(facility)
         .map_err(|e| findings.extend(e.0))
         .ok();
@@ -223,6 +225,31 @@ pub fn load_sites(
         Some(f) if findings.is_empty() => Ok((sites, f)),
         _ => Err(Findings(findings)),
     }
+}
+
+/// A site id used by two files (or one file named twice): a finding against the second,
+/// naming both, before anything is simulated.
+fn duplicate_ids(sites: &[SiteInput]) -> Vec<Finding> {
+    let mut first: std::collections::BTreeMap<&str, &Path> = std::collections::BTreeMap::new();
+    let mut findings = Vec::new();
+    for s in sites {
+        match first.get(s.site.id.as_str()) {
+            Some(earlier) => findings.push(Finding::reason(
+                &s.path,
+                "id",
+                FindingKind::Inconsistent,
+                format!(
+                    "the id \"{}\" is already used by {}; every ranked site needs its own id",
+                    s.site.id,
+                    earlier.display()
+                ),
+            )),
+            None => {
+                first.insert(&s.site.id, &s.path);
+            }
+        }
+    }
+    findings
 }
 
 fn one(finding: Finding) -> Findings {
@@ -246,7 +273,7 @@ mod tests {
         let dir = crate::fsio::scratch_dir("inputs-hash");
         let path = dir.join("x.json");
         std::fs::write(&path, b"abc").expect("write");
-        let file = InputFile::read(&path).expect("read");
+        let file = InputFile::read(&path, limits::JSON).expect("read");
         // FIPS 180-2 example: SHA-256("abc")
         assert_eq!(
             file.sha256,
@@ -254,11 +281,11 @@ mod tests {
         );
         assert_eq!(file.bytes, b"abc");
         std::fs::write(&path, [0xff, 0xfe]).expect("write");
-        let not_text = InputFile::read(&path).expect("read");
+        let not_text = InputFile::read(&path, limits::JSON).expect("read");
         let finding = not_text.text().unwrap_err().0.remove(0);
         assert_eq!(finding.kind, FindingKind::Io);
         assert!(finding.to_string().contains("not UTF-8"), "{finding}");
-        let missing = InputFile::read(&dir.join("none.json")).unwrap_err();
+        let missing = InputFile::read(&dir.join("none.json"), limits::JSON).unwrap_err();
         assert_eq!(missing.0[0].kind, FindingKind::Io);
         std::fs::remove_dir_all(&dir).expect("clean up");
     }

@@ -10,6 +10,7 @@
 //!   direction and resolution; the default weights; why a site is infeasible;
 //! - [`ranking`]: the decision matrix handed to `crate::rank` (pure decision analysis) and the
 //!   [`RankingReport`] that `report` writes;
+//! - [`limits`]: how large a hall's grid may be, checked before anything is allocated;
 //! - [`run`]: the two pipelines the command line calls, each loaded first
 //!   ([`load_simulation`], [`load_rank`]) and then run ([`simulate_site`], [`rank_sites`]).
 //!
@@ -22,6 +23,7 @@ pub mod criteria;
 pub mod error;
 pub mod evaluate;
 pub mod inputs;
+pub mod limits;
 pub mod ranking;
 pub mod run;
 pub mod simulate;

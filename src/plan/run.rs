@@ -109,7 +109,7 @@ pub fn load_grid(
         .collect();
     paths.sort();
     for p in paths {
-        files.push(InputFile::read(&p)?.hash());
+        files.push(InputFile::read(&p, crate::fsio::limits::GRID)?.hash());
     }
     Ok(Some((map, files)))
 }
@@ -278,7 +278,7 @@ fn weights(spec: &WeightsSpec) -> Result<(Weights, Option<FileHash>), PlanError>
             .map(|w| (w, None))
             .map_err(|e| PlanError::Request(format!("--weights: {e}"))),
         WeightsSpec::File(path) => {
-            let file = InputFile::read(path)?;
+            let file = InputFile::read(path, crate::fsio::limits::JSON)?;
             let text = file.text()?;
             let w = weights_from_json(text, &all)
                 .map_err(|e| PlanError::Request(format!("--weights {}: {e}", path.display())))?;

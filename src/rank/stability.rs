@@ -3,7 +3,13 @@
 //!
 //! Probabilities are fractions of draws. For a given matrix, weights, draw count, radius, top-K
 //! and seed the result is bit-identical on every run and platform: the random stream is
-//! ChaCha8, the simplex sampler uses only sorting and subtraction, and ties are broken by id.
+//! ChaCha8, the simplex sampler uses only sorting and subtraction.
+//!
+//! Ties are shared, never broken by name: in each draw, alternatives whose scores differ by no
+//! more than [`TIE_TOLERANCE`] form one group occupying the positions they span, and each
+//! member gets an equal share of the group's first places and top-K places (the expectation
+//! under a uniformly random tie-break). Two identical sites therefore get identical
+//! probabilities, whatever their ids or input order.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -15,6 +21,10 @@ use crate::rank::{normalise_min_max, Matrix, RankError, Weights};
 pub const DEFAULT_DRAWS: usize = 10_000;
 pub const DEFAULT_RADIUS: f64 = 0.3;
 pub const DEFAULT_TOP_K: usize = 3;
+
+/// Scores (weighted sums of min-max scaled criteria, 0 to 1) closer than this are a tie: far
+/// below any difference the criteria's resolutions can make, far above rounding in the sums.
+pub const TIE_TOLERANCE: f64 = 1e-12;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Stability {
@@ -64,8 +74,8 @@ pub fn stability(
     let mut weights = vec![0.0; n_crit];
     let mut scores = vec![0.0; n_alt];
     let mut order: Vec<usize> = (0..n_alt).collect();
-    let mut first = vec![0u64; n_alt];
-    let mut in_top = vec![0u64; n_alt];
+    let mut first = vec![0.0f64; n_alt];
+    let mut in_top = vec![0.0f64; n_alt];
 
     for _ in 0..draws {
         sampler.draw_into(&mut weights);
@@ -75,18 +85,11 @@ pub fn stability(
         // `compare` is a strict total order (tie positions are distinct), so the result does
         // not depend on the buffer's previous contents.
         order.sort_unstable_by(|&a, &b| compare(&scores, &tie, a, b));
-        first[order[0]] += 1;
-        for &a in &order[..top] {
-            in_top[a] += 1;
-        }
+        share_places(&order, &scores, top, &mut first, &mut in_top);
     }
 
-    let fraction = |counts: Vec<u64>| -> Vec<f64> {
-        counts
-            .into_iter()
-            .map(|c| c as f64 / draws as f64)
-            .collect()
-    };
+    let fraction =
+        |counts: Vec<f64>| -> Vec<f64> { counts.into_iter().map(|c| c / draws as f64).collect() };
     Ok(Stability {
         draws,
         radius,
@@ -95,6 +98,36 @@ pub fn stability(
         p_first: fraction(first),
         p_top_k: fraction(in_top),
     })
+}
+
+/// Credits one draw's first place and top-`top` places, `order` sorted best first: a group
+/// of tied scores spanning positions `p..p + g` shares the first place if `p == 0` and the
+/// `min(g, top - p)` top places it covers, each member getting `1/g` of each.
+fn share_places(
+    order: &[usize],
+    scores: &[f64],
+    top: usize,
+    first: &mut [f64],
+    in_top: &mut [f64],
+) {
+    let mut start = 0;
+    while start < top {
+        let lead = scores[order[start]];
+        let mut end = start + 1;
+        while end < order.len() && (lead - scores[order[end]]).abs() <= TIE_TOLERANCE {
+            end += 1;
+        }
+        let group = &order[start..end];
+        let g = group.len() as f64;
+        let covered = (top.min(end) - start) as f64;
+        for &a in group {
+            if start == 0 {
+                first[a] += 1.0 / g;
+            }
+            in_top[a] += covered / g;
+        }
+        start = end;
+    }
 }
 
 /// Seeded stream of weight vectors `(1 - radius) w + radius s`, `s` uniform on the simplex.
@@ -323,5 +356,42 @@ mod tests {
                 got: 3
             })
         ));
+    }
+
+    /// Issue 14 item 8: two byte-identical sites named `aaa` and `zzz` once got P(first) 0.902
+    /// and 0.000. Tied alternatives now share the places they span.
+    #[test]
+    fn ties_share_their_places_whatever_the_names() {
+        let dirs = [("x", Direction::Benefit), ("y", Direction::Cost)];
+        let m = matrix(
+            &dirs,
+            &[
+                ("zzz", &[3.0, 1.0]),
+                ("mid", &[2.0, 2.0]),
+                ("aaa", &[3.0, 1.0]),
+                ("low", &[1.0, 3.0]),
+            ],
+        );
+        let w = Weights::new(vec![0.5, 0.5], &m.criteria).unwrap();
+        let s = stability(&m, &w, 2_000, 0.3, 1, 7).unwrap();
+        // zzz and aaa dominate the others: each wins half of every draw
+        assert_eq!(s.p_first, [0.5, 0.0, 0.5, 0.0]);
+        assert_eq!(s.p_top_k, [0.5, 0.0, 0.5, 0.0]);
+        let k3 = stability(&m, &w, 2_000, 0.3, 3, 7).unwrap();
+        assert_eq!(k3.p_top_k[0], k3.p_top_k[2]);
+        assert_eq!(k3.p_top_k[0], 1.0);
+        assert!((k3.p_top_k.iter().sum::<f64>() - 3.0).abs() <= 1e-12);
+        // the order of the input does not matter either
+        let swapped = matrix(
+            &dirs,
+            &[
+                ("aaa", &[3.0, 1.0]),
+                ("mid", &[2.0, 2.0]),
+                ("zzz", &[3.0, 1.0]),
+                ("low", &[1.0, 3.0]),
+            ],
+        );
+        let t = stability(&swapped, &w, 2_000, 0.3, 1, 7).unwrap();
+        assert_eq!(t.p_first, [0.5, 0.0, 0.5, 0.0]);
     }
 }

@@ -26,12 +26,6 @@ pub enum ReportError {
     },
     #[error(transparent)]
     Write(#[from] crate::fsio::WriteError),
-    #[error("{}: cannot read the image back for the HTML report: {source}", path.display())]
-    ReadImage {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
     #[error(transparent)]
     Heatmap(#[from] heatmap::HeatmapError),
     #[error("map.png: {0}")]
@@ -40,10 +34,10 @@ pub enum ReportError {
     GeoJson(#[from] geojson::GeoJsonError),
 }
 
-/// Creates `dir` and its parents.
+/// Creates `dir` and its parents (through `fsio`, which refuses once an interrupt is handled).
 pub(crate) fn create_dir(dir: &std::path::Path) -> Result<(), ReportError> {
-    std::fs::create_dir_all(dir).map_err(|source| ReportError::CreateDir {
-        path: dir.to_path_buf(),
-        source,
+    crate::fsio::create_dir_all(dir).map_err(|e| ReportError::CreateDir {
+        path: e.path,
+        source: e.source,
     })
 }

@@ -12,7 +12,7 @@
 
 use super::charts::{escape, site_label};
 use super::geojson::{to_geojson, SiteLocation};
-use super::simulation::write_site;
+use super::simulation::write_site_images;
 use super::sitemap::{self, RankMap, RankMapSite};
 use super::{create_dir, ReportError};
 use crate::fsio::{write_atomic, write_json, WriteError};
@@ -26,12 +26,25 @@ use std::path::{Path, PathBuf};
 /// The size report.html must stay within for the 15 shipped sites (an e-mail attachment).
 pub const HTML_BUDGET_BYTES: usize = 5_000_000;
 
-/// Per-site images to embed in the HTML, by site id.
+/// Per-site images to embed in the HTML, by site id: the PNG bytes, held in memory (the
+/// report never reads back what it wrote).
 pub struct SiteImages {
     pub site_id: String,
-    pub thermal_png: PathBuf,
-    pub voltage_png: PathBuf,
+    pub thermal_png: Vec<u8>,
+    pub voltage_png: Vec<u8>,
 }
+
+/// What `rank` writes into its report folder (besides [`crate::fsio::OUTPUT_MARKER`]): a
+/// folder holding only these names is one a rerun may replace.
+pub const RANK_FILES: [&str; 7] = [
+    "ranking.json",
+    "ranking.csv",
+    "ranking.geojson",
+    "report.md",
+    "report.html",
+    "map.png",
+    "sites",
+];
 
 /// CSV with fixed float formatting, one row per site in report order.
 pub fn to_csv(r: &RankingReport) -> Result<String, csv::Error> {
@@ -231,15 +244,11 @@ pub fn to_markdown(r: &RankingReport) -> String {
     s
 }
 
-fn data_uri(png: &Path) -> Result<String, ReportError> {
-    let bytes = std::fs::read(png).map_err(|source| ReportError::ReadImage {
-        path: png.to_path_buf(),
-        source,
-    })?;
-    Ok(format!(
+fn data_uri(png: &[u8]) -> String {
+    format!(
         "data:image/png;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    ))
+        base64::engine::general_purpose::STANDARD.encode(png)
+    )
 }
 
 /// The `@font-face` rule of the embedded Hangul font.
@@ -255,8 +264,8 @@ fn font_face() -> String {
 pub struct HtmlParts<'a> {
     /// Each site's heatmaps.
     pub images: &'a [SiteImages],
-    /// The ranking map (map.png), if drawn.
-    pub map_png: Option<&'a Path>,
+    /// The ranking map (map.png's bytes), if drawn.
+    pub map_png: Option<&'a [u8]>,
     /// The two criteria keys of the Pareto chart (x, y).
     pub pareto_axes: (&'a str, &'a str),
 }
@@ -333,7 +342,7 @@ pub fn to_html(r: &RankingReport, parts: &HtmlParts) -> Result<String, ReportErr
              hatched: the capital region (Seoul, Incheon, Gyeonggi). Equirectangular projection, standard parallel 36° N.</p>\n\
              <img class=\"map\" alt=\"map of the candidate sites: {}\" src=\"{}\">\n",
             escape(&names.join(", ")),
-            data_uri(map)?
+            data_uri(map)
         );
     }
     let _ = write!(
@@ -382,9 +391,9 @@ pub fn to_html(r: &RankingReport, parts: &HtmlParts) -> Result<String, ReportErr
             escape(&ko),
             escape(&en),
             escape(&en),
-            data_uri(&img.thermal_png)?,
+            data_uri(&img.thermal_png),
             escape(&en),
-            data_uri(&img.voltage_png)?
+            data_uri(&img.voltage_png)
         );
     }
     // marks the page once every image has decoded and the fonts are in (the report test reads
@@ -416,11 +425,11 @@ pub fn write_rank_report(
     for e in &outcome.sites {
         let id = &e.input.site.id;
         let site_dir = dir.join("sites").join(id);
-        write_site(&e.run, &site_dir)?;
+        let (_, pngs) = write_site_images(&e.run, &site_dir)?;
         images.push(SiteImages {
             site_id: id.clone(),
-            thermal_png: site_dir.join("thermal.png"),
-            voltage_png: site_dir.join("voltage.png"),
+            thermal_png: pngs.thermal,
+            voltage_png: pngs.voltage,
         });
     }
     let locations = locations(outcome);
@@ -439,12 +448,16 @@ pub fn write_rank_report(
         sites: map_sites(r, &locations),
     };
     let drawn = sitemap::render(&map)?;
-    super::map::write_png(&drawn.image, &map_png)?;
+    let map_bytes = super::map::png_bytes(&drawn.image).map_err(|e| WriteError {
+        path: map_png.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    write_atomic(&map_png, &map_bytes)?;
     let mut paths = write_ranking(
         r,
         &HtmlParts {
             images: &images,
-            map_png: Some(&map_png),
+            map_png: Some(&map_bytes),
             pareto_axes: PARETO_AXES,
         },
         &locations,

@@ -8,6 +8,23 @@ use std::path::{Path, PathBuf};
 
 /// Writes the site's three files into `dir` (created if missing); returns their paths.
 pub fn write_site(run: &SiteRun, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    write_site_images(run, dir).map(|(paths, _)| paths)
+}
+
+/// The files `simulate` writes into its output folder (see [`write_site`]).
+pub const SITE_FILES: [&str; 3] = ["metrics.json", "thermal.png", "voltage.png"];
+
+/// The two heatmaps of a site as PNG bytes: thermal, voltage.
+pub struct SitePngs {
+    pub thermal: Vec<u8>,
+    pub voltage: Vec<u8>,
+}
+
+/// [`write_site`], also returning the PNGs written.
+pub fn write_site_images(
+    run: &SiteRun,
+    dir: &Path,
+) -> Result<(Vec<PathBuf>, SitePngs), ReportError> {
     create_dir(dir)?;
     let m = &run.metrics;
     let plan = &run.plan;
@@ -79,13 +96,11 @@ pub fn write_site(run: &SiteRun, dir: &Path) -> Result<Vec<PathBuf>, ReportError
         }),
         range: None,
     };
-    let paths = [
-        dir.join("metrics.json"),
-        dir.join("thermal.png"),
-        dir.join("voltage.png"),
-    ];
+    let paths = SITE_FILES.map(|name| dir.join(name));
     write_json(&paths[0], m)?;
     // the two figures side by side in report.html: one size for both
-    write_pngs_same_size(&[(&thermal, &paths[1]), (&voltage, &paths[2])])?;
-    Ok(paths.to_vec())
+    let mut pngs = write_pngs_same_size(&[(&thermal, &paths[1]), (&voltage, &paths[2])])?;
+    let voltage = pngs.pop().unwrap_or_default();
+    let thermal = pngs.pop().unwrap_or_default();
+    Ok((paths.to_vec(), SitePngs { thermal, voltage }))
 }

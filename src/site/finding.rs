@@ -3,6 +3,21 @@
 use std::fmt;
 use std::path::PathBuf;
 
+/// Text from an input file as it may be shown on a terminal: control characters, quotes and
+/// backslashes escaped (`\u{1b}`, `\n`, ...), and at most 60 characters of it, the rest
+/// counted. Every string a finding quotes from a file goes through here.
+pub fn excerpt(text: &str) -> String {
+    const MAX: usize = 60;
+    let total = text.chars().count();
+    let head: String = text.chars().take(MAX).collect();
+    let shown = head.escape_debug().to_string();
+    if total > MAX {
+        format!("{shown}… ({total} characters)")
+    } else {
+        shown
+    }
+}
+
 /// Class of a finding, so callers and tests can match on it without parsing text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FindingKind {
@@ -132,9 +147,28 @@ impl Finding {
     }
 }
 
+/// `text` with control characters escaped and cut at `max` characters: a finding's parts as
+/// they go to a terminal, whatever a file or a folder listing put in them.
+fn terminal_safe(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
+        let file = self.file.display().to_string();
+        write!(f, "{}", terminal_safe(&file, 400))?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
             if let Some(column) = self.column {
@@ -142,23 +176,23 @@ impl fmt::Display for Finding {
             }
         }
         if !self.path.is_empty() {
-            write!(f, ": {}", self.path)?;
+            write!(f, ": {}", terminal_safe(&self.path, 200))?;
         }
-        write!(f, ": {}", self.detail)
+        write!(f, ": {}", terminal_safe(&self.detail.to_string(), 600))
     }
 }
 
 /// Why an input file could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum SiteError {
-    /// The file could not be read.
-    #[error("{}: cannot read: {source}", file.display())]
+    /// The file could not be read: missing, not a regular file, too large, or an I/O error.
+    #[error("{}: {source}", file.display())]
     Read {
         /// The file.
         file: PathBuf,
-        /// The operating-system error.
+        /// Why (the message names no content of the file).
         #[source]
-        source: std::io::Error,
+        source: crate::fsio::ReadError,
     },
     /// The file is not valid JSON.
     #[error("{}:{line}:{column}: invalid JSON: {reason}", file.display())]
@@ -186,12 +220,14 @@ impl SiteError {
     /// Every finding behind this error, as validation would report them.
     pub fn findings(&self) -> Vec<Finding> {
         match self {
-            SiteError::Read { file, source } => vec![Finding::reason(
-                file,
-                "",
-                FindingKind::Io,
-                format!("cannot read: {source}"),
-            )],
+            SiteError::Read { file, source } => {
+                vec![Finding::reason(
+                    file,
+                    "",
+                    FindingKind::Io,
+                    source.to_string(),
+                )]
+            }
             SiteError::Syntax {
                 file,
                 line,

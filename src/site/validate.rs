@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use crate::site::finding::{Detail, Finding, FindingKind, SiteError};
+use crate::fsio::{limits, read_bounded, ReadError};
+use crate::site::finding::{excerpt, Detail, Finding, FindingKind, SiteError};
 use crate::site::limits::MONTHS;
 use crate::site::locate::{join_index, join_key, Locator};
 use crate::site::ranges::Range;
@@ -212,15 +213,21 @@ pub fn expand_paths<P: AsRef<Path>>(paths: &[P]) -> (Vec<(PathBuf, FileKind)>, V
                     )),
                 }
             }
-        } else if path.is_file() {
-            files.push((path.to_path_buf(), FileKind::of(path)));
         } else {
-            findings.push(Finding::reason(
-                path,
-                "",
-                FindingKind::Io,
-                "no such file or folder",
-            ));
+            match fs::metadata(path) {
+                // a regular file, or something the reader will refuse with its reason (a
+                // FIFO, a device): listed, so the reason is reported against it
+                Ok(_) => files.push((path.to_path_buf(), FileKind::of(path))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => findings.push(
+                    Finding::reason(path, "", FindingKind::Io, "no such file or folder"),
+                ),
+                Err(e) => findings.push(Finding::reason(
+                    path,
+                    "",
+                    FindingKind::Io,
+                    format!("cannot read: {e}"),
+                )),
+            }
         }
     }
     (files, findings)
@@ -292,7 +299,9 @@ fn json_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in fs::read_dir(dir)? {
         let path = entry?.path();
-        if path.is_file() && path.extension().is_some_and(|e| e == "json") {
+        // every `*.json` that is not a folder: one that is not a regular file (a symlink to a
+        // device, a FIFO) is listed so that reading it reports why, never skipped
+        if !path.is_dir() && path.extension().is_some_and(|e| e == "json") {
             files.push(path);
         }
     }
@@ -300,11 +309,98 @@ fn json_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// Reads a site or facility file: a regular file within the JSON size limit, as UTF-8 (a
+/// leading byte-order mark is dropped).
 fn read(path: &Path) -> Result<String, SiteError> {
-    fs::read_to_string(path).map_err(|source| SiteError::Read {
+    let fail = |source| SiteError::Read {
         file: path.to_path_buf(),
         source,
-    })
+    };
+    let bytes = read_bounded(path, limits::JSON).map_err(fail)?;
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        fail(ReadError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )))
+    })?;
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
+}
+
+/// The rule for a site's `climate.epw`: a relative path without `..`, naming a regular file
+/// no larger than [`limits::EPW`] that lies inside the site file's folder once symlinks are
+/// resolved. Returns the path to read (the folder joined with `epw`), or what is wrong.
+pub fn resolve_epw(site_file: &Path, epw: &str) -> Result<PathBuf, String> {
+    let folder = match site_file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let rel = Path::new(epw);
+    if epw.trim().is_empty() {
+        return Err("expected an EPW file name, found an empty string".into());
+    }
+    let plain = rel.components().all(|c| {
+        matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    });
+    if !plain {
+        return Err(format!(
+            "expected a path relative to the site file's folder, without `..` (weather files \
+             live in or below the site's folder), found \"{}\"",
+            excerpt(epw)
+        ));
+    }
+    let resolved = folder.join(rel);
+    let meta = match fs::metadata(&resolved) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(format!(
+                "expected an EPW file at {}, found no such file",
+                excerpt(&resolved.display().to_string())
+            ))
+        }
+        Err(e) => {
+            return Err(format!(
+                "{}: cannot read: {e}",
+                excerpt(&resolved.display().to_string())
+            ))
+        }
+        Ok(m) => m,
+    };
+    let inside = match (fs::canonicalize(folder), fs::canonicalize(&resolved)) {
+        (Ok(base), Ok(real)) => real.starts_with(base),
+        _ => false,
+    };
+    if !inside {
+        return Err(format!(
+            "expected a file inside the site's folder, found {}, a link that leads outside it",
+            excerpt(&resolved.display().to_string())
+        ));
+    }
+    if !meta.is_file() {
+        return Err(format!(
+            "{}: {}",
+            excerpt(&resolved.display().to_string()),
+            ReadError::NotRegular(crate::fsio::kind_of(meta.file_type()))
+        ));
+    }
+    if meta.len() > limits::EPW.bytes {
+        return Err(format!(
+            "{}: {}",
+            excerpt(&resolved.display().to_string()),
+            ReadError::TooLarge {
+                size: meta.len(),
+                limit: limits::EPW
+            }
+        ));
+    }
+    Ok(resolved)
 }
 
 /// Stages 1 and 2: syntax, then structure.
@@ -588,13 +684,13 @@ impl<'a> Checker<'a> {
                     &path,
                     FindingKind::BadAssumed,
                     "the JSON path of a field present in this file".into(),
-                    format!("\"{entry}\""),
+                    format!("\"{}\"", excerpt(entry)),
                 );
             } else if !seen.insert(entry.as_str()) {
                 self.push(
                     &path,
                     FindingKind::BadAssumed,
-                    Detail::Reason(format!("\"{entry}\" is listed twice")),
+                    Detail::Reason(format!("\"{}\" is listed twice", excerpt(entry))),
                 );
             }
         }
@@ -612,15 +708,15 @@ fn check_site_fields(site: &Site, c: &mut Checker<'_>) {
             "id",
             FindingKind::OutOfRange,
             "lowercase letters, digits, '_' or '-'".into(),
-            format!("\"{}\"", site.id),
+            format!("\"{}\"", excerpt(&site.id)),
         );
     } else if let Some(stem) = c.file.file_stem().and_then(|s| s.to_str()) {
         if stem != site.id {
             c.expected(
                 "id",
                 FindingKind::Inconsistent,
-                format!("\"{stem}\" (the file name)"),
-                format!("\"{}\"", site.id),
+                format!("\"{}\" (the file name)", excerpt(stem)),
+                format!("\"{}\"", excerpt(&site.id)),
             );
         }
     }
@@ -649,14 +745,11 @@ fn check_site_fields(site: &Site, c: &mut Checker<'_>) {
         }
     }
     if let Some(epw) = &site.climate.epw {
-        let folder = c.file.parent().unwrap_or(Path::new(""));
-        let resolved = folder.join(epw);
-        if epw.trim().is_empty() || !resolved.is_file() {
-            c.expected(
+        if let Err(reason) = resolve_epw(c.file, epw) {
+            c.push(
                 "climate.epw",
                 FindingKind::MissingFile,
-                format!("an EPW file at {}", resolved.display()),
-                "no such file".into(),
+                Detail::Reason(reason),
             );
         }
     }

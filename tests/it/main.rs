@@ -13,6 +13,7 @@ mod climate;
 mod common;
 mod energy;
 mod grid;
+mod hostile;
 mod model;
 mod multigrid;
 mod rank;
@@ -30,6 +31,7 @@ fn main() {
         campus::tests(),
         cfd::tests(),
         grid::tests(),
+        hostile::tests(),
         cli::tests(),
         climate::tests(),
         energy::tests(),

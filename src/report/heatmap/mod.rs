@@ -159,26 +159,27 @@ pub struct Heatmap<'a> {
     pub range: Option<(f64, f64)>,
 }
 
-/// Renders and writes a PNG atomically (`crate::fsio`: temporary, fsync, rename).
-pub fn write_png(h: &Heatmap, path: &Path) -> Result<(), HeatmapError> {
+/// Renders and writes a PNG atomically (`crate::fsio`: temporary, fsync, rename); returns the
+/// PNG's bytes (the HTML report embeds them without reading the file back).
+pub fn write_png(h: &Heatmap, path: &Path) -> Result<Vec<u8>, HeatmapError> {
     write_png_at_least(h, (0, 0), path)
 }
 
 /// Renders several figures at one size (the largest of their natural sizes) and writes them
-/// as PNGs, `figures[k]` to `paths[k]`.
-pub fn write_pngs_same_size(figures: &[(&Heatmap, &Path)]) -> Result<(), HeatmapError> {
+/// as PNGs, `figures[k]` to `paths[k]`; returns their bytes in the same order.
+pub fn write_pngs_same_size(figures: &[(&Heatmap, &Path)]) -> Result<Vec<Vec<u8>>, HeatmapError> {
     let mut size = (0, 0);
     for (h, _) in figures {
         let l = layout(h)?;
         size = (size.0.max(l.width), size.1.max(l.height));
     }
-    for (h, path) in figures {
-        write_png_at_least(h, size, path)?;
-    }
-    Ok(())
+    figures
+        .iter()
+        .map(|(h, path)| write_png_at_least(h, size, path))
+        .collect()
 }
 
-fn write_png_at_least(h: &Heatmap, min: (u32, u32), path: &Path) -> Result<(), HeatmapError> {
+fn write_png_at_least(h: &Heatmap, min: (u32, u32), path: &Path) -> Result<Vec<u8>, HeatmapError> {
     use image::codecs::png::{CompressionType, FilterType};
     let img = render_at_least(h, min)?;
     let mut png = Vec::new();
@@ -195,5 +196,5 @@ fn write_png_at_least(h: &Heatmap, min: (u32, u32), path: &Path) -> Result<(), H
         })?;
 
     crate::fsio::write_atomic(path, &png)?;
-    Ok(())
+    Ok(png)
 }
