@@ -2,8 +2,9 @@
 //! a progress bar on a terminal, the report written, the table (or JSON, CSV, Markdown)
 //! printed.
 
+use super::shard::Meter;
 use super::{backend, wrote, Announce, Cli, CliError, Exit};
-use crate::plan::{load_rank, rank_sites, Progress, RankRequest, WeightsSpec};
+use crate::plan::{load_rank, rank_sites, Progress, RankRequest, RankingReport, WeightsSpec};
 use crate::report::ranking::{to_csv, to_markdown, to_table, write_rank_report};
 use std::path::{Path, PathBuf};
 
@@ -46,9 +47,13 @@ pub struct RankArgs {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Report folder.
+    /// Report folder; with --shard, the shard's folder (its part.json and its sites' files).
     #[arg(long, default_value = "report")]
     pub out: PathBuf,
+    /// Simulate only shard i of n (0 <= i < n) of the sites, in id order, and write a part for
+    /// `dcplan merge` to --out instead of a report.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
 }
 
 impl RankArgs {
@@ -91,27 +96,32 @@ impl RankArgs {
 }
 
 pub fn run(cli: &Cli, args: &RankArgs) -> Result<Exit, CliError> {
+    if let Some(spec) = &args.shard {
+        return super::shard::run(cli, args, spec);
+    }
     let inputs = load_rank(&args.request()?)?;
     let mut backend = backend(cli, Announce::Status)?;
-    // a progress bar on a terminal, nothing on a pipe (indicatif draws only to a terminal)
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} sites {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let progress = |p: Progress| match p {
-        Progress::Loaded { sites } => bar.set_length(sites as u64),
-        Progress::Simulated { site_id } => {
-            bar.set_message(site_id.to_string());
-            bar.inc(1);
-        }
-    };
-    let outcome = rank_sites(inputs, &mut backend, &progress);
-    bar.finish_and_clear();
+    // a bar on a terminal, a line every few seconds on a pipe or in a batch log
+    let meter = Meter::new("rank".into(), cli.quiet);
+    let outcome = rank_sites(inputs, &mut backend, &|p: Progress| meter.on(p));
+    meter.finish();
     let outcome = outcome?;
     let files = write_rank_report(&outcome, &args.out)?;
-    let report = &outcome.report;
-    match args.format {
+    print_report(&outcome.report, args.format)?;
+    wrote(cli, &files);
+    if !cli.quiet {
+        eprintln!("{}", meter.usage(outcome.sites.len()).line());
+    }
+    if !outcome.any_feasible() {
+        eprintln!("no site can host the facility");
+        return Ok(Exit::NoFeasibleSite);
+    }
+    Ok(Exit::Success)
+}
+
+/// Prints the ranking on stdout as `format` says (`rank` and `merge`).
+pub fn print_report(report: &RankingReport, format: Format) -> Result<(), CliError> {
+    match format {
         Format::Table => print!("{}", to_table(report)),
         Format::Json => println!(
             "{}",
@@ -120,10 +130,5 @@ pub fn run(cli: &Cli, args: &RankArgs) -> Result<Exit, CliError> {
         Format::Csv => print!("{}", to_csv(report).map_err(anyhow::Error::from)?),
         Format::Md => print!("{}", to_markdown(report)),
     }
-    wrote(cli, &files);
-    if !outcome.any_feasible() {
-        eprintln!("no site can host the facility");
-        return Ok(Exit::NoFeasibleSite);
-    }
-    Ok(Exit::Success)
+    Ok(())
 }

@@ -10,6 +10,8 @@
 //!   direction and resolution; the default weights; why a site is infeasible;
 //! - [`ranking`]: the decision matrix handed to `crate::rank` (pure decision analysis) and the
 //!   [`RankingReport`] that `report` writes;
+//! - [`shard`]: one ranking split over processes ([`shard::run_shard`]) and merged back
+//!   ([`shard::merge`]) into the report a single run writes;
 //! - [`run`]: the two pipelines the command line calls, each loaded first
 //!   ([`load_simulation`], [`load_rank`]) and then run ([`simulate_site`], [`rank_sites`]).
 //!
@@ -24,6 +26,7 @@ pub mod evaluate;
 pub mod inputs;
 pub mod ranking;
 pub mod run;
+pub mod shard;
 pub mod simulate;
 
 pub use error::PlanError;

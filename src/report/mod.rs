@@ -4,6 +4,7 @@
 
 pub mod heatmap;
 pub mod map;
+pub mod part;
 pub mod ranking;
 pub mod simulation;
 
@@ -28,6 +29,12 @@ pub enum ReportError {
     },
     #[error(transparent)]
     Heatmap(#[from] heatmap::HeatmapError),
+    #[error("{}: cannot read back what was written: {source}", path.display())]
+    ReadBack {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Creates `dir` and its parents.

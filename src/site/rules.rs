@@ -292,12 +292,18 @@ pub const FACILITY_NUMBERS: &[NumberRule<Facility>] = &[
     number("campus.halls", range(1.0, 500.0), " halls", |f| {
         f.campus.as_ref().map(|c| f64::from(c.halls))
     }),
-    number("campus.hall_gap_m", range(0.0, CLEARANCE_M_MAX), " m", |f| {
-        f.campus.as_ref().map(|c| c.hall_gap_m)
-    }),
-    number("campus.yard_m2_per_mw", range(0.0, 10_000.0), " m² per MW", |f| {
-        f.campus.as_ref().map(|c| c.yard_m2_per_mw)
-    }),
+    number(
+        "campus.hall_gap_m",
+        range(0.0, CLEARANCE_M_MAX),
+        " m",
+        |f| f.campus.as_ref().map(|c| c.hall_gap_m),
+    ),
+    number(
+        "campus.yard_m2_per_mw",
+        range(0.0, 10_000.0),
+        " m² per MW",
+        |f| f.campus.as_ref().map(|c| c.yard_m2_per_mw),
+    ),
     number("campus.substation_m2", range(0.0, 1.0e6), " m²", |f| {
         f.campus.as_ref().map(|c| c.substation_m2)
     }),
@@ -310,15 +316,24 @@ pub const FACILITY_NUMBERS: &[NumberRule<Facility>] = &[
     number("electrical.unit_substations", range(1.0, 64.0), "", |f| {
         f.electrical.as_ref().map(|e| f64::from(e.unit_substations))
     }),
-    number("electrical.transformer_efficiency", positive(1.0), "", |f| {
-        f.electrical.as_ref().map(|e| e.transformer_efficiency)
-    }),
-    number("electrical.mv_cable_ohm_per_km", range(0.0, 10.0), " ohm/km", |f| {
-        f.electrical.as_ref().map(|e| e.mv_cable_ohm_per_km)
-    }),
-    number("electrical.mv_cable_km", range(0.0, DISTANCE_KM_MAX), " km", |f| {
-        f.electrical.as_ref().map(|e| e.mv_cable_km)
-    }),
+    number(
+        "electrical.transformer_efficiency",
+        positive(1.0),
+        "",
+        |f| f.electrical.as_ref().map(|e| e.transformer_efficiency),
+    ),
+    number(
+        "electrical.mv_cable_ohm_per_km",
+        range(0.0, 10.0),
+        " ohm/km",
+        |f| f.electrical.as_ref().map(|e| e.mv_cable_ohm_per_km),
+    ),
+    number(
+        "electrical.mv_cable_km",
+        range(0.0, DISTANCE_KM_MAX),
+        " km",
+        |f| f.electrical.as_ref().map(|e| e.mv_cable_km),
+    ),
     number("air.containment_leakage", range(0.0, 0.99), "", |f| {
         f.air.as_ref().map(|a| a.containment_leakage)
     }),
@@ -349,15 +364,21 @@ pub const FACILITY_NUMBERS: &[NumberRule<Facility>] = &[
         " °C",
         |f| f.liquid.as_ref().map(|l| l.class_limit_c),
     ),
-    number("liquid.cdu_approach_k", range(0.0, APPROACH_K_MAX), " K", |f| {
-        f.liquid.as_ref().map(|l| l.cdu_approach_k)
-    }),
+    number(
+        "liquid.cdu_approach_k",
+        range(0.0, APPROACH_K_MAX),
+        " K",
+        |f| f.liquid.as_ref().map(|l| l.cdu_approach_k),
+    ),
     number("liquid.delta_t_k", positive(APPROACH_K_MAX), " K", |f| {
         f.liquid.as_ref().map(|l| l.delta_t_k)
     }),
-    number("liquid.design_approach_k", positive(APPROACH_K_MAX), " K", |f| {
-        f.liquid.as_ref().map(|l| l.design_approach_k)
-    }),
+    number(
+        "liquid.design_approach_k",
+        positive(APPROACH_K_MAX),
+        " K",
+        |f| f.liquid.as_ref().map(|l| l.design_approach_k),
+    ),
     number("liquid.unit_kw", positive(1.0e6), " kW", |f| {
         f.liquid.as_ref().map(|l| l.unit_kw)
     }),
@@ -373,9 +394,12 @@ pub const FACILITY_NUMBERS: &[NumberRule<Facility>] = &[
     number("liquid.trim_chiller_share", range(0.0, 2.0), "", |f| {
         f.liquid.as_ref().and_then(|l| l.trim_chiller_share)
     }),
-    number("liquid.cycles_of_concentration", range(1.1, 50.0), "", |f| {
-        f.liquid.as_ref().map(|l| l.cycles_of_concentration)
-    }),
+    number(
+        "liquid.cycles_of_concentration",
+        range(1.1, 50.0),
+        "",
+        |f| f.liquid.as_ref().map(|l| l.cycles_of_concentration),
+    ),
     number("plant.chiller_fixed_kw", range(0.0, 1.0e7), " kW", |f| {
         f.plant.as_ref().and_then(|p| p.chiller_fixed_kw)
     }),

@@ -496,7 +496,9 @@ impl Facility {
 
     /// Unit substations per hall (2 without an electrical section: one per end wall).
     pub fn unit_substations(&self) -> u32 {
-        self.electrical.as_ref().map_or(2, |e| e.unit_substations.max(1))
+        self.electrical
+            .as_ref()
+            .map_or(2, |e| e.unit_substations.max(1))
     }
 
     /// IT utilisation in hour-of-day `hour` (0..24).
@@ -517,7 +519,11 @@ impl Facility {
                 for w in curve.windows(2) {
                     let ([x0, y0], [x1, y1]) = (w[0], w[1]);
                     if load <= x1 {
-                        let t = if x1 > x0 { (load - x0) / (x1 - x0) } else { 1.0 };
+                        let t = if x1 > x0 {
+                            (load - x0) / (x1 - x0)
+                        } else {
+                            1.0
+                        };
                         return y0 + t * (y1 - y0);
                     }
                 }

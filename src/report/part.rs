@@ -1,0 +1,79 @@
+//! The files of a sharded ranking: a shard's folder (each of its sites' folder as `simulate`
+//! writes it, then `part.json`, last, so that a part file exists only once its sites are
+//! written) and, at the merge, the report a single `rank` writes, the sites' files copied
+//! byte for byte from the parts.
+
+use super::ranking::{write_ranking, SiteImages, PARETO_AXES};
+use super::simulation::write_site;
+use super::{create_dir, ReportError};
+use crate::fsio::{write_atomic, write_json};
+use crate::plan::inputs::sha256_hex;
+use crate::plan::ranking::RankingReport;
+use crate::plan::shard::{ShardOutcome, PART_FILE};
+use std::path::{Path, PathBuf};
+
+/// Writes the shard's sites' folders and its `part.json` into `dir`, recording each site
+/// file's SHA-256 in the part. Returns the part file's path.
+pub fn write_part(outcome: &mut ShardOutcome, dir: &Path) -> Result<PathBuf, ReportError> {
+    create_dir(dir)?;
+    for (e, result) in outcome.sites.iter().zip(outcome.part.results.iter_mut()) {
+        let rel = Path::new("sites").join(&e.input.site.id);
+        let written = write_site(&e.run, &dir.join(&rel))?;
+        result.outputs = written
+            .iter()
+            .map(|path| {
+                let bytes = std::fs::read(path).map_err(|source| ReportError::ReadBack {
+                    path: path.clone(),
+                    source,
+                })?;
+                let name = path.file_name().unwrap_or_default();
+                Ok(crate::plan::FileHash {
+                    // '/' whatever the platform: the part may be merged elsewhere
+                    file: format!("{}/{}", rel.display(), name.to_string_lossy())
+                        .replace('\\', "/"),
+                    sha256: sha256_hex(&bytes),
+                })
+            })
+            .collect::<Result<_, ReportError>>()?;
+    }
+    let path = dir.join(PART_FILE);
+    write_json(&path, &outcome.part)?;
+    Ok(path)
+}
+
+/// Writes one site's files into the merged report `dir`, each `(path relative to the report,
+/// bytes)` (as `plan::shard::site_outputs` reads them from its part).
+pub fn write_site_files(dir: &Path, files: &[(PathBuf, Vec<u8>)]) -> Result<(), ReportError> {
+    for (rel, bytes) in files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            create_dir(parent)?;
+        }
+        write_atomic(&path, bytes)?;
+    }
+    Ok(())
+}
+
+/// Writes ranking.json, ranking.csv, report.md and report.html of the merged report into
+/// `dir`, the heatmaps of `site_ids` (in the order the sites were found, their files already
+/// written by [`write_site_files`]) embedded, as
+/// [`write_rank_report`](super::ranking::write_rank_report) lays them out. Returns the
+/// ranking files' paths.
+pub fn write_merged_ranking(
+    report: &RankingReport,
+    site_ids: &[String],
+    dir: &Path,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let images: Vec<SiteImages> = site_ids
+        .iter()
+        .map(|id| {
+            let site_dir = dir.join("sites").join(id);
+            SiteImages {
+                site_id: id.clone(),
+                thermal_png: site_dir.join("thermal.png"),
+                voltage_png: site_dir.join("voltage.png"),
+            }
+        })
+        .collect();
+    write_ranking(report, &images, PARETO_AXES, dir)
+}
