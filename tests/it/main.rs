@@ -9,6 +9,7 @@ mod airflow;
 mod cli;
 mod climate;
 mod common;
+mod deploy;
 mod energy;
 mod grid;
 mod model;
@@ -27,6 +28,7 @@ fn main() {
         airflow::tests(),
         grid::tests(),
         cli::tests(),
+        deploy::tests(),
         climate::tests(),
         energy::tests(),
         layering::tests(),
