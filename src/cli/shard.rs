@@ -4,9 +4,9 @@
 
 use super::rank::RankArgs;
 use super::{backend, Announce, Cli, CliError, Exit};
-use crate::plan::shard::{run_shard, ShardSpec};
-use crate::plan::{load_rank, Progress};
-use crate::report::part::write_part;
+use crate::plan::shard::{run_shard, PartSite, ShardSpec};
+use crate::plan::{load_rank, Evaluated};
+use crate::report::part::{write_part, write_shard_site};
 use serde::{Deserialize, Serialize};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -24,11 +24,15 @@ pub fn run(cli: &Cli, args: &RankArgs, spec: &str) -> Result<Exit, CliError> {
     let inputs = load_rank(&args.request()?)?;
     let mut backend = backend(cli, Announce::Status)?;
     let meter = Meter::new(format!("shard {spec}"), cli.quiet);
-    let outcome = run_shard(inputs, spec, &mut backend, &|p| meter.on(p));
+    let out = &args.out;
+    let mut write = |e: &Evaluated, result: &mut PartSite| -> Result<(), CliError> {
+        Ok(write_shard_site(e, result, out)?)
+    };
+    let part = run_shard(inputs, spec, &mut backend, &|p| meter.on(p), &mut write);
     meter.finish();
-    let mut outcome = outcome?;
-    let part = write_part(&mut outcome, &args.out)?;
-    let usage = meter.usage(outcome.sites.len());
+    let part = part?;
+    let usage = meter.usage(part.results.len());
+    let part = write_part(&part, out)?;
     crate::fsio::write_json(&args.out.join(USAGE_FILE), &usage)?;
     if !cli.quiet {
         eprintln!("{}", usage.line());
@@ -120,9 +124,9 @@ impl Meter {
         }
     }
 
-    pub fn on(&self, p: Progress) {
+    pub fn on(&self, p: crate::plan::Progress) {
         match p {
-            Progress::Loaded { sites } => {
+            crate::plan::Progress::Loaded { sites } => {
                 self.total.store(sites, Ordering::Relaxed);
                 if let Some(bar) = &self.bar {
                     bar.set_length(sites as u64);
@@ -130,7 +134,7 @@ impl Meter {
                     eprintln!("{}: {sites} site(s) to simulate", self.label);
                 }
             }
-            Progress::Simulated { site_id } => {
+            crate::plan::Progress::Simulated { site_id } => {
                 let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
                 if let Some(bar) = &self.bar {
                     bar.set_message(site_id.to_string());

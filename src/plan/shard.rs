@@ -174,26 +174,25 @@ pub struct Part {
     pub results: Vec<PartSite>,
 }
 
-/// A shard's part and its simulated sites (for their report files), in the same order.
-pub struct ShardOutcome {
-    pub part: Part,
-    pub sites: Vec<Evaluated>,
-}
+/// Sites a shard simulates per call of the pipeline: each batch's fields are handed to the
+/// sink and dropped before the next, so a shard's memory stays flat in its number of sites.
+pub const BATCH: usize = 32;
 
-/// Simulates shard `spec`'s slice of the loaded sites on `backend`; `progress` hears of
-/// that slice only.
-pub fn run_shard(
+/// Simulates shard `spec`'s slice of the loaded sites on `backend`, [`BATCH`] sites at a
+/// time; hands each simulated site and its result to `sink` (to write its files and record
+/// them in `outputs`) and keeps only the assessment. `progress` hears of the slice only.
+pub fn run_shard<E: From<PlanError>>(
     inputs: RankInputs,
     spec: ShardSpec,
     backend: &mut Backend,
     progress: &(dyn Fn(Progress) + Sync),
-) -> Result<ShardOutcome, PlanError> {
+    sink: &mut dyn FnMut(&Evaluated, &mut PartSite) -> Result<(), E>,
+) -> Result<Part, E> {
     let study = Study::of(&inputs, &backend.solver().info());
     let positions = study.slice(spec);
-    let facility = inputs.facility.clone();
     let RankInputs {
         sites,
-        facility: facility_input,
+        facility,
         settings,
         weights_file,
         cell_m,
@@ -206,36 +205,40 @@ pub fn run_shard(
             mine.push(site);
         }
     }
-    let evaluated = if mine.is_empty() {
-        progress(Progress::Loaded { sites: 0 });
-        Vec::new()
-    } else {
-        let slice_inputs = RankInputs {
-            sites: mine,
-            facility: facility_input,
-            settings,
-            weights_file,
+    progress(Progress::Loaded { sites: mine.len() });
+    // the pipeline announces each batch's size; the slice's was announced above
+    let simulated = |p: Progress| {
+        if let Progress::Simulated { .. } = p {
+            progress(p)
+        }
+    };
+    let mut results = Vec::with_capacity(positions.len());
+    let mut position = positions.iter().copied();
+    let mut rest = mine.into_iter().peekable();
+    while rest.peek().is_some() {
+        let batch = RankInputs {
+            sites: rest.by_ref().take(BATCH).collect(),
+            facility: facility.clone(),
+            settings: settings.clone(),
+            weights_file: weights_file.clone(),
             cell_m,
         };
-        rank_sites(slice_inputs, backend, progress)?.sites
-    };
-    let results = positions
-        .iter()
-        .zip(assess(&evaluated, &facility))
-        .map(|(&position, assessment)| PartSite {
-            position,
-            assessment,
-            outputs: Vec::new(),
-        })
-        .collect();
-    Ok(ShardOutcome {
-        part: Part {
-            format: PART_FORMAT.to_string(),
-            shard: spec,
-            study,
-            results,
-        },
-        sites: evaluated,
+        let evaluated = rank_sites(batch, backend, &simulated)?.sites;
+        for (e, assessment) in evaluated.iter().zip(assess(&evaluated, &facility)) {
+            let mut result = PartSite {
+                position: position.next().unwrap_or_default(),
+                assessment,
+                outputs: Vec::new(),
+            };
+            sink(e, &mut result)?;
+            results.push(result);
+        }
+    }
+    Ok(Part {
+        format: PART_FORMAT.to_string(),
+        shard: spec,
+        study,
+        results,
     })
 }
 

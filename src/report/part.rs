@@ -9,35 +9,42 @@ use super::{create_dir, ReportError};
 use crate::fsio::{write_atomic, write_json};
 use crate::plan::inputs::sha256_hex;
 use crate::plan::ranking::RankingReport;
-use crate::plan::shard::{ShardOutcome, PART_FILE};
+use crate::plan::shard::{Part, PartSite, PART_FILE};
+use crate::plan::{Evaluated, FileHash};
 use std::path::{Path, PathBuf};
 
-/// Writes the shard's sites' folders and its `part.json` into `dir`, recording each site
-/// file's SHA-256 in the part. Returns the part file's path.
-pub fn write_part(outcome: &mut ShardOutcome, dir: &Path) -> Result<PathBuf, ReportError> {
-    create_dir(dir)?;
-    for (e, result) in outcome.sites.iter().zip(outcome.part.results.iter_mut()) {
-        let rel = Path::new("sites").join(&e.input.site.id);
-        let written = write_site(&e.run, &dir.join(&rel))?;
-        result.outputs = written
-            .iter()
-            .map(|path| {
-                let bytes = std::fs::read(path).map_err(|source| ReportError::ReadBack {
-                    path: path.clone(),
-                    source,
-                })?;
-                let name = path.file_name().unwrap_or_default();
-                Ok(crate::plan::FileHash {
-                    // '/' whatever the platform: the part may be merged elsewhere
-                    file: format!("{}/{}", rel.display(), name.to_string_lossy())
-                        .replace('\\', "/"),
-                    sha256: sha256_hex(&bytes),
-                })
+/// Writes one simulated site's folder (`sites/<id>/` as `simulate` writes it) into the shard
+/// folder `dir`, recording each file's path (relative to `dir`) and SHA-256 in `result`.
+pub fn write_shard_site(
+    e: &Evaluated,
+    result: &mut PartSite,
+    dir: &Path,
+) -> Result<(), ReportError> {
+    let rel = Path::new("sites").join(&e.input.site.id);
+    let written = write_site(&e.run, &dir.join(&rel))?;
+    result.outputs = written
+        .iter()
+        .map(|path| {
+            let bytes = std::fs::read(path).map_err(|source| ReportError::ReadBack {
+                path: path.clone(),
+                source,
+            })?;
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            Ok(FileHash {
+                // '/' whatever the platform: the part may be merged elsewhere
+                file: format!("sites/{}/{name}", e.input.site.id),
+                sha256: sha256_hex(&bytes),
             })
-            .collect::<Result<_, ReportError>>()?;
-    }
+        })
+        .collect::<Result<_, ReportError>>()?;
+    Ok(())
+}
+
+/// Writes the shard's `part.json` into `dir`, after its sites' folders. Returns its path.
+pub fn write_part(part: &Part, dir: &Path) -> Result<PathBuf, ReportError> {
+    create_dir(dir)?;
     let path = dir.join(PART_FILE);
-    write_json(&path, &outcome.part)?;
+    write_json(&path, part)?;
     Ok(path)
 }
 
