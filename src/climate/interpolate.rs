@@ -165,7 +165,8 @@ pub fn interpolate(
         }
     };
     let at = |c: &Contribution| &normals.stations[c.station];
-    let z = elevation_m.unwrap_or_else(|| stations.iter().map(|c| c.weight * at(c).elevation_m).sum());
+    let z =
+        elevation_m.unwrap_or_else(|| stations.iter().map(|c| c.weight * at(c).elevation_m).sum());
     let mut monthly_mean_c = [0.0; 12];
     for (m, out) in monthly_mean_c.iter_mut().enumerate() {
         *out = stations
@@ -243,7 +244,8 @@ mod tests {
     use super::*;
 
     fn shipped() -> StationNormals {
-        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("sites/climate/kma-normals-1991-2020.json");
+        let file =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("sites/climate/kma-normals-1991-2020.json");
         StationNormals::load(&file).expect("the shipped normals load")
     }
 
@@ -264,9 +266,17 @@ mod tests {
         assert_eq!(n.stations.len(), 42);
         for s in &n.stations {
             let p = interpolate(&n, s.lat, s.lon, Some(s.elevation_m), None);
-            assert_eq!(p.monthly_mean_c, s.monthly_mean_c, "{} {}", s.kma_id, s.name);
+            assert_eq!(
+                p.monthly_mean_c, s.monthly_mean_c,
+                "{} {}",
+                s.kma_id, s.name
+            );
             let p = interpolate(&n, s.lat, s.lon, None, None);
-            assert_eq!(p.monthly_mean_c, s.monthly_mean_c, "{} without elevation", s.kma_id);
+            assert_eq!(
+                p.monthly_mean_c, s.monthly_mean_c,
+                "{} without elevation",
+                s.kma_id
+            );
         }
     }
 
@@ -282,17 +292,33 @@ mod tests {
         };
         // halfway, at sea level: the high station is corrected by +6.5 K to 10.5, equal weights
         let mid = interpolate(&n, 36.0, 127.5, Some(0.0), None);
-        assert!((mid.stations[0].weight - 0.5).abs() < 1e-3, "{:?}", mid.stations);
-        assert!((mid.monthly_mean_c[0] - 10.25).abs() < 0.01, "{:?}", mid.monthly_mean_c);
+        assert!(
+            (mid.stations[0].weight - 0.5).abs() < 1e-3,
+            "{:?}",
+            mid.stations
+        );
+        assert!(
+            (mid.monthly_mean_c[0] - 10.25).abs() < 0.01,
+            "{:?}",
+            mid.monthly_mean_c
+        );
         // a quarter of the way: weights 9:1 (inverse square)
         let q = interpolate(&n, 36.0, 127.25, Some(0.0), None);
-        assert!((q.stations[0].weight - 0.9).abs() < 1e-3, "{:?}", q.stations);
+        assert!(
+            (q.stations[0].weight - 0.9).abs() < 1e-3,
+            "{:?}",
+            q.stations
+        );
         // 500 m up: 3.25 K colder than at sea level
         let up = interpolate(&n, 36.0, 127.5, Some(500.0), None);
         assert!((mid.monthly_mean_c[0] - up.monthly_mean_c[0] - 3.25).abs() < 1e-9);
         // without an elevation: the weighted station elevation, plain IDW of the raw values
         let plain = interpolate(&n, 36.0, 127.5, None, None);
-        assert!((plain.monthly_mean_c[0] - 7.0).abs() < 0.01, "{:?}", plain.monthly_mean_c);
+        assert!(
+            (plain.monthly_mean_c[0] - 7.0).abs() < 0.01,
+            "{:?}",
+            plain.monthly_mean_c
+        );
         assert!((plain.elevation_m - 500.0).abs() < 1.0);
     }
 

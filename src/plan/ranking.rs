@@ -59,6 +59,13 @@ pub struct RankedSite {
     pub name_ko: String,
     pub feasible: bool,
     pub reasons: Vec<String>,
+    /// IT load the site can host, MW, and what limits it (`facility` when the whole design
+    /// fits; else land, grid or thermal).
+    pub hostable_it_mw: f64,
+    pub limited_by: String,
+    /// What a ranked site cannot do of the design, when it hosts less than all of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shortfall: Option<String>,
     /// Weighted-sum score, 0..1.
     pub score: Option<f64>,
     /// TOPSIS closeness to the ideal, 0..1, and the rank it gives.
@@ -112,6 +119,10 @@ pub struct SiteAssessment {
     pub site: FileHash,
     pub weather: Option<FileHash>,
     pub reasons: Vec<String>,
+    /// IT load the site can host, MW, what limits it, and what it cannot do of the design.
+    pub hostable_it_mw: f64,
+    pub limited_by: String,
+    pub shortfall: Option<String>,
     /// In [`SPECS`] order.
     pub values: Vec<f64>,
 }
@@ -128,7 +139,10 @@ pub fn assess(evaluated: &[Evaluated], facility: &FacilityInput) -> Vec<SiteAsse
                 name_ko: site.name_ko.clone(),
                 site: e.input.hash.clone(),
                 weather: e.input.weather.as_ref().map(|w| w.hash.clone()),
-                reasons: sites::infeasibility(site, &facility.facility, metrics),
+                reasons: sites::infeasibility(&facility.facility, metrics),
+                hostable_it_mw: metrics.hostable.it_mw,
+                limited_by: metrics.hostable.limited_by.clone(),
+                shortfall: sites::shortfall(&facility.facility, metrics),
                 values: sites::values(site, metrics),
             }
         })
@@ -214,6 +228,9 @@ pub fn rank_assessed(
             name_ko: a.name_ko.clone(),
             feasible: k.is_some(),
             reasons: reasons[i].clone(),
+            hostable_it_mw: a.hostable_it_mw,
+            limited_by: a.limited_by.clone(),
+            shortfall: a.shortfall.clone(),
             score: k.and_then(|k| scored.as_ref().map(|s| s.scores[k])),
             topsis: k.map(|k| closeness[k]),
             topsis_rank: k.and_then(|k| position(&topsis_order, k)),

@@ -19,9 +19,11 @@
 
 use super::error::PlanError;
 use super::evaluate::Evaluated;
+use super::evaluate::{evaluate, EvalContext};
 use super::inputs::FileHash;
 use super::ranking::{assess, rank_assessed, RankSettings, RankingReport, SiteAssessment};
-use super::run::{rank_sites, Progress, RankInputs};
+use super::run::{load_grid, Progress, RankInputs};
+use super::simulate::{prepare_facility, Precision};
 use crate::backend::Backend;
 use crate::rank::Weights;
 use crate::solver::BackendInfo;
@@ -109,6 +111,9 @@ pub struct Study {
     /// Every site of the study, in the order the sites were found.
     pub sites: Vec<StudySite>,
     pub weights_file: Option<FileHash>,
+    /// The grid model's files beside the sites (none when there is no model, or the shard had
+    /// no site to simulate and so did not load it).
+    pub grid_files: Vec<FileHash>,
     pub options: StudyOptions,
 }
 
@@ -131,6 +136,7 @@ impl Study {
                 })
                 .collect(),
             weights_file: inputs.weights_file.clone(),
+            grid_files: Vec::new(),
             options: StudyOptions {
                 weights: s.weights.as_slice().to_vec(),
                 top_k: s.top_k,
@@ -174,8 +180,8 @@ pub struct Part {
     pub results: Vec<PartSite>,
 }
 
-/// Sites a shard simulates per call of the pipeline: each batch's fields are handed to the
-/// sink and dropped before the next, so a shard's memory stays flat in its number of sites.
+/// Sites a shard simulates at a time: each batch's fields are handed to the sink and dropped
+/// before the next, so a shard's memory stays flat in its number of sites.
 pub const BATCH: usize = 32;
 
 /// Simulates shard `spec`'s slice of the loaded sites on `backend`, [`BATCH`] sites at a
@@ -188,15 +194,28 @@ pub fn run_shard<E: From<PlanError>>(
     progress: &(dyn Fn(Progress) + Sync),
     sink: &mut dyn FnMut(&Evaluated, &mut PartSite) -> Result<(), E>,
 ) -> Result<Part, E> {
-    let study = Study::of(&inputs, &backend.solver().info());
+    let mut study = Study::of(&inputs, &backend.solver().info());
     let positions = study.slice(spec);
     let RankInputs {
         sites,
         facility,
-        settings,
-        weights_file,
         cell_m,
+        ..
     } = inputs;
+    // the grid model beside the study's first site, as `run::rank_sites` finds it, loaded by
+    // every shard (even one with no site) so that every part names its files
+    let grid = load_grid(
+        &sites
+            .iter()
+            .take(1)
+            .map(|s| s.path.clone())
+            .collect::<Vec<_>>(),
+    )?;
+    let (map, files) = match &grid {
+        Some((m, f)) => (Some(m), f.as_slice()),
+        None => (None, &[][..]),
+    };
+    study.grid_files = files.to_vec();
     let mut wanted = positions.iter().copied().peekable();
     let mut mine = Vec::with_capacity(positions.len());
     for (p, site) in sites.into_iter().enumerate() {
@@ -206,24 +225,36 @@ pub fn run_shard<E: From<PlanError>>(
         }
     }
     progress(Progress::Loaded { sites: mine.len() });
-    // the pipeline announces each batch's size; the slice's was announced above
-    let simulated = |p: Progress| {
-        if let Progress::Simulated { .. } = p {
-            progress(p)
-        }
-    };
     let mut results = Vec::with_capacity(positions.len());
+    if mine.is_empty() {
+        return Ok(Part {
+            format: PART_FORMAT.to_string(),
+            shard: spec,
+            study,
+            results,
+        });
+    }
+    // the facility's hall on the backend, prepared once for all the shard's sites
+    let precision = Precision::for_backend(backend);
+    let model =
+        prepare_facility(&facility, cell_m, backend.solver(), &precision).map_err(|source| {
+            PlanError::Simulate {
+                file: facility.path.clone(),
+                source,
+            }
+        })?;
+    let ctx = EvalContext {
+        facility: &facility,
+        model: &model,
+        grid: map,
+        extra_files: files,
+    };
+    let done = |site_id: &str| progress(Progress::Simulated { site_id });
     let mut position = positions.iter().copied();
     let mut rest = mine.into_iter().peekable();
     while rest.peek().is_some() {
-        let batch = RankInputs {
-            sites: rest.by_ref().take(BATCH).collect(),
-            facility: facility.clone(),
-            settings: settings.clone(),
-            weights_file: weights_file.clone(),
-            cell_m,
-        };
-        let evaluated = rank_sites(batch, backend, &simulated)?.sites;
+        let batch: Vec<_> = rest.by_ref().take(BATCH).collect();
+        let evaluated = evaluate(batch, &ctx, &done)?;
         for (e, assessment) in evaluated.iter().zip(assess(&evaluated, &facility)) {
             let mut result = PartSite {
                 position: position.next().unwrap_or_default(),
@@ -551,6 +582,9 @@ pub fn difference(a: &Part, b: &Part) -> Option<String> {
     if let Some(what) = site_difference(&x.sites, &y.sites) {
         return Some(what);
     }
+    if x.grid_files != y.grid_files {
+        return differs("grid model", &x.grid_files, &y.grid_files);
+    }
     if x.weights_file != y.weights_file {
         return differs("weights file", &x.weights_file, &y.weights_file);
     }
@@ -653,6 +687,7 @@ mod tests {
                 })
                 .collect(),
             weights_file: None,
+            grid_files: Vec::new(),
             options: StudyOptions {
                 weights: crate::plan::criteria::default_weights().as_slice().to_vec(),
                 top_k: 3,
@@ -683,7 +718,12 @@ mod tests {
                                 site: s.site.clone(),
                                 weather: None,
                                 reasons: Vec::new(),
-                                values: (0..8).map(|c| (position * 8 + c) as f64 * 0.37).collect(),
+                                hostable_it_mw: 20.0,
+                                limited_by: "facility".into(),
+                                shortfall: None,
+                                values: (0..crate::plan::criteria::SPECS.len())
+                                    .map(|c| (position * 8 + c) as f64 * 0.37)
+                                    .collect(),
                             },
                             outputs: Vec::new(),
                         }

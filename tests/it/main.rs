@@ -6,6 +6,7 @@ mod harness;
 mod layering;
 
 mod airflow;
+mod campus;
 mod cli;
 mod climate;
 mod common;
@@ -26,6 +27,7 @@ fn main() {
     let args = Arguments::from_iter(argv);
     let mut tests: Vec<Trial> = [
         airflow::tests(),
+        campus::tests(),
         grid::tests(),
         cli::tests(),
         deploy::tests(),

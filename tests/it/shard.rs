@@ -58,9 +58,16 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The binary under test: this build's, or `DCPLAN_BIN` (an installed or container binary).
+pub fn binary() -> PathBuf {
+    std::env::var_os("DCPLAN_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_dcplan")))
+}
+
 /// `dcplan --backend cpu ARGS` run in `root`.
 fn dcplan(root: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dcplan"))
+    Command::new(binary())
         .current_dir(root)
         .args(["--backend", "cpu"])
         .args(args)
