@@ -10,6 +10,7 @@
 //!   direction and resolution; the default weights; why a site is infeasible;
 //! - [`ranking`]: the decision matrix handed to `crate::rank` (pure decision analysis) and the
 //!   [`RankingReport`] that `report` writes;
+//! - [`parcels`]: candidate parcels (GeoJSON) to site files, for national studies;
 //! - [`shard`]: one ranking split over processes ([`shard::run_shard`]) and merged back
 //!   ([`shard::merge`]) into the report a single run writes;
 //! - [`run`]: the two pipelines the command line calls, each loaded first
@@ -24,6 +25,7 @@ pub mod criteria;
 pub mod error;
 pub mod evaluate;
 pub mod inputs;
+pub mod parcels;
 pub mod ranking;
 pub mod run;
 pub mod shard;
