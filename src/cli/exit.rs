@@ -51,6 +51,9 @@ impl From<Exit> for ExitCode {
 pub fn exit_for(e: &CliError) -> Exit {
     match e {
         CliError::Args(_) | CliError::Inputs(_) => Exit::BadInput,
+        // a part missing, twice, unreadable or from another study is a bad input
+        CliError::Shard(_) => Exit::BadInput,
+        CliError::Parcels(_) => Exit::BadInput,
         CliError::Plan(p) => plan_exit(p),
         CliError::Device(_) => Exit::Device,
         CliError::Solve(s) => solve_exit(s),

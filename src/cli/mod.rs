@@ -14,7 +14,10 @@ pub mod grid;
 use std::path::PathBuf;
 
 pub mod exit;
+pub mod merge;
+pub mod parcels;
 pub mod rank;
+pub mod shard;
 pub mod simulate;
 
 pub use exit::{exit_for, Exit};
@@ -60,6 +63,13 @@ pub enum Command {
     /// Rank candidate sites: simulate each, score by weighted criteria, TOPSIS and Pareto,
     /// measure rank stability, and write ranking.json/csv, report.md and report.html.
     Rank(rank::RankArgs),
+    /// Merge the parts of a sharded ranking (`rank --shard i/n`): check that every shard is
+    /// there once and all come from the same inputs and options, then rank the sites once and
+    /// write the report a single `rank` would.
+    Merge(merge::MergeArgs),
+    /// Turn candidate parcels (GeoJSON points or polygons) into site files: climate from the
+    /// nearest KMA stations, province, grid bus, land; unknowns marked assumed.
+    Parcels(parcels::ParcelsArgs),
     /// The national grid model: check, N-1 hosting capacity of every bus, export, build.
     Grid(grid::GridArgs),
     /// Print the JSON Schema of a site or facility file.
@@ -104,6 +114,12 @@ pub enum CliError {
     Inputs(site::Findings),
     #[error(transparent)]
     Plan(#[from] crate::plan::PlanError),
+    /// Parts of a sharded ranking that do not merge (`merge`).
+    #[error(transparent)]
+    Shard(#[from] crate::plan::shard::ShardError),
+    /// A parcels file, or the shipped data it is read against, that cannot be used.
+    #[error(transparent)]
+    Parcels(#[from] crate::plan::parcels::ParcelError),
     #[error(transparent)]
     Device(#[from] crate::gpu::GpuError),
     #[error(transparent)]
@@ -134,6 +150,8 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Bench(args) => bench_command(&cli, args),
         Command::Validate { paths, facility } => validate(paths, facility.as_deref()),
         Command::Rank(args) => rank::run(&cli, args),
+        Command::Merge(args) => merge::run(&cli, args),
+        Command::Parcels(args) => parcels::run(&cli, args),
         Command::Grid(args) => grid::run(&cli, args),
         Command::Simulate(args) => simulate::run(&cli, args),
         Command::Schema { kind } => {

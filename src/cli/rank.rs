@@ -2,11 +2,12 @@
 //! a progress bar on a terminal, the report written, the table (or JSON, CSV, Markdown,
 //! GeoJSON) printed.
 
+use super::shard::Meter;
 use super::{backend, wrote, Announce, Cli, CliError, Exit};
 use crate::fsio::OutputDir;
 use crate::plan::limits::check_grid;
-use crate::plan::{load_rank, rank_sites, Progress, RankRequest, WeightsSpec};
-use crate::report::geojson::to_geojson;
+use crate::plan::{load_rank, rank_sites, Progress, RankRequest, RankingReport, WeightsSpec};
+use crate::report::geojson::{to_geojson, SiteLocation};
 use crate::report::ranking::{
     locations, to_csv, to_markdown, to_table, write_rank_report, RANK_FILES,
 };
@@ -63,9 +64,13 @@ pub struct RankArgs {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Report folder.
+    /// Report folder; with --shard, the shard's folder (its part.json and its sites' files).
     #[arg(long, default_value = "report")]
     pub out: PathBuf,
+    /// Simulate only shard i of n (0 <= i < n) of the sites, in id order, and write a part for
+    /// `dcplan merge` to --out instead of a report.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
 }
 
 impl RankArgs {
@@ -123,33 +128,18 @@ pub const MIN_DRAWS: usize = 10_000;
 pub const MAX_DRAWS: usize = 1_000_000;
 
 pub fn run(cli: &Cli, args: &RankArgs) -> Result<Exit, CliError> {
+    if let Some(spec) = &args.shard {
+        return super::shard::run(cli, args, spec);
+    }
     let inputs = load_rank(&args.request()?)?;
     check_grid(&inputs.facility.facility, inputs.cell_m)?;
     // the report folder is checked (and staged) before any computing
     let out = OutputDir::prepare(&args.out, &RANK_FILES)?;
     let mut backend = backend(cli, Announce::Status)?;
-    // a progress bar on a terminal, nothing on a pipe (indicatif draws only to a terminal)
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let progress = |p: Progress| match p {
-        Progress::Loaded { sites } => bar.set_length(sites as u64),
-        Progress::Simulated { site_id } => {
-            bar.set_message(site_id.to_string());
-            bar.inc(1);
-        }
-        Progress::Drawn { done, total } => {
-            if done <= 64 {
-                bar.set_length(total as u64);
-                bar.set_message("uncertainty draws");
-            }
-            bar.set_position(done as u64);
-        }
-    };
-    let outcome = rank_sites(inputs, &mut backend, &progress);
-    bar.finish_and_clear();
+    // a bar on a terminal, a line every few seconds on a pipe or in a batch log
+    let meter = Meter::new("rank".into(), cli.quiet);
+    let outcome = rank_sites(inputs, &mut backend, &|p: Progress| meter.on(p));
+    meter.finish();
     let outcome = outcome?;
     let network = match grid_dir(args) {
         Some(dir) => {
@@ -162,8 +152,26 @@ pub fn run(cli: &Cli, args: &RankArgs) -> Result<Exit, CliError> {
         .map(|f| out.final_path(f))
         .collect();
     out.commit()?;
-    let report = &outcome.report;
-    match args.format {
+    print_report(&outcome.report, &locations(&outcome), args.format)?;
+    wrote(cli, &files);
+    if !cli.quiet {
+        eprintln!("{}", meter.usage(outcome.sites.len()).line());
+    }
+    if !outcome.any_feasible() {
+        eprintln!("no site can host the facility");
+        return Ok(Exit::NoFeasibleSite);
+    }
+    Ok(Exit::Success)
+}
+
+/// Prints the ranking on stdout as `format` says (`rank` and `merge`); `locations` place the
+/// sites for GeoJSON.
+pub fn print_report(
+    report: &RankingReport,
+    locations: &[SiteLocation],
+    format: Format,
+) -> Result<(), CliError> {
+    match format {
         Format::Table => print!("{}", to_table(report)),
         Format::Json => println!(
             "{}",
@@ -173,15 +181,10 @@ pub fn run(cli: &Cli, args: &RankArgs) -> Result<Exit, CliError> {
         Format::Md => print!("{}", to_markdown(report)),
         Format::Geojson => print!(
             "{}",
-            to_geojson(report, &locations(&outcome)).map_err(anyhow::Error::from)?
+            to_geojson(report, locations).map_err(anyhow::Error::from)?
         ),
     }
-    wrote(cli, &files);
-    if !outcome.any_feasible() {
-        eprintln!("no site can host the facility");
-        return Ok(Exit::NoFeasibleSite);
-    }
-    Ok(Exit::Success)
+    Ok(())
 }
 
 /// The grid model folder the map draws: `--grid DIR`, else `grid/` beside the first site

@@ -3,6 +3,8 @@
 //! Owns
 //! - [`epw`]: reading EnergyPlus weather files (location, ASHRAE design-conditions header,
 //!   hourly records) into an [`HourlyYear`];
+//! - [`interpolate`]: monthly means anywhere from the KMA station normals (inverse-distance
+//!   weighting with a lapse-rate correction), for `dcplan parcels`;
 //! - [`synth`]: building an [`HourlyYear`] from monthly normals when a site has no EPW file,
 //!   reporting every default it had to assume;
 //! - [`design`]: design conditions (published in an EPW header, or derived from any hourly year
@@ -26,6 +28,7 @@
 
 pub mod design;
 pub mod epw;
+pub mod interpolate;
 pub mod psychro;
 pub mod site_climate;
 pub mod synth;

@@ -9,7 +9,7 @@
 //! Every problem in every file is collected before any work starts and reported together as
 //! one [`Findings`] error.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -26,7 +26,7 @@ use crate::site::{
 pub const DEFAULT_FACILITY: &str = "facilities/ai-hall-20mw.json";
 
 /// Where an input came from: the file as named and the SHA-256 (hex) of the bytes read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileHash {
     pub file: String,
     pub sha256: String,

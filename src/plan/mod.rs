@@ -11,6 +11,9 @@
 //! - [`ranking`]: the decision matrix handed to `crate::rank` (pure decision analysis) and the
 //!   [`RankingReport`] that `report` writes;
 //! - [`limits`]: how large a hall's grid may be, checked before anything is allocated;
+//! - [`parcels`]: candidate parcels (GeoJSON) to site files, for national studies;
+//! - [`shard`]: one ranking split over processes ([`shard::run_shard`]) and merged back
+//!   ([`shard::merge`]) into the report a single run writes;
 //! - [`run`]: the two pipelines the command line calls, each loaded first
 //!   ([`load_simulation`], [`load_rank`]) and then run ([`simulate_site`], [`rank_sites`]).
 //!
@@ -24,8 +27,10 @@ pub mod error;
 pub mod evaluate;
 pub mod inputs;
 pub mod limits;
+pub mod parcels;
 pub mod ranking;
 pub mod run;
+pub mod shard;
 pub mod simulate;
 pub mod uncertainty;
 

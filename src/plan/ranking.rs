@@ -11,10 +11,11 @@ use super::criteria::{self as sites, SPECS};
 use super::evaluate::Evaluated;
 use super::inputs::{FacilityInput, FileHash};
 use crate::rank::{
-    pareto_front, rank_order, stability, topsis, weighted_sum, Direction, RankError, Weights,
+    pareto_front, rank_order, stability, topsis, weighted_sum, Direction, Matrix, RankError,
+    Weights,
 };
 use crate::solver::BackendInfo;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone)]
 pub struct RankSettings {
@@ -111,6 +112,55 @@ pub struct RankingReport {
     pub uncertainty: Option<super::uncertainty::Uncertainty>,
 }
 
+/// One site as the cross-site analysis sees it: who it is, the files it came from, why it is
+/// infeasible (empty when it is not) and its criteria values, rounded to their resolutions.
+/// All a ranking needs of a simulated site, so that sites simulated apart (shards, see
+/// [`shard`](super::shard)) rank exactly as if simulated together.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteAssessment {
+    pub site_id: String,
+    pub name_en: String,
+    pub name_ko: String,
+    pub site: FileHash,
+    pub weather: Option<FileHash>,
+    /// Where the site is (for the map and GeoJSON).
+    pub lon: f64,
+    pub lat: f64,
+    pub province: String,
+    pub reasons: Vec<String>,
+    /// IT load the site can host, MW, what limits it, and what it cannot do of the design.
+    pub hostable_it_mw: f64,
+    pub limited_by: String,
+    pub shortfall: Option<String>,
+    /// In [`SPECS`] order.
+    pub values: Vec<f64>,
+}
+
+/// The assessment of each simulated site, in the order given.
+pub fn assess(evaluated: &[Evaluated], facility: &FacilityInput) -> Vec<SiteAssessment> {
+    evaluated
+        .iter()
+        .map(|e| {
+            let (site, metrics) = (&e.input.site, &e.run.metrics);
+            SiteAssessment {
+                site_id: site.id.clone(),
+                name_en: site.name_en.clone(),
+                name_ko: site.name_ko.clone(),
+                site: e.input.hash.clone(),
+                weather: e.input.weather.as_ref().map(|w| w.hash.clone()),
+                lon: site.lon,
+                lat: site.lat,
+                province: site.province.clone(),
+                reasons: sites::infeasibility(&facility.facility, metrics),
+                hostable_it_mw: metrics.hostable.it_mw,
+                limited_by: metrics.hostable.limited_by.clone(),
+                shortfall: sites::shortfall(&facility.facility, metrics),
+                values: sites::values(site, metrics),
+            }
+        })
+        .collect()
+}
+
 /// Scores, orders and assembles the report. Sites are listed feasible first in rank order,
 /// then infeasible ones by id, each with its reasons.
 ///
@@ -122,18 +172,34 @@ pub fn rank(
     settings: &RankSettings,
     backend: &BackendInfo,
 ) -> Result<RankingReport, RankError> {
-    let reasons: Vec<Vec<String>> = evaluated
-        .iter()
-        .map(|e| sites::infeasibility(&facility.facility, &e.run.metrics))
-        .collect();
-    let feasible: Vec<usize> = (0..evaluated.len())
+    let assessed = assess(evaluated, facility);
+    rank_assessed(&assessed, &facility.hash, weights_file, settings, backend)
+}
+
+/// [`rank`] from the sites' assessments (in the order the sites were found): the cross-site
+/// analysis alone.
+pub fn rank_assessed(
+    assessed: &[SiteAssessment],
+    facility: &FileHash,
+    weights_file: Option<FileHash>,
+    settings: &RankSettings,
+    backend: &BackendInfo,
+) -> Result<RankingReport, RankError> {
+    let reasons: Vec<&Vec<String>> = assessed.iter().map(|a| &a.reasons).collect();
+    let feasible: Vec<usize> = (0..assessed.len())
         .filter(|&i| reasons[i].is_empty())
         .collect();
-    let rows: Vec<_> = feasible
-        .iter()
-        .map(|&i| (&evaluated[i].input.site, &evaluated[i].run.metrics))
-        .collect();
-    let matrix = sites::matrix(&rows);
+    let matrix = Matrix {
+        criteria: sites::criteria(),
+        alternatives: feasible
+            .iter()
+            .map(|&i| assessed[i].site_id.clone())
+            .collect(),
+        values: feasible
+            .iter()
+            .map(|&i| assessed[i].values.clone())
+            .collect(),
+    };
     let criteria = sites::criteria();
     let weights = &settings.weights;
     let (scored, closeness, pareto, stab) = if feasible.is_empty() {
@@ -165,18 +231,18 @@ pub fn rank(
     let position = |order: &[usize], k: usize| order.iter().position(|&o| o == k).map(|p| p + 1);
     let mut ranking: Vec<RankedSite> = Vec::new();
     let mut add = |i: usize, k: Option<usize>| {
-        let (site, metrics) = (&evaluated[i].input.site, &evaluated[i].run.metrics);
-        let values = sites::values(site, metrics);
+        let a = &assessed[i];
+        let values = &a.values;
         ranking.push(RankedSite {
             rank: k.and_then(|k| position(&order, k)),
-            site_id: site.id.clone(),
-            name_en: site.name_en.clone(),
-            name_ko: site.name_ko.clone(),
+            site_id: a.site_id.clone(),
+            name_en: a.name_en.clone(),
+            name_ko: a.name_ko.clone(),
             feasible: k.is_some(),
             reasons: reasons[i].clone(),
-            hostable_it_mw: metrics.hostable.it_mw,
-            limited_by: metrics.hostable.limited_by.clone(),
-            shortfall: sites::shortfall(&facility.facility, metrics),
+            hostable_it_mw: a.hostable_it_mw,
+            limited_by: a.limited_by.clone(),
+            shortfall: a.shortfall.clone(),
             score: k.and_then(|k| scored.as_ref().map(|s| s.scores[k])),
             topsis: k.map(|k| closeness[k]),
             topsis_rank: k.and_then(|k| position(&topsis_order, k)),
@@ -200,10 +266,10 @@ pub fn rank(
     for &k in &order {
         add(feasible[k], Some(k));
     }
-    let mut infeasible: Vec<usize> = (0..evaluated.len())
+    let mut infeasible: Vec<usize> = (0..assessed.len())
         .filter(|i| !reasons[*i].is_empty())
         .collect();
-    let id = |i: usize| &evaluated[i].input.site.id;
+    let id = |i: usize| &assessed[i].site_id;
     infeasible.sort_by(|&a, &b| id(a).cmp(id(b)));
     for i in infeasible {
         add(i, None);
@@ -212,12 +278,9 @@ pub fn rank(
         dcplan_version: env!("CARGO_PKG_VERSION").to_string(),
         backend: backend.backend.clone(),
         adapter: backend.adapter.clone(),
-        facility: facility.hash.clone(),
-        sites: evaluated.iter().map(|e| e.input.hash.clone()).collect(),
-        weather: evaluated
-            .iter()
-            .filter_map(|e| e.input.weather.as_ref().map(|w| w.hash.clone()))
-            .collect(),
+        facility: facility.clone(),
+        sites: assessed.iter().map(|a| a.site.clone()).collect(),
+        weather: assessed.iter().filter_map(|a| a.weather.clone()).collect(),
         weights_file,
         normalisation: "min-max over the feasible sites (benefit: (x - min)/(max - min); cost: \
                         (max - x)/(max - min); a criterion on which all feasible sites agree to its \

@@ -29,6 +29,9 @@ pub enum RankError {
     #[error("all weights are zero (criteria: {keys})")]
     AllZero { keys: String },
 
+    #[error("normalised weights must sum to 1, these sum to {sum}")]
+    NotNormalised { sum: f64 },
+
     #[error("{got} weights given for {expected} criteria")]
     WeightCount { expected: usize, got: usize },
 

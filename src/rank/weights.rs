@@ -52,6 +52,19 @@ impl Weights {
         Ok(Self(scaled.iter().map(|v| v / sum + 0.0).collect()))
     }
 
+    /// Weights that are already normalised (as [`as_slice`](Self::as_slice) gave them, say
+    /// read back from a file), kept bit for bit: rescaling them again could move the last bit.
+    /// Rejects a wrong count, non-finite or negative values, and a sum further than 1e-9 from 1.
+    pub fn from_normalised(w: Vec<f64>, criteria: &[Criterion]) -> Result<Self, RankError> {
+        // the checks of `new`: count, finite, non-negative, not all zero
+        Self::new(w.clone(), criteria)?;
+        let sum: f64 = w.iter().sum();
+        if (sum - 1.0).abs() > 1e-9 {
+            return Err(RankError::NotNormalised { sum });
+        }
+        Ok(Self(w))
+    }
+
     /// Every criterion weighted the same.
     pub fn equal(criteria: &[Criterion]) -> Result<Self, RankError> {
         Self::new(vec![1.0; criteria.len()], criteria)

@@ -7,6 +7,7 @@ pub mod geojson;
 pub mod heatmap;
 pub mod labels;
 pub mod map;
+pub mod part;
 pub mod ranking;
 pub mod simulation;
 pub mod sitemap;
@@ -32,6 +33,12 @@ pub enum ReportError {
     Map(#[from] map::MapError),
     #[error("ranking.geojson: {0}")]
     GeoJson(#[from] geojson::GeoJsonError),
+    #[error("{}: cannot read back what was written: {source}", path.display())]
+    ReadBack {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Creates `dir` and its parents (through `fsio`, which refuses once an interrupt is handled).

@@ -432,11 +432,21 @@ pub fn write_rank_report(
             voltage_png: pngs.voltage,
         });
     }
-    let locations = locations(outcome);
+    write_rank_files(&outcome.report, &images, &locations(outcome), grid, dir)
+}
+
+/// The ranking files (JSON, CSV, GeoJSON, Markdown, the map and the HTML with `images`
+/// embedded) of `r` into `dir`, as `rank` and `merge` both write them.
+pub fn write_rank_files(
+    r: &RankingReport,
+    images: &[SiteImages],
+    locations: &[SiteLocation],
+    grid: Option<&Network>,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, ReportError> {
     create_dir(dir)?;
     let map_png = dir.join("map.png");
     let provinces = sitemap::shipped_provinces()?;
-    let r = &outcome.report;
     let map = RankMap {
         title: format!(
             "dcplan: {} candidate sites by score 후보지 종합 점수 ({} feasible)",
@@ -445,7 +455,7 @@ pub fn write_rank_report(
         ),
         provinces: &provinces,
         grid,
-        sites: map_sites(r, &locations),
+        sites: map_sites(r, locations),
     };
     let drawn = sitemap::render(&map)?;
     let map_bytes = super::map::png_bytes(&drawn.image).map_err(|e| WriteError {
@@ -456,11 +466,11 @@ pub fn write_rank_report(
     let mut paths = write_ranking(
         r,
         &HtmlParts {
-            images: &images,
+            images,
             map_png: Some(&map_bytes),
             pareto_axes: PARETO_AXES,
         },
-        &locations,
+        locations,
         dir,
     )?;
     paths.push(map_png);

@@ -11,12 +11,14 @@ mod cfd;
 mod cli;
 mod climate;
 mod common;
+mod deploy;
 mod energy;
 mod grid;
 mod hostile;
 mod model;
 mod multigrid;
 mod rank;
+mod shard;
 mod site;
 mod solver;
 mod uncertainty;
@@ -33,12 +35,14 @@ fn main() {
         grid::tests(),
         hostile::tests(),
         cli::tests(),
+        deploy::tests(),
         climate::tests(),
         energy::tests(),
         layering::tests(),
         model::tests(),
         multigrid::tests(),
         rank::tests(),
+        shard::tests(),
         site::tests(),
         solver::tests(),
         uncertainty::tests(),
