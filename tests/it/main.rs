@@ -14,6 +14,7 @@ mod grid;
 mod model;
 mod multigrid;
 mod rank;
+mod report;
 mod site;
 mod solver;
 
@@ -32,6 +33,7 @@ fn main() {
         model::tests(),
         multigrid::tests(),
         rank::tests(),
+        report::tests(),
         site::tests(),
         solver::tests(),
     ]
