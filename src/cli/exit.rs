@@ -63,7 +63,16 @@ fn plan_exit(e: &PlanError) -> Exit {
     match e {
         PlanError::Inputs(_) | PlanError::Request(_) | PlanError::Rank(_) => Exit::BadInput,
         PlanError::Simulate { source, .. } => simulate_exit(source),
+        PlanError::Grid(g) => grid_exit(g),
         PlanError::WorkerStopped => Exit::Internal,
+    }
+}
+
+fn grid_exit(g: &crate::grid::GridError) -> Exit {
+    match g.exit_code() {
+        2 => Exit::BadInput,
+        4 => Exit::Device,
+        _ => Exit::Internal,
     }
 }
 
@@ -75,8 +84,19 @@ fn simulate_exit(e: &SimulateError) -> Exit {
         SimulateError::Climate(_) | SimulateError::Layout(_) | SimulateError::Energy(_) => {
             Exit::BadInput
         }
-        SimulateError::Hall(HallError::Heat(s) | HallError::Power(s)) => solve_exit(s),
-        SimulateError::Hall(HallError::Coupling { .. }) => Exit::Internal,
+        SimulateError::Grid(g) => grid_exit(g),
+        SimulateError::Hall(h) => match h.solve_error() {
+            Some(s) => solve_exit(s),
+            // a layout the airflow refuses (a sealed, unbalanced aisle) is the facility's
+            None if matches!(
+                h,
+                HallError::Air(crate::model::airflow::AirflowError::Layout(_))
+            ) =>
+            {
+                Exit::BadInput
+            }
+            None => Exit::Internal,
+        },
     }
 }
 
@@ -115,7 +135,12 @@ mod tests {
                 })),
                 1,
             ),
-            (simulate(SimulateError::Hall(HallError::Heat(device()))), 4),
+            (
+                simulate(SimulateError::Hall(HallError::Air(
+                    crate::model::airflow::AirflowError::Heat(device()),
+                ))),
+                4,
+            ),
             (
                 simulate(SimulateError::Hall(HallError::Power(
                     SolveError::NotConverged {

@@ -51,8 +51,30 @@ fn print_summary(run: &SiteRun) {
         m.design_hour.outdoor.wet_bulb_c,
         m.design_hour.outdoor.source
     );
+    let c = &m.campus;
     println!(
-        "  worst rack inlet {:.2} °C at {} (mean {:.2} °C); outside ASHRAE recommended 18-27 °C: {}, outside A1 15-32 °C: {} of {} racks",
+        "  campus: {} of {} halls fit the land ({:.1} MW of IT){}",
+        c.halls_placed,
+        c.halls_asked,
+        c.it_mw_placed,
+        c.limit
+            .as_deref()
+            .map(|l| format!(": {l}"))
+            .unwrap_or_default()
+    );
+    let w = &m.hourly_thermal;
+    println!(
+        "  every hour's racks: hottest inlet {:.2} °C (hour {}); worst rack {} {} h outside \
+         recommended 18-27 °C, {} h outside A1; {} rack-hours outside A1 in all",
+        w.max_inlet_c,
+        w.worst_hour + 1,
+        w.worst_rack,
+        w.worst_rack_hours_outside_recommended,
+        w.worst_rack_hours_outside_a1,
+        w.rack_hours_outside_a1
+    );
+    println!(
+        "  hottest hour's field: worst rack inlet {:.2} °C at {} (mean {:.2} °C); outside ASHRAE recommended 18-27 °C: {}, outside A1 15-32 °C: {} of {} racks",
         m.thermal.worst_inlet_c,
         m.thermal.worst_rack,
         m.thermal.mean_inlet_c,
@@ -79,13 +101,47 @@ fn print_summary(run: &SiteRun) {
         e.carbon_t_co2 / 1e3
     );
     println!(
-        "  peak {:.2} MW against {:.1} MW grid headroom: {}",
+        "  water {:.0} m3/yr (WUE {:.3} L/kWh); supply air floated above its set point in {} h{}",
+        e.water_m3,
+        e.wue_l_per_kwh,
+        e.hours_air_floated,
+        e.liquid_supply_max_c
+            .map(|t| format!(
+                "; facility water up to {t:.1} °C, {} h above its class limit",
+                e.hours_liquid_above_class
+            ))
+            .unwrap_or_default()
+    );
+    let g = &m.grid_fit;
+    let binding = g
+        .hosting
+        .as_ref()
+        .map(|h| {
+            format!(
+                " at {} ({}{})",
+                h.bus,
+                h.binding_branch.as_deref().unwrap_or("no binding branch"),
+                h.binding_outage
+                    .as_deref()
+                    .map(|o| format!(" after outage of {o}"))
+                    .unwrap_or_default()
+            )
+        })
+        .unwrap_or_default();
+    println!(
+        "  peak {:.2} MW against {:.1} MW grid hosting capacity ({}{binding}): {}",
         e.peak_facility_mw,
         e.grid_headroom_mw,
+        g.source,
         if e.grid_feasible {
             format!("fits, {:.2} MW to spare", e.grid_margin_mw)
         } else {
             format!("does NOT fit, {:.2} MW short", -e.grid_margin_mw)
         }
+    );
+    let h = &m.hostable;
+    println!(
+        "  hosts {:.2} MW of IT, limited by {} (land {:.1}, grid {:.1}, thermal {:.1} MW)",
+        h.it_mw, h.limited_by, h.land_it_mw, h.grid_it_mw, h.thermal_it_mw
     );
 }

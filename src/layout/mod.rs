@@ -58,6 +58,8 @@ pub struct Rack {
     pub facing: Facing,
     /// The cold-aisle cells just in front of the rack: its inlet air.
     pub inlet: CellRect,
+    /// The cells just behind the rack, where its exhaust leaves.
+    pub exhaust: CellRect,
     /// Outline in metres (x0, y0, x1, y1).
     pub outline_m: [f64; 4],
 }
@@ -90,8 +92,7 @@ pub struct FloorPlan {
     /// Share of one busway conductor each cell carries (0 off the busways): a conductor
     /// spread over a band `t` cells wide puts `1/t` in each.
     pub busway: Vec<f64>,
-    /// Cells where the switchboards feed the main busbars, at the middle of the west and east
-    /// walls.
+    /// Cells where the unit substations feed the main busbars along the west and east walls.
     pub feeds: Vec<usize>,
 }
 
@@ -171,12 +172,25 @@ impl FloorPlan {
                         ..cells
                     },
                 };
+                let exhaust = match facing {
+                    Facing::South => CellRect {
+                        j0: j1,
+                        j1: (j1 + 1).min(ny),
+                        ..cells
+                    },
+                    Facing::North => CellRect {
+                        j0: j0.saturating_sub(1),
+                        j1: j0,
+                        ..cells
+                    },
+                };
                 racks.push(Rack {
                     row,
                     index,
                     cells,
                     facing,
                     inlet,
+                    exhaust,
                     outline_m: [x0, y, x1, y + facility.rack_depth_m],
                 });
             }
@@ -240,11 +254,20 @@ impl FloorPlan {
                 }
             }
         }
-        let jmid = (jlo + jhi) / 2;
-        let feeds = (iw0..iw0 + bar)
-            .chain(ie0..ie0 + bar)
-            .map(|i| jmid * nx + i)
-            .collect();
+        // the unit substations feed the main busbars, half along each end wall (the odd one
+        // west), evenly spaced along it
+        let units = facility.unit_substations() as usize;
+        let (west, east) = (units.div_ceil(2), units / 2);
+        let at = |k: usize, of: usize| {
+            jlo + (((k as f64 + 0.5) * (jhi - jlo) as f64 / of as f64) as usize).min(jhi - jlo - 1)
+        };
+        let mut feeds: Vec<usize> = Vec::new();
+        for k in 0..west {
+            feeds.extend((iw0..iw0 + bar).map(|i| at(k, west) * nx + i));
+        }
+        for k in 0..east {
+            feeds.extend((ie0..ie0 + bar).map(|i| at(k, east) * nx + i));
+        }
         Ok(FloorPlan {
             nx,
             ny,
@@ -345,6 +368,12 @@ mod tests {
                 i1: 1,
                 j0: 1,
                 j1: 2,
+            },
+            exhaust: CellRect {
+                i0: 0,
+                i1: 1,
+                j0: 0,
+                j1: 0,
             },
             outline_m: [0.0; 4],
         };

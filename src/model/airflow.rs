@@ -460,6 +460,8 @@ pub struct HallAir {
     loops: Vec<Loop>,
     /// Share of the zone's intake that is supply air sent straight up.
     zone_supply_share: f64,
+    /// Air the zone takes in (rising from the layer and sent straight up), m³/s.
+    into_zone_m3_s: f64,
     wall_film_w_k: f64,
 }
 
@@ -545,6 +547,7 @@ impl HallAir {
             options: options.clone(),
             loops,
             zone_supply_share,
+            into_zone_m3_s: into_zone,
             wall_film_w_k: film,
         })
     }
@@ -553,7 +556,6 @@ impl HallAir {
     fn rhs(&self, supply_c: f64, outdoor_c: f64, loop_c: &[f64], source: &[f64]) -> Rhs {
         let mut rhs = self.problem.rhs();
         let layout = &self.layout;
-        let h2 = layout.cell_m * layout.cell_m;
         let rc = self.params.rho_cp_j_m3k;
         // a cell may receive supply and loop air at once: its sink value is their mixture
         let mut weight: Vec<f64> = layout.supply_m3_s.iter().map(|q| rc * q).collect();
@@ -572,7 +574,6 @@ impl HallAir {
             };
             rhs.source[c] = source.get(c).copied().unwrap_or(0.0);
         }
-        let _ = h2;
         rhs.boundary_value = [outdoor_c; 4];
         rhs
     }
@@ -621,6 +622,39 @@ impl HallAir {
         let mut rise = self.rises_k(&cond.rack_heat_w);
         // the zone's mixture includes the supply sent straight up: a constant term
         rise.resize(self.loops.len(), self.zone_supply_share * cond.supply_c);
+        // heat released over solid cells (a busway above a rack row) rises into the zone; with
+        // no zone it is spread over the hall's air
+        let h2 = self.layout.cell_m * self.layout.cell_m;
+        let solid_w: f64 = cond
+            .source_w_m2
+            .iter()
+            .zip(&self.layout.solid)
+            .filter(|(_, &s)| s)
+            .map(|(q, _)| q * h2)
+            .sum();
+        let mut source = cond.source_w_m2.clone();
+        let moved_to_zone = solid_w != 0.0 && self.loops.len() > racks && self.into_zone_m3_s > 0.0;
+        if solid_w != 0.0 {
+            for (q, &s) in source.iter_mut().zip(&self.layout.solid) {
+                if s {
+                    *q = 0.0;
+                }
+            }
+            if moved_to_zone {
+                rise[racks] += solid_w / (self.params.rho_cp_j_m3k * self.into_zone_m3_s);
+            } else {
+                let fluid = self.layout.solid.iter().filter(|&&s| !s).count().max(1) as f64;
+                for (q, &s) in source.iter_mut().zip(&self.layout.solid) {
+                    if !s {
+                        *q += solid_w / (fluid * h2);
+                    }
+                }
+            }
+        }
+        let cond = &AirConditions {
+            source_w_m2: source,
+            ..cond.clone()
+        };
         // T(E) = T0 + G E: the field with every loop returning air at 0 °C, and the response
         let zeros = vec![0.0; self.loops.len()];
         let t0_rhs = self.rhs(cond.supply_c, cond.outdoor_c, &zeros, &cond.source_w_m2);
@@ -667,6 +701,8 @@ impl HallAir {
             f64::NAN
         };
         let (heat_in_w, heat_out_w) = self.balance(&t, cond, zone_c);
+        // the heat released over solid cells entered the zone through its rise
+        let heat_in_w = heat_in_w + if moved_to_zone { solid_w } else { 0.0 };
         Ok(AirField {
             temperature_c: t,
             intake_c: intake,

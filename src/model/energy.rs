@@ -115,7 +115,8 @@ pub struct HourResult {
     pub source_c: f64,
     /// Temperature the economizer alone could deliver, °C.
     pub economizer_c: f64,
-    /// Supply temperature delivered to the IT (the set point, held in every mode), °C.
+    /// Supply air delivered to the IT: the set point, or above it when the chillers ran out,
+    /// °C.
     pub supply_c: f64,
     /// Return temperature, supply + ΔT, °C.
     pub return_c: f64,
@@ -140,11 +141,26 @@ pub struct HourResult {
     pub facility_kw: f64,
     /// facility_kw / it_kw.
     pub pue: f64,
+    /// IT utilisation of the hour, 0..1.
+    pub utilisation: f64,
+    /// Whether the air side's chillers ran out and the supply air floated above the set point.
+    pub air_floated: bool,
+    /// Facility-water supply of the liquid loop, °C (`None` without liquid cooling), and
+    /// whether it exceeded the equipment's W-class limit.
+    pub liquid_supply_c: Option<f64>,
+    pub liquid_above_class: bool,
+    /// Liquid-loop rejection fans and trim chiller, kW (inside `facility_kw`).
+    pub liquid_fans_kw: f64,
+    pub liquid_chiller_kw: f64,
+    /// Unit-substation transformer and MV cable losses, kW (inside `facility_kw`).
+    pub transformer_loss_kw: f64,
+    /// Water evaporated and blown down in the hour (towers, adiabatic assist), litres.
+    pub water_l: f64,
 }
 
 /// A facility's plant, built once from a validated facility so that every hour is computed
 /// without re-validation.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Plant {
     pub kind: CoolingType,
     pub it_kw: f64,
@@ -160,12 +176,59 @@ pub struct Plant {
     pub fan_power_fraction: f64,
     pub pump_power_fraction: f64,
     pub distribution_loss_kw: f64,
+    /// Air-side chiller capacity, kW (infinite: unlimited, the hand-check plant).
+    pub chiller_capacity_kw: f64,
+    /// Cycles of concentration of the air side's wet towers.
+    pub tower_cycles: f64,
+    /// Share of IT heat to air (1 without liquid cooling).
+    pub air_share: f64,
+    pub liquid: Option<LiquidPlant>,
+    /// Unit-substation transformer efficiency (1: lossless), MV cable resistance per phase
+    /// (ohm) and MV voltage (kV).
+    pub transformer_efficiency: f64,
+    pub mv_ohm: f64,
+    pub mv_kv: f64,
+    /// Hourly utilisation (24, hour ending 1..24) and the UPS curve, from the facility.
+    pub utilisation: [f64; 24],
+    pub ups_curve: Option<Vec<[f64; 2]>>,
+}
+
+/// The facility-water loop of direct liquid cooling, as installed for one hall.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiquidPlant {
+    pub share: f64,
+    pub bank: super::plant::Bank,
+    pub setpoint_c: f64,
+    pub class_limit_c: f64,
+    /// Heat-capacity flow of the loop, kW/K.
+    pub flow_kw_per_k: f64,
+    /// Units the bank holds (needed, installed).
+    pub units: (usize, usize),
+}
+
+/// The outdoor condition a plant is sized for: the site's design dry and wet bulb.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DesignCondition {
+    pub dry_bulb_c: f64,
+    pub wet_bulb_c: f64,
+    /// Seawater at design, °C (seawater plants).
+    pub sea_c: f64,
 }
 
 impl Plant {
     /// The plant of a validated facility, with the distribution loss (kW, from the power-grid
     /// solve), which must be finite and non-negative.
     pub fn new(facility: &Valid<Facility>, distribution_loss_kw: f64) -> Result<Self, EnergyError> {
+        Self::sized(facility, distribution_loss_kw, None)
+    }
+
+    /// The plant of one hall, its chillers and liquid-loop bank sized for `design` (the site's
+    /// design condition; `None`: unlimited chillers and no sizing, the hand-check plant).
+    pub fn sized(
+        facility: &Valid<Facility>,
+        distribution_loss_kw: f64,
+        design: Option<DesignCondition>,
+    ) -> Result<Self, EnergyError> {
         let c = &facility.cooling;
         if !(distribution_loss_kw.is_finite() && distribution_loss_kw >= 0.0) {
             return Err(EnergyError::Input {
@@ -174,9 +237,59 @@ impl Plant {
                 reason: format!("expected a finite number >= 0, got {distribution_loss_kw}"),
             });
         }
-        Ok(Plant {
+        let it_kw = facility.hall_it_mw() * 1000.0;
+        let sizing = facility.plant_sizing();
+        let electrical = facility.electrical.as_ref();
+        let mut utilisation = [1.0; 24];
+        for (h, u) in utilisation.iter_mut().enumerate() {
+            *u = facility.utilisation_at(h);
+        }
+        let liquid = facility.liquid.as_ref().map(|l| {
+            use super::plant::{Adiabatic, Bank, BankKind, Chiller, Sizing};
+            let load = it_kw * l.share;
+            let kind = match l.rejection {
+                crate::site::RejectionKind::DryCooler => BankKind::DryCooler,
+                crate::site::RejectionKind::WetTower => BankKind::WetTower,
+                crate::site::RejectionKind::Seawater => BankKind::Seawater,
+            };
+            let sz = Sizing {
+                design_load_kw: load,
+                approach_k: l.design_approach_k,
+                unit_kw: l.unit_kw,
+                spare_units: l.spare_units as usize,
+                fan_kw_per_kw: l.fan_kw_per_kw,
+                air_rise_k: DRY_COOLER_AIR_RISE_K,
+            };
+            let chiller = l
+                .trim_chiller_share
+                .filter(|&s| s > 0.0)
+                .map(|share| Chiller {
+                    capacity_kw: share * load,
+                    carnot_efficiency: c.chiller_carnot_efficiency,
+                    cop_min: c.chiller_cop_min,
+                    cop_max: c.chiller_cop_max,
+                    condenser_approach_k: CONDENSER_RANGE_K,
+                    evaporator_approach_k: EVAPORATOR_APPROACH_K,
+                });
+            LiquidPlant {
+                share: l.share,
+                bank: Bank::sized(
+                    kind,
+                    &sz,
+                    l.adiabatic_effectiveness
+                        .map(|e| Adiabatic { effectiveness: e }),
+                    chiller,
+                    l.cycles_of_concentration,
+                ),
+                setpoint_c: l.supply_setpoint_c,
+                class_limit_c: l.class_limit_c,
+                flow_kw_per_k: load / l.delta_t_k,
+                units: sz.units(),
+            }
+        });
+        let mut plant = Plant {
             kind: c.kind,
-            it_kw: facility.it_load_mw * 1000.0,
+            it_kw,
             supply_c: c.supply_setpoint_c,
             delta_t_k: c.supply_delta_t_k,
             economizer_approach_k: c.economizer_approach_k,
@@ -189,7 +302,58 @@ impl Plant {
             fan_power_fraction: facility.fan_power_fraction,
             pump_power_fraction: facility.pump_power_fraction,
             distribution_loss_kw,
-        })
+            chiller_capacity_kw: f64::INFINITY,
+            tower_cycles: sizing.cycles_of_concentration,
+            air_share: facility.air_share(),
+            liquid,
+            transformer_efficiency: electrical.map_or(1.0, |e| e.transformer_efficiency),
+            mv_ohm: electrical.map_or(0.0, |e| e.mv_cable_ohm_per_km * e.mv_cable_km),
+            mv_kv: electrical.map_or(22.9, |e| e.mv_kv),
+            utilisation,
+            ups_curve: facility.ups_curve.clone(),
+        };
+        if let Some(d) = design {
+            plant.chiller_capacity_kw = match sizing.chiller_fixed_kw {
+                Some(kw) => kw,
+                None => {
+                    // the chiller load at the design condition with unlimited chillers, in
+                    // whole units, with the spares
+                    let at_design = plant.hour_of(
+                        HourInputs {
+                            dry_bulb_c: d.dry_bulb_c,
+                            wet_bulb_c: d.wet_bulb_c,
+                            sea_c: Some(d.sea_c),
+                        },
+                        1.0,
+                        None,
+                    )?;
+                    let needed = (at_design.chiller_load_kw / sizing.chiller_unit_kw - 1e-9)
+                        .ceil()
+                        .max(0.0);
+                    (needed + f64::from(sizing.spare_units)) * sizing.chiller_unit_kw
+                }
+            };
+        }
+        Ok(plant)
+    }
+
+    /// UPS efficiency at load fraction `load`.
+    pub fn ups_efficiency_at(&self, load: f64) -> f64 {
+        match &self.ups_curve {
+            Some(curve) if !curve.is_empty() => {
+                if load <= curve[0][0] {
+                    return curve[0][1];
+                }
+                for w in curve.windows(2) {
+                    let ([x0, y0], [x1, y1]) = (w[0], w[1]);
+                    if load <= x1 {
+                        return y0 + (load - x0) / (x1 - x0) * (y1 - y0);
+                    }
+                }
+                curve[curve.len() - 1][1]
+            }
+            _ => self.ups_efficiency,
+        }
     }
 
     /// Chiller COP for a condensing and an evaporating temperature (°C): the Carnot fraction
@@ -204,8 +368,18 @@ impl Plant {
         (self.carnot_efficiency * carnot).clamp(self.cop_min, self.cop_max)
     }
 
-    /// The power balance of one hour. `index` only labels errors.
+    /// The power balance of one hour at full utilisation. `index` only labels errors.
     pub fn hour(&self, h: HourInputs, index: Option<usize>) -> Result<HourResult, EnergyError> {
+        self.hour_of(h, 1.0, index)
+    }
+
+    /// The power balance of one hour at IT utilisation `u`. `index` only labels errors.
+    pub fn hour_of(
+        &self,
+        h: HourInputs,
+        u: f64,
+        index: Option<usize>,
+    ) -> Result<HourResult, EnergyError> {
         let input = |field: &'static str, v: f64| -> Result<f64, EnergyError> {
             if v.is_finite() {
                 Ok(v)
@@ -273,14 +447,28 @@ impl Plant {
         let condensing_c = sink_c + CONDENSER_RANGE_K;
         let evaporating_c = supply_c - EVAPORATOR_APPROACH_K;
 
-        let it_kw = self.it_kw;
-        let fans_kw = self.fan_power_fraction * it_kw;
-        let pumps_kw = self.pump_power_fraction * it_kw;
-        let ups_loss_kw = it_kw * (1.0 / self.ups_efficiency - 1.0);
-        let distribution_loss_kw = self.distribution_loss_kw;
-        let cooling_load_kw = it_kw + fans_kw + ups_loss_kw + distribution_loss_kw;
-        let chiller_load_kw = chiller_fraction * cooling_load_kw;
-        let (cop, chiller_kw) = if chiller_fraction > 0.0 {
+        let it_kw = self.it_kw * u;
+        // hall fans and pumps run at constant flow; the UPS loss follows its curve at load u;
+        // I²R grows with the square of the current
+        let fans_kw = self.fan_power_fraction * self.it_kw;
+        let pumps_kw = self.pump_power_fraction * self.it_kw;
+        let ups_loss_kw = it_kw * (1.0 / self.ups_efficiency_at(u) - 1.0);
+        let distribution_loss_kw = self.distribution_loss_kw * u * u;
+        let cooling_load_kw = it_kw * self.air_share + fans_kw + ups_loss_kw + distribution_loss_kw;
+        let wanted_kw = chiller_fraction * cooling_load_kw;
+        // the chillers carry what they are sized for; the rest floats the supply air up
+        let chiller_load_kw = wanted_kw.min(self.chiller_capacity_kw);
+        let air_floated = wanted_kw > chiller_load_kw + 1e-9;
+        let design_flow_kw_per_k = (self.it_kw * self.air_share
+            + fans_kw
+            + self.it_kw * (1.0 / self.ups_efficiency - 1.0))
+            / self.delta_t_k;
+        let supply_c = if air_floated {
+            supply_c + (wanted_kw - chiller_load_kw) / design_flow_kw_per_k.max(1e-9)
+        } else {
+            supply_c
+        };
+        let (cop, chiller_kw) = if chiller_load_kw > 0.0 {
             let cop = self.cop(condensing_c, evaporating_c);
             (Some(cop), chiller_load_kw / cop)
         } else {
@@ -288,13 +476,48 @@ impl Plant {
         };
         let heat_rejected_kw = cooling_load_kw + chiller_kw + pumps_kw;
         let heat_rejection_kw = self.heat_rejection_fan_fraction * heat_rejected_kw;
-        let facility_kw = it_kw
+        // the air side's chiller rejects through wet towers (air economizer): their water
+        let latent_l_per_kwh = 3600.0 / super::plant::LATENT_KJ_PER_KG;
+        let mut water_l = match self.kind {
+            CoolingType::AirEconomizer => {
+                (chiller_load_kw + chiller_kw)
+                    * latent_l_per_kwh
+                    * (self.tower_cycles / (self.tower_cycles - 1.0))
+            }
+            _ => 0.0,
+        };
+        let (mut liquid_supply_c, mut liquid_above_class) = (None, false);
+        let (mut liquid_fans_kw, mut liquid_chiller_kw) = (0.0, 0.0);
+        if let Some(l) = &self.liquid {
+            let out = super::plant::Outdoor {
+                dry_bulb_c,
+                wet_bulb_c,
+                water_c: h.sea_c.unwrap_or(wet_bulb_c),
+            };
+            let r = l
+                .bank
+                .hour(&out, it_kw * l.share, l.flow_kw_per_k, l.setpoint_c);
+            liquid_supply_c = Some(r.supply_c);
+            liquid_above_class = r.supply_c > l.class_limit_c;
+            liquid_fans_kw = r.fan_kw;
+            liquid_chiller_kw = r.chiller_kw;
+            water_l += r.evaporated_l + r.blowdown_l;
+        }
+        let delivered_kw = it_kw
             + chiller_kw
             + fans_kw
             + pumps_kw
             + heat_rejection_kw
             + ups_loss_kw
-            + distribution_loss_kw;
+            + distribution_loss_kw
+            + liquid_fans_kw
+            + liquid_chiller_kw;
+        // everything passes the unit substations; the MV cables carry it at mv_kv
+        let transformer_kw = delivered_kw * (1.0 / self.transformer_efficiency - 1.0);
+        let mv_current_a = (delivered_kw + transformer_kw) * 1e3 / (3f64.sqrt() * self.mv_kv * 1e3);
+        let mv_kw = 3.0 * mv_current_a * mv_current_a * self.mv_ohm / 1e3;
+        let transformer_loss_kw = transformer_kw + mv_kw;
+        let facility_kw = delivered_kw + transformer_loss_kw;
         Ok(HourResult {
             mode,
             chiller_fraction,
@@ -315,7 +538,15 @@ impl Plant {
             ups_loss_kw,
             distribution_loss_kw,
             facility_kw,
-            pue: facility_kw / it_kw,
+            pue: facility_kw / it_kw.max(f64::MIN_POSITIVE),
+            utilisation: u,
+            air_floated,
+            liquid_supply_c,
+            liquid_above_class,
+            liquid_fans_kw,
+            liquid_chiller_kw,
+            transformer_loss_kw,
+            water_l,
         })
     }
 }
@@ -329,6 +560,10 @@ pub fn hour(
 ) -> Result<HourResult, EnergyError> {
     Plant::new(facility, distribution_loss_kw)?.hour(h, None)
 }
+
+/// Air temperature rise across a dry cooler at design (sets its airflow for the adiabatic
+/// water; assumed, typical of dry-cooler selections).
+pub const DRY_COOLER_AIR_RISE_K: f64 = 10.0;
 
 /// Seawater temperature proxy for each month, °C, January first: the air's monthly mean dry
 /// bulb [`SEA_LAG_MONTHS`] month(s) earlier, not below [`SEA_FLOOR_C`]. An assumption standing
@@ -376,7 +611,12 @@ fn hourly_with(plant: &Plant, year: &HourlyYear) -> Result<Vec<HourResult>, Ener
         .enumerate()
         .map(|(i, h)| {
             let sea_c = sea.map(|s| s[usize::from(h.month.clamp(1, 12)) - 1]);
-            plant.hour(HourInputs::from_hour(h, sea_c), Some(i))
+            let hour_of_day = usize::from(h.hour.clamp(1, 24)) - 1;
+            plant.hour_of(
+                HourInputs::from_hour(h, sea_c),
+                plant.utilisation[hour_of_day],
+                Some(i),
+            )
         })
         .collect()
 }
@@ -442,11 +682,28 @@ pub struct Annual {
     pub grid_feasible: bool,
     /// Monthly seawater proxy used, °C, January first; `None` unless seawater cooling.
     pub sea_temperature_c: Option<[f64; 12]>,
-    /// The distribution loss used in every hour, kW.
+    /// The distribution loss used in every hour at full load, kW (one hall).
     pub distribution_loss_kw: f64,
+    /// Halls the figures count (energy, cost, carbon, water and peak are campus totals).
+    pub halls: usize,
+    /// Water evaporated and blown down over the year, m³, and per IT kWh (WUE), L/kWh.
+    pub water_m3: f64,
+    pub wue_l_per_kwh: f64,
+    /// Hours the supply air floated above its set point (chillers at capacity).
+    pub hours_air_floated: usize,
+    /// Hours the facility water exceeded the W-class limit (liquid cooling).
+    pub hours_liquid_above_class: usize,
+    /// Highest facility-water supply of the year, °C.
+    pub liquid_supply_max_c: Option<f64>,
+    /// Air-side chiller capacity per hall, kW (`null`: unlimited).
+    pub chiller_capacity_kw: Option<f64>,
+    /// Liquid-loop rejection units per hall: needed, installed.
+    pub liquid_units: Option<(usize, usize)>,
+    pub transformer_loss_mwh: f64,
 }
 
-/// Annual energy, cost, carbon and grid fit of `facility` at `site` over `year`.
+/// Annual energy, cost, carbon and grid fit of `facility` at `site` over `year` (one hall,
+/// unlimited chillers, the site file's headroom).
 pub fn annual(
     site: &Valid<Site>,
     facility: &Valid<Facility>,
@@ -455,19 +712,48 @@ pub fn annual(
 ) -> Result<Annual, EnergyError> {
     let plant = Plant::new(facility, distribution_loss_kw)?;
     let results = hourly_with(&plant, year)?;
-    summarize(site, &plant, year, &results)
+    // without a grid model: the site file's override, else none
+    summarize(
+        site,
+        &plant,
+        year,
+        &results,
+        1,
+        site.power.grid_headroom_mw.unwrap_or(0.0),
+    )
 }
 
-/// Annual figures from hourly results already computed for `year` (one per hour, in order).
+/// The plant sized for the site's `design` condition, every hour of `year`, and the annual
+/// figures of `halls` such halls against `headroom_mw` of grid.
+pub fn annual_sized(
+    site: &Valid<Site>,
+    facility: &Valid<Facility>,
+    year: &HourlyYear,
+    distribution_loss_kw: f64,
+    design: DesignCondition,
+    halls: usize,
+    headroom_mw: f64,
+) -> Result<(Plant, Vec<HourResult>, Annual), EnergyError> {
+    let plant = Plant::sized(facility, distribution_loss_kw, Some(design))?;
+    let results = hourly_with(&plant, year)?;
+    let annual = summarize(site, &plant, year, &results, halls, headroom_mw)?;
+    Ok((plant, results, annual))
+}
+
+/// Annual figures from hourly results already computed for `year` (one per hour, in order),
+/// for `halls` identical halls.
 pub fn summarize(
     site: &Valid<Site>,
     plant: &Plant,
     year: &HourlyYear,
     results: &[HourResult],
+    halls: usize,
+    headroom_mw: f64,
 ) -> Result<Annual, EnergyError> {
     let tariff = site.power.tariff_krw_per_kwh;
     let carbon = site.power.grid_carbon_kg_per_kwh;
-    let headroom = site.power.grid_headroom_mw;
+    let headroom = headroom_mw;
+    let scale = halls as f64;
     if results.is_empty() || results.len() != year.len() {
         return Err(EnergyError::Year {
             reason: format!(
@@ -489,6 +775,9 @@ pub fn summarize(
     let mut cooling_kwh = 0.0;
     let mut cost_krw = 0.0;
     let mut carbon_kg = 0.0;
+    let (mut water_l, mut transformer_kwh) = (0.0, 0.0);
+    let (mut floated, mut above_class) = (0, 0);
+    let mut liquid_max: Option<f64> = None;
     let (mut free, mut partial, mut mechanical) = (0, 0, 0);
     let mut pue_min = f64::INFINITY;
     let mut pue_max = f64::NEG_INFINITY;
@@ -496,15 +785,23 @@ pub fn summarize(
     for (i, r) in results.iter().enumerate() {
         it_kwh += r.it_kw;
         facility_kwh += r.facility_kw;
-        chiller_kwh += r.chiller_kw;
+        // the liquid loop's trim chiller and dry-cooler fans count with the air side's
+        chiller_kwh += r.chiller_kw + r.liquid_chiller_kw;
         fans_kwh += r.fans_kw;
         pumps_kwh += r.pumps_kw;
-        heat_rejection_kwh += r.heat_rejection_kw;
+        heat_rejection_kwh += r.heat_rejection_kw + r.liquid_fans_kw;
         ups_kwh += r.ups_loss_kw;
         distribution_kwh += r.distribution_loss_kw;
         cooling_kwh += r.cooling_load_kw;
         cost_krw += r.facility_kw * tariff;
         carbon_kg += r.facility_kw * carbon;
+        water_l += r.water_l;
+        transformer_kwh += r.transformer_loss_kw;
+        floated += usize::from(r.air_floated);
+        above_class += usize::from(r.liquid_above_class);
+        if let Some(t) = r.liquid_supply_c {
+            liquid_max = Some(liquid_max.map_or(t, |m: f64| m.max(t)));
+        }
         match r.mode {
             CoolingMode::Free => free += 1,
             CoolingMode::Partial => partial += 1,
@@ -521,7 +818,7 @@ pub fn summarize(
     }
     let d = &results[design];
     let dh = &year.hours[design];
-    let peak_facility_mw = d.facility_kw / 1000.0;
+    let peak_facility_mw = scale * d.facility_kw / 1000.0;
     let margin = headroom - peak_facility_mw;
     Ok(Annual {
         site_id: site.id.clone(),
@@ -530,23 +827,23 @@ pub fn summarize(
         pue: facility_kwh / it_kwh,
         pue_hourly_min: pue_min,
         pue_hourly_max: pue_max,
-        it_mwh: it_kwh / 1000.0,
-        facility_mwh: facility_kwh / 1000.0,
-        chiller_mwh: chiller_kwh / 1000.0,
-        fans_mwh: fans_kwh / 1000.0,
-        pumps_mwh: pumps_kwh / 1000.0,
-        heat_rejection_mwh: heat_rejection_kwh / 1000.0,
-        ups_loss_mwh: ups_kwh / 1000.0,
-        distribution_loss_mwh: distribution_kwh / 1000.0,
-        cooling_load_mwh: cooling_kwh / 1000.0,
+        it_mwh: it_kwh * scale / 1000.0,
+        facility_mwh: facility_kwh * scale / 1000.0,
+        chiller_mwh: chiller_kwh * scale / 1000.0,
+        fans_mwh: fans_kwh * scale / 1000.0,
+        pumps_mwh: pumps_kwh * scale / 1000.0,
+        heat_rejection_mwh: heat_rejection_kwh * scale / 1000.0,
+        ups_loss_mwh: ups_kwh * scale / 1000.0,
+        distribution_loss_mwh: distribution_kwh * scale / 1000.0,
+        cooling_load_mwh: cooling_kwh * scale / 1000.0,
         peak_facility_mw,
         hours_free: free,
         hours_partial: partial,
         hours_mechanical: mechanical,
         tariff_krw_per_kwh: tariff,
-        energy_cost_krw: cost_krw,
+        energy_cost_krw: cost_krw * scale,
         grid_carbon_kg_per_kwh: carbon,
-        carbon_t_co2: carbon_kg / 1000.0,
+        carbon_t_co2: carbon_kg * scale / 1000.0,
         design_hour: PeakHour {
             index: design,
             month: dh.month,
@@ -570,6 +867,18 @@ pub fn summarize(
             _ => None,
         },
         distribution_loss_kw: plant.distribution_loss_kw,
+        halls,
+        water_m3: water_l * scale / 1000.0,
+        wue_l_per_kwh: water_l / it_kwh,
+        hours_air_floated: floated,
+        hours_liquid_above_class: above_class,
+        liquid_supply_max_c: liquid_max,
+        chiller_capacity_kw: plant
+            .chiller_capacity_kw
+            .is_finite()
+            .then_some(plant.chiller_capacity_kw),
+        liquid_units: plant.liquid.as_ref().map(|l| l.units),
+        transformer_loss_mwh: transformer_kwh * scale / 1000.0,
     })
 }
 

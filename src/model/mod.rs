@@ -7,5 +7,5 @@ pub mod hall;
 pub mod params;
 pub mod plant;
 
-pub use hall::{solve_hall, Conditions, HallError, HallResult};
+pub use hall::{Conditions, HallError, HallModel, HallResult};
 pub use params::HallParams;

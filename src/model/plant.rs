@@ -128,10 +128,9 @@ impl Bank {
         chiller: Option<Chiller>,
         cycles: f64,
     ) -> Bank {
-        let (needed, installed) = sizing.units();
+        let (_, installed) = sizing.units();
         let per_unit_ua = sizing.unit_kw / sizing.approach_k;
         let installed_kw = installed as f64 * sizing.unit_kw;
-        let _ = needed;
         Bank {
             kind,
             ua_kw_per_k: installed as f64 * per_unit_ua,

@@ -2,10 +2,13 @@
 //! its unit, direction and resolution; the default weights; and why a site is infeasible.
 //!
 //! Default weights mirror Korea's grid-impact assessment for new loads of 10 MW and more
-//! (Distributed Energy Act): technical 60 points (supply margin 30, voltage maintenance 30),
-//! non-technical 20 (PUE, energy cost, carbon and thermal margin, 5 each) and policy 20
-//! (natural-hazard exposure 10, distance to the capital region for latency 10). The mapping of
-//! the non-technical and policy points onto these criteria is dcplan's, not the assessment's.
+//! (Distributed Energy Act): technical 60 points (supply margin 30 — here the hosting capacity
+//! left after the campus's peak, 20, and the IT the site can host, 10 — and voltage
+//! maintenance 30), non-technical 20 (PUE, energy cost, carbon, thermal exceedance hours and
+//! water, 4 each) and policy 20 (natural-hazard exposure 10, distance to the capital region for
+//! latency 10). The mapping of the non-technical and policy points onto these criteria is
+//! dcplan's, not the assessment's. The voltage criterion is the hall's own worst drop: the DC
+//! grid model has no voltages, so it differs between facility designs, not between sites.
 
 use super::simulate::SiteMetrics;
 use crate::rank::{Criterion, Direction, Matrix, Weights};
@@ -22,18 +25,26 @@ pub struct Spec {
     pub default_weight: f64,
 }
 
-pub const SPECS: [Spec; 8] = [
+pub const SPECS: [Spec; 10] = [
     Spec {
         key: "grid_margin_mw",
-        label: "grid headroom left after peak",
+        label: "grid hosting capacity left after peak",
         unit: "MW",
         direction: Direction::Benefit,
         resolution: 0.01,
-        default_weight: 30.0,
+        default_weight: 20.0,
+    },
+    Spec {
+        key: "hostable_it_mw",
+        label: "IT load the site can host",
+        unit: "MW",
+        direction: Direction::Benefit,
+        resolution: 0.01,
+        default_weight: 10.0,
     },
     Spec {
         key: "voltage_drop_pct",
-        label: "worst voltage drop",
+        label: "worst voltage drop in the hall",
         unit: "%",
         direction: Direction::Cost,
         resolution: 0.01,
@@ -45,7 +56,7 @@ pub const SPECS: [Spec; 8] = [
         unit: "-",
         direction: Direction::Cost,
         resolution: 0.001,
-        default_weight: 5.0,
+        default_weight: 4.0,
     },
     Spec {
         key: "energy_cost_bn_krw",
@@ -53,7 +64,7 @@ pub const SPECS: [Spec; 8] = [
         unit: "bn KRW/yr",
         direction: Direction::Cost,
         resolution: 0.01,
-        default_weight: 5.0,
+        default_weight: 4.0,
     },
     Spec {
         key: "carbon_kt_co2",
@@ -61,15 +72,23 @@ pub const SPECS: [Spec; 8] = [
         unit: "kt CO2/yr",
         direction: Direction::Cost,
         resolution: 0.01,
-        default_weight: 5.0,
+        default_weight: 4.0,
     },
     Spec {
-        key: "thermal_margin_k",
-        label: "inlet margin to A1 32 °C",
-        unit: "K",
-        direction: Direction::Benefit,
-        resolution: 0.01,
-        default_weight: 5.0,
+        key: "thermal_hours",
+        label: "worst rack's hours outside ASHRAE recommended 18-27 °C",
+        unit: "h/yr",
+        direction: Direction::Cost,
+        resolution: 1.0,
+        default_weight: 4.0,
+    },
+    Spec {
+        key: "wue_l_per_kwh",
+        label: "water use effectiveness",
+        unit: "L/kWh IT",
+        direction: Direction::Cost,
+        resolution: 0.001,
+        default_weight: 4.0,
     },
     Spec {
         key: "hazard_score",
@@ -88,9 +107,6 @@ pub const SPECS: [Spec; 8] = [
         default_weight: 10.0,
     },
 ];
-
-/// A1 allowable upper inlet temperature, °C.
-pub const A1_MAX_C: f64 = 32.0;
 
 pub fn criteria() -> Vec<Criterion> {
     SPECS
@@ -123,11 +139,13 @@ pub fn values(site: &Site, m: &SiteMetrics) -> Vec<f64> {
     let h = &site.hazards;
     let raw = [
         e.grid_margin_mw,
+        m.hostable.it_mw,
         m.power.worst_drop_pct,
         e.pue,
         e.energy_cost_krw / 1e9,
         e.carbon_t_co2 / 1e3,
-        A1_MAX_C - m.thermal.worst_inlet_c,
+        m.hourly_thermal.worst_rack_hours_outside_recommended as f64,
+        e.wue_l_per_kwh,
         (h.seismic + h.flood + h.typhoon) / 3.0,
         site.distance_to_seoul_km,
     ];
@@ -137,27 +155,28 @@ pub fn values(site: &Site, m: &SiteMetrics) -> Vec<f64> {
         .collect()
 }
 
-/// Why a site cannot host the facility (empty when it can).
-pub fn infeasibility(site: &Site, facility: &Facility, m: &SiteMetrics) -> Vec<String> {
+/// Why a site cannot host the facility (empty when it can). A site is ranked when its land
+/// holds at least one hall, the grid carries at least one hall's peak, and the hall's voltage
+/// drop is within its limit. Rack inlets outside the A1 envelope in some hours do not exclude a
+/// site: operators throttle the IT in those hours, so they lower the IT the site can host
+/// ([`super::simulate::Hostable`]) and count in the thermal-hours criterion. A site that hosts
+/// less than the whole design stays in the ranking with the shortfall in its notes.
+pub fn infeasibility(facility: &Facility, m: &SiteMetrics) -> Vec<String> {
     let mut reasons = Vec::new();
-    let e = &m.energy;
-    if !e.grid_feasible {
+    let h = &m.hostable;
+    let hall_mw = facility.hall_it_mw();
+    if h.land_it_mw + 1e-9 < hall_mw {
         reasons.push(format!(
-            "peak facility demand {:.2} MW exceeds the grid headroom {:.1} MW",
-            e.peak_facility_mw, e.grid_headroom_mw
+            "no hall ({:.1} MW) fits the usable land: {}",
+            hall_mw,
+            m.campus.limit.as_deref().unwrap_or("the land is too small")
         ));
     }
-    if m.thermal.outside_allowable_a1 > 0 {
+    if h.grid_it_mw + 1e-9 < hall_mw {
         reasons.push(format!(
-            "{} rack(s) outside the ASHRAE A1 allowable 15-32 °C at the design hour (worst {:.1} °C at {})",
-            m.thermal.outside_allowable_a1, m.thermal.worst_inlet_c, m.thermal.worst_rack
-        ));
-    }
-    let foot = facility.footprint();
-    if !site.land.fits(&foot) {
-        reasons.push(format!(
-            "the hall ({:.1} × {:.1} m) does not fit the usable land ({:.1} × {:.1} m)",
-            foot.width_m, foot.depth_m, site.land.usable_width_m, site.land.usable_depth_m
+            "the grid hosting capacity {:.1} MW carries {:.2} MW of IT, less than one hall \
+             ({hall_mw:.1} MW; peak {:.2} MW for the placed halls)",
+            m.grid_fit.headroom_mw, h.grid_it_mw, m.energy.peak_facility_mw
         ));
     }
     if !m.power.within_limit {
@@ -167,6 +186,18 @@ pub fn infeasibility(site: &Site, facility: &Facility, m: &SiteMetrics) -> Vec<S
         ));
     }
     reasons
+}
+
+/// What a ranked site cannot do of the design (empty when it hosts all of it).
+pub fn shortfall(facility: &Facility, m: &SiteMetrics) -> Option<String> {
+    let h = &m.hostable;
+    (h.it_mw + 1e-9 < facility.it_load_mw).then(|| {
+        format!(
+            "hosts {:.1} of the {:.1} MW asked for, limited by {} (land {:.1}, grid {:.1}, \
+             thermal {:.1} MW)",
+            h.it_mw, facility.it_load_mw, h.limited_by, h.land_it_mw, h.grid_it_mw, h.thermal_it_mw
+        )
+    })
 }
 
 /// The decision matrix of the given (feasible) sites.

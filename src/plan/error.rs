@@ -24,6 +24,9 @@ pub enum PlanError {
         #[source]
         source: SimulateError,
     },
+    /// The grid model beside the sites could not be read or screened.
+    #[error("grid model: {0}")]
+    Grid(#[from] crate::grid::GridError),
     /// A worker thread panicked (a bug, not an input).
     #[error("a simulation thread stopped unexpectedly")]
     WorkerStopped,

@@ -1,12 +1,12 @@
-//! Many sites, simulated: on the CPU the sites are split across threads, each with its own
-//! solver; on a GPU they run one after the other on the one device. Results come back in the
-//! order the sites were given, whatever the threads did.
+//! Many sites, simulated from one prepared facility: the facility's hall is solved once on the
+//! backend (see `simulate::prepare_facility`); each site then needs no solver, only its
+//! weather, its plant's hours and the basis fields, so the sites are split across CPU threads
+//! whatever the backend. Results come back in the order the sites were given.
 
 use super::error::PlanError;
-use super::inputs::{FacilityInput, SiteInput};
-use super::simulate::{simulate, Precision, SiteRun};
-use crate::backend::Backend;
-use crate::solver::{CpuMultigrid, Solver};
+use super::inputs::{FacilityInput, FileHash, SiteInput};
+use super::simulate::{simulate, FacilityModel, SiteRun};
+use crate::grid::HostingMap;
 
 /// One site and its simulation.
 pub struct Evaluated {
@@ -17,49 +17,15 @@ pub struct Evaluated {
 /// What every site is simulated with.
 pub struct EvalContext<'a> {
     pub facility: &'a FacilityInput,
-    /// Grid cell size of every hall, m.
-    pub cell_m: f64,
-    pub precision: &'a Precision,
+    pub model: &'a FacilityModel,
+    /// The national grid's hosting map, when the grid model was found.
+    pub grid: Option<&'a HostingMap>,
+    /// Files every result depends on beyond the site's and the facility's (the grid model).
+    pub extra_files: &'a [FileHash],
 }
 
-/// Simulates every site on `backend`, calling `done` with each site's id as it finishes.
+/// Simulates every site, calling `done` with each site's id as it finishes.
 pub fn evaluate(
-    sites: Vec<SiteInput>,
-    ctx: &EvalContext,
-    backend: &mut Backend,
-    done: &(dyn Fn(&str) + Sync),
-) -> Result<Vec<Evaluated>, PlanError> {
-    match backend {
-        Backend::Cpu(_) => evaluate_cpu_parallel(sites, ctx, done),
-        Backend::Gpu(g) => evaluate_with(sites, ctx, g.as_mut(), done),
-    }
-}
-
-/// Simulates every site with `solver`, in order.
-pub fn evaluate_with(
-    sites: Vec<SiteInput>,
-    ctx: &EvalContext,
-    solver: &mut dyn Solver,
-    done: &(dyn Fn(&str) + Sync),
-) -> Result<Vec<Evaluated>, PlanError> {
-    sites
-        .into_iter()
-        .map(|input| {
-            let run = simulate(&input, ctx.facility, ctx.cell_m, solver, ctx.precision).map_err(
-                |source| PlanError::Simulate {
-                    file: input.path.clone(),
-                    source,
-                },
-            )?;
-            done(&input.site.id);
-            Ok(Evaluated { input, run })
-        })
-        .collect()
-}
-
-/// Simulates every site on the CPU, the sites split across threads (each with its own
-/// solver), results in the input order.
-pub fn evaluate_cpu_parallel(
     sites: Vec<SiteInput>,
     ctx: &EvalContext,
     done: &(dyn Fn(&str) + Sync),
@@ -71,10 +37,20 @@ pub fn evaluate_cpu_parallel(
     while it.peek().is_some() {
         chunks.push(it.by_ref().take(per).collect());
     }
+    let one = |input: SiteInput| -> Result<Evaluated, PlanError> {
+        let run = simulate(&input, ctx.facility, ctx.model, ctx.grid, ctx.extra_files).map_err(
+            |source| PlanError::Simulate {
+                file: input.path.clone(),
+                source,
+            },
+        )?;
+        done(&input.site.id);
+        Ok(Evaluated { input, run })
+    };
     let results: Vec<Result<Vec<Evaluated>, PlanError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
             .into_iter()
-            .map(|chunk| scope.spawn(move || evaluate_with(chunk, ctx, &mut CpuMultigrid, done)))
+            .map(|chunk| scope.spawn(move || chunk.into_iter().map(one).collect()))
             .collect();
         handles
             .into_iter()

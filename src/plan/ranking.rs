@@ -58,6 +58,13 @@ pub struct RankedSite {
     pub name_ko: String,
     pub feasible: bool,
     pub reasons: Vec<String>,
+    /// IT load the site can host, MW, and what limits it (`facility` when the whole design
+    /// fits; else land, grid or thermal).
+    pub hostable_it_mw: f64,
+    pub limited_by: String,
+    /// What a ranked site cannot do of the design, when it hosts less than all of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shortfall: Option<String>,
     /// Weighted-sum score, 0..1.
     pub score: Option<f64>,
     /// TOPSIS closeness to the ideal, 0..1, and the rank it gives.
@@ -112,7 +119,7 @@ pub fn rank(
 ) -> Result<RankingReport, RankError> {
     let reasons: Vec<Vec<String>> = evaluated
         .iter()
-        .map(|e| sites::infeasibility(&e.input.site, &facility.facility, &e.run.metrics))
+        .map(|e| sites::infeasibility(&facility.facility, &e.run.metrics))
         .collect();
     let feasible: Vec<usize> = (0..evaluated.len())
         .filter(|&i| reasons[i].is_empty())
@@ -162,6 +169,9 @@ pub fn rank(
             name_ko: site.name_ko.clone(),
             feasible: k.is_some(),
             reasons: reasons[i].clone(),
+            hostable_it_mw: metrics.hostable.it_mw,
+            limited_by: metrics.hostable.limited_by.clone(),
+            shortfall: sites::shortfall(&facility.facility, metrics),
             score: k.and_then(|k| scored.as_ref().map(|s| s.scores[k])),
             topsis: k.map(|k| closeness[k]),
             topsis_rank: k.and_then(|k| position(&topsis_order, k)),

@@ -11,7 +11,7 @@ use super::inputs::{
     default_facility, load_pair, load_sites, FacilityInput, FileHash, InputFile, SiteInput,
 };
 use super::ranking::{rank, RankSettings, RankingReport};
-use super::simulate::{simulate, Precision, SiteRun};
+use super::simulate::{prepare_facility, simulate, Precision, SiteRun};
 use crate::backend::Backend;
 use crate::layout::default_cell_m;
 use crate::rank::{parse_overrides, weights_from_json, Weights};
@@ -58,17 +58,59 @@ pub fn simulate_site(
     backend: &mut Backend,
 ) -> Result<SiteRun, PlanError> {
     let precision = Precision::for_backend(backend);
-    simulate(
-        &inputs.site,
+    let fail = |source| PlanError::Simulate {
+        file: inputs.site.path.clone(),
+        source,
+    };
+    let model = prepare_facility(
         &inputs.facility,
         inputs.cell_m,
         backend.solver(),
         &precision,
     )
-    .map_err(|source| PlanError::Simulate {
-        file: inputs.site.path.clone(),
-        source,
-    })
+    .map_err(fail)?;
+    let grid = load_grid(std::slice::from_ref(&inputs.site.path))?;
+    let (map, files) = match &grid {
+        Some((m, f)) => (Some(m), f.as_slice()),
+        None => (None, &[][..]),
+    };
+    simulate(&inputs.site, &inputs.facility, &model, map, files).map_err(fail)
+}
+
+/// The national grid model beside the sites (`grid/` in the first site's folder), its
+/// hosting map computed once, and the hashes of its files; `None` when there is none.
+pub fn load_grid(
+    site_paths: &[PathBuf],
+) -> Result<Option<(crate::grid::HostingMap, Vec<FileHash>)>, PlanError> {
+    let Some(dir) = site_paths
+        .first()
+        .and_then(|p| p.parent())
+        .map(|d| d.join("grid"))
+        .filter(|d| d.join("network.json").is_file())
+    else {
+        return Ok(None);
+    };
+    let grid_err = PlanError::Grid;
+    let network = crate::grid::Network::load_shipped(&dir).map_err(grid_err)?;
+    let snapshots =
+        crate::grid::load_snapshots(&dir.join("snapshots"), &network).map_err(grid_err)?;
+    let map =
+        crate::grid::HostingMap::compute(&network, &snapshots, crate::grid::ScreenBackend::cpu())
+            .map_err(grid_err)?;
+    let mut files = Vec::new();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .into_iter()
+        .chain(std::fs::read_dir(dir.join("snapshots")))
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    paths.sort();
+    for p in paths {
+        files.push(InputFile::read(&p)?.hash());
+    }
+    Ok(Some((map, files)))
 }
 
 /// Where the ranking's weights come from.
@@ -169,16 +211,33 @@ pub fn rank_sites(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<RankOutcome, PlanError> {
     let precision = Precision::for_backend(backend);
+    let first = inputs.sites.first().map(|s| s.path.clone());
+    let model = prepare_facility(
+        &inputs.facility,
+        inputs.cell_m,
+        backend.solver(),
+        &precision,
+    )
+    .map_err(|source| PlanError::Simulate {
+        file: inputs.facility.path.clone(),
+        source,
+    })?;
+    let grid = load_grid(first.as_slice())?;
+    let (map, files) = match &grid {
+        Some((m, f)) => (Some(m), f.as_slice()),
+        None => (None, &[][..]),
+    };
     let ctx = EvalContext {
         facility: &inputs.facility,
-        cell_m: inputs.cell_m,
-        precision: &precision,
+        model: &model,
+        grid: map,
+        extra_files: files,
     };
     progress(Progress::Loaded {
         sites: inputs.sites.len(),
     });
     let done = |site_id: &str| progress(Progress::Simulated { site_id });
-    let sites = evaluate(inputs.sites, &ctx, backend, &done)?;
+    let sites = evaluate(inputs.sites, &ctx, &done)?;
     let info = backend.solver().info();
     let report = rank(
         &sites,

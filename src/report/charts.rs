@@ -416,6 +416,9 @@ mod tests {
             } else {
                 vec!["too small".into()]
             },
+            hostable_it_mw: 20.0,
+            limited_by: "facility".into(),
+            shortfall: None,
             score: rank.map(|r| 1.0 - r as f64 / 20.0),
             topsis: rank.map(|_| 0.5),
             topsis_rank: rank,

@@ -37,12 +37,15 @@ pub fn write_site(run: &SiteRun, dir: &Path) -> Result<Vec<PathBuf>, ReportError
     };
     // Korean and English names, in the shipped Hangul font (report::text)
     let site = format!("{} {}", m.inputs.site_name_ko, m.inputs.site_name_en);
-    let d = &m.design_hour;
+    let w = &m.hourly_thermal;
     let thermal = Heatmap {
         field: field(&run.hall.temperature_c),
         title: format!(
-            "{site}: air at rack-inlet height, design hour {:.1} °C dry bulb, supply {:.1} °C",
-            d.outdoor.dry_bulb_c, d.supply_c
+            "{site}: air at rack-inlet height, hottest hour of the year (hour {}, {:.1} °C \
+             outdoors, supply {:.1} °C)",
+            w.worst_hour + 1,
+            w.worst_hour_outdoor_c,
+            w.worst_hour_supply_c
         ),
         unit: "°C".into(),
         colormap: Colormap::Inferno,

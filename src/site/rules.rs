@@ -126,7 +126,7 @@ pub const SITE_NUMBERS: &[NumberRule<Site>] = &[
         "power.grid_headroom_mw",
         non_negative(HEADROOM_MW_MAX),
         "",
-        |s| Some(s.power.grid_headroom_mw),
+        |s| s.power.grid_headroom_mw,
     ),
     number(
         "power.connection_voltage_kv",

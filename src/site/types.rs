@@ -137,9 +137,13 @@ pub struct CoolingDesign {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Power {
-    /// Capacity the grid can supply to a new load at this site without reinforcement, MW.
+    /// Override of the grid's headroom for a new load here, MW. Absent: the hosting capacity
+    /// computed from the national grid model (`sites/grid/`) is used; present, this figure
+    /// replaces it (and is reported as an override), e.g. where the site is off the modelled
+    /// network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0.0, max = HEADROOM_MW_MAX))]
-    pub grid_headroom_mw: f64,
+    pub grid_headroom_mw: Option<f64>,
     /// Supply voltage of the connection, kV (22.9 distribution, 154 or 345 transmission).
     #[schemars(range(max = VOLTAGE_KV_MAX), extend("exclusiveMinimum" = 0.0))]
     pub connection_voltage_kv: f64,

@@ -6,6 +6,7 @@ mod harness;
 mod layering;
 
 mod airflow;
+mod campus;
 mod cli;
 mod climate;
 mod common;
@@ -25,6 +26,7 @@ fn main() {
     let args = Arguments::from_iter(argv);
     let mut tests: Vec<Trial> = [
         airflow::tests(),
+        campus::tests(),
         grid::tests(),
         cli::tests(),
         climate::tests(),

@@ -112,7 +112,7 @@ fn known_order_a_weight_change_swaps_it_and_infeasible_sites_come_last_with_a_re
     assert_eq!(delta["feasible"], false);
     assert!(delta["rank"].is_null());
     let reason = delta["reasons"][0].as_str().unwrap_or_default();
-    assert!(reason.contains("exceeds the grid headroom"), "{reason}");
+    assert!(reason.contains("grid hosting capacity"), "{reason}");
     assert_eq!(v["feasible_sites"], 3);
     // stability probabilities are probabilities
     let p_first: f64 = v["ranking"]
@@ -289,7 +289,7 @@ fn every_input_file_is_hashed_the_weather_file_too_and_a_bad_one_is_bad_input() 
     std::fs::write(
         &weights,
         r#"{"grid_margin_mw": 3, "voltage_drop_pct": 3, "pue": 1, "energy_cost_bn_krw": 1,
-           "carbon_kt_co2": 1, "thermal_margin_k": 1, "hazard_score": 1, "distance_to_seoul_km": 1}"#,
+           "carbon_kt_co2": 1, "thermal_hours": 1, "hostable_it_mw": 1, "wue_l_per_kwh": 1, "hazard_score": 1, "distance_to_seoul_km": 1}"#,
     )
     .expect("weights");
     let out = dir.join("out");

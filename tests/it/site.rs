@@ -146,7 +146,12 @@ fn every_shipped_site_and_the_facility_validate_clean() {
         let site = load_site(&sites_dir().join(format!("{id}.json")))
             .unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(site.id, id);
-        assert!(site.assumed.iter().any(|a| a == "power.grid_headroom_mw"));
+        // a headroom in a site file is an override of the grid model, and always assumed
+        assert_eq!(
+            site.power.grid_headroom_mw.is_some(),
+            site.assumed.iter().any(|a| a == "power.grid_headroom_mw"),
+            "{id}"
+        );
         assert_parsed(site.power.tariff_krw_per_kwh, 182.7);
         assert_parsed(site.power.grid_carbon_kg_per_kwh, 0.4173);
     }
@@ -448,11 +453,11 @@ fn assumed_entries_must_name_existing_fields() {
     let dir = scratch("assumed");
     let mut v = pohang();
     v["assumed"] = json!([
-        "power.grid_headroom_mw",
+        "power.tariff_krw_per_kwh",
         "power.grid_headroom_kw",
         "climate.design.dry_bulb_c",
         "climate.monthly_mean_c[3]",
-        "power.grid_headroom_mw",
+        "power.tariff_krw_per_kwh",
         "sources"
     ]);
     let path = write_site(&dir, "pohang", v);
