@@ -32,6 +32,8 @@ fn temp_with_sites(name: &str, sites: &[&str]) -> PathBuf {
         dir.join("facilities/ai-hall-20mw.json"),
     )
     .expect("facility copy");
+    // the grid model the sites' hosting capacity comes from (grid/ beside the sites)
+    std::os::unix::fs::symlink(root().join("sites/grid"), dir.join("grid")).expect("grid link");
     for s in sites {
         std::fs::copy(
             root().join(format!("sites/{s}.json")),
