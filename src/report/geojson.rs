@@ -5,7 +5,8 @@
 //! `[longitude, latitude]` (RFC 7946 order, no `crs` member). Its properties are flat, so
 //! that every GIS shows them as attribute columns: `site_id`, `name_ko`, `name_en`,
 //! `province`, `rank` (null for an infeasible site), `feasible`, `reasons` (joined by "; ",
-//! empty when feasible), `score`, `topsis`, `topsis_rank`, `pareto_optimal`, `p_first`,
+//! empty when feasible), `hostable_it_mw`, `limited_by`, `shortfall` (null when the site
+//! hosts the whole design), `score`, `topsis`, `topsis_rank`, `pareto_optimal`, `p_first`,
 //! `p_top_k`, and for every criterion its value under its key (e.g. `pue`,
 //! `grid_margin_mw`), `<key>_normalised` and `<key>_contribution` (null for an infeasible
 //! site). The collection carries one foreign member, `dcplan`: the version, K of `p_top_k`,
@@ -63,6 +64,9 @@ pub fn to_geojson(r: &RankingReport, locations: &[SiteLocation]) -> Result<Strin
         p.insert("rank".into(), json!(s.rank));
         p.insert("feasible".into(), json!(s.feasible));
         p.insert("reasons".into(), json!(s.reasons.join("; ")));
+        p.insert("hostable_it_mw".into(), json!(s.hostable_it_mw));
+        p.insert("limited_by".into(), json!(s.limited_by));
+        p.insert("shortfall".into(), json!(s.shortfall));
         p.insert("score".into(), json!(s.score));
         p.insert("topsis".into(), json!(s.topsis));
         p.insert("topsis_rank".into(), json!(s.topsis_rank));

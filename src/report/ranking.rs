@@ -403,6 +403,8 @@ pub fn to_html(r: &RankingReport, parts: &HtmlParts) -> Result<String, ReportErr
          for(var k=0;k<i.length;k++){if(i[k].complete&&i[k].naturalWidth>0)n++;}\
          document.body.setAttribute('data-images-loaded',n+'/'+i.length);\
          document.body.setAttribute('data-script-errors',String(window.dcplanErrors));\
+         var r=performance.getEntriesByType('resource').filter(function(e){return e.name.indexOf('data:')!==0;});\
+         document.body.setAttribute('data-requests',String(r.length));\
          document.fonts.ready.then(function(){var f=0;document.fonts.forEach(function(x){if(x.status==='loaded')f++;});\
          document.body.setAttribute('data-fonts-loaded',String(f));});});</script>\n</body></html>\n",
     );

@@ -19,6 +19,7 @@ mod model;
 mod multigrid;
 mod rank;
 mod shard;
+mod report;
 mod site;
 mod solver;
 mod uncertainty;
@@ -43,6 +44,7 @@ fn main() {
         multigrid::tests(),
         rank::tests(),
         shard::tests(),
+        report::tests(),
         site::tests(),
         solver::tests(),
         uncertainty::tests(),

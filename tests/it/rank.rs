@@ -233,9 +233,9 @@ fn report_html_renders_in_headless_chromium_with_its_images_and_no_errors() {
         .output()
         .expect("chromium runs");
     let dom = String::from_utf8_lossy(&o.stdout);
-    // 2 sites × (thermal + voltage) images, all decoded; no script errors
+    // the map and 2 sites × (thermal + voltage) images, all decoded; no script errors
     assert!(
-        dom.contains("data-images-loaded=\"4/4\""),
+        dom.contains("data-images-loaded=\"5/5\""),
         "images not all loaded: {}",
         &dom[..dom.len().min(400)]
     );

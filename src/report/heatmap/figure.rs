@@ -389,7 +389,8 @@ fn draw_outline(img: &mut RgbImage, l: &Layout, f: &Field, r: &Rect) {
 }
 
 /// A ring with a white halo and a centre dot, readable on every colormap, plus its label
-/// on a light box beside it (left of the ring when the right side would leave the plot).
+/// on a light box beside it (left of the ring when the right side would leave the plot),
+/// kept inside the plot so that it never covers the axis labels.
 fn draw_marker(img: &mut RgbImage, label: &Pen, l: &Layout, f: &Field, m: &Marker) {
     let (cx, cy) = l.to_px(f, m.x_m, m.y_m);
     // A marker far outside the hall is drawn (clipped) just off the image, never overflows.
@@ -420,9 +421,14 @@ fn draw_marker(img: &mut RgbImage, label: &Pen, l: &Layout, f: &Field, m: &Marke
     let h = label.height();
     let gap = (r + 6.0) as i64;
     let plot_right = (l.plot.x + l.plot.w) as i64;
+    let plot_left = l.plot.x as i64;
     let mut x = ix + gap;
     if x + w > plot_right && ix - gap - w >= 0 {
         x = ix - gap - w;
+    }
+    // keep the label off the axes: inside the plot where it fits
+    if w + 6 <= plot_right - plot_left {
+        x = x.clamp(plot_left + 3, plot_right - w - 3);
     }
     let y = (iy - h / 2).clamp(0, (img.height() as i64 - h).max(0));
     for yy in y - 2..y + h + 2 {
