@@ -5,8 +5,10 @@
 use super::rank::{print_report, Format};
 use super::shard::{read_usage, Usage};
 use super::{wrote, Cli, CliError, Exit};
+use crate::fsio::OutputDir;
 use crate::plan::shard::{merge, read_part, site_outputs};
 use crate::report::part::{write_merged_ranking, write_site_files};
+use crate::report::ranking::RANK_FILES;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -29,10 +31,12 @@ pub fn run(cli: &Cli, args: &MergeArgs) -> Result<Exit, CliError> {
         .map(|p| read_part(p))
         .collect::<Result<Vec<_>, _>>()?;
     let merged = merge(&parts)?;
+    // the report folder is staged and swapped in whole, as `rank` writes it
+    let out = OutputDir::prepare(&args.out, &RANK_FILES)?;
     let mut sites = Vec::with_capacity(merged.sites.len());
     for (k, site) in &merged.sites {
         let files = site_outputs(&parts[*k], site)?;
-        write_site_files(&args.out, &files)?;
+        write_site_files(out.path(), &files)?;
         sites.push(&site.assessment);
     }
     // the map draws the grid model the shards used: grid/ beside the sites, when they had one
@@ -50,7 +54,12 @@ pub fn run(cli: &Cli, args: &MergeArgs) -> Result<Exit, CliError> {
         }
         None => None,
     };
-    let files = write_merged_ranking(&merged.report, &sites, network.as_ref(), &args.out)?;
+    let files: Vec<PathBuf> =
+        write_merged_ranking(&merged.report, &sites, network.as_ref(), out.path())?
+            .iter()
+            .map(|f| out.final_path(f))
+            .collect();
+    out.commit()?;
     let locations: Vec<crate::report::geojson::SiteLocation> = sites
         .iter()
         .map(|a| crate::report::geojson::SiteLocation {

@@ -76,9 +76,17 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Pohang's site file with its grid headroom given as an override: the scratch folders here
+/// hold no grid model.
 fn pohang() -> Value {
     let text = std::fs::read_to_string(root().join("sites/pohang.json")).expect("pohang");
-    serde_json::from_str(&text).expect("JSON")
+    let mut v: Value = serde_json::from_str(&text).expect("JSON");
+    v["power"]["grid_headroom_mw"] = 730.0.into();
+    v["assumed"]
+        .as_array_mut()
+        .expect("assumed list")
+        .push("power.grid_headroom_mw".into());
+    v
 }
 
 /// Writes pohang's file as site `id` in `dir`, after `edit`.
