@@ -339,21 +339,7 @@ impl Plant {
 
     /// UPS efficiency at load fraction `load`.
     pub fn ups_efficiency_at(&self, load: f64) -> f64 {
-        match &self.ups_curve {
-            Some(curve) if !curve.is_empty() => {
-                if load <= curve[0][0] {
-                    return curve[0][1];
-                }
-                for w in curve.windows(2) {
-                    let ([x0, y0], [x1, y1]) = (w[0], w[1]);
-                    if load <= x1 {
-                        return y0 + (load - x0) / (x1 - x0) * (y1 - y0);
-                    }
-                }
-                curve[curve.len() - 1][1]
-            }
-            _ => self.ups_efficiency,
-        }
+        crate::site::types::ups_curve_at(self.ups_curve.as_deref(), self.ups_efficiency, load)
     }
 
     /// Chiller COP for a condensing and an evaporating temperature (°C): the Carnot fraction

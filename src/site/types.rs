@@ -527,26 +527,7 @@ impl Facility {
 
     /// UPS efficiency at load fraction `load` (0..1].
     pub fn ups_efficiency_at(&self, load: f64) -> f64 {
-        match &self.ups_curve {
-            Some(curve) if !curve.is_empty() => {
-                if load <= curve[0][0] {
-                    return curve[0][1];
-                }
-                for w in curve.windows(2) {
-                    let ([x0, y0], [x1, y1]) = (w[0], w[1]);
-                    if load <= x1 {
-                        let t = if x1 > x0 {
-                            (load - x0) / (x1 - x0)
-                        } else {
-                            1.0
-                        };
-                        return y0 + t * (y1 - y0);
-                    }
-                }
-                curve[curve.len() - 1][1]
-            }
-            _ => self.ups_efficiency,
-        }
+        ups_curve_at(self.ups_curve.as_deref(), self.ups_efficiency, load)
     }
 }
 
@@ -750,4 +731,27 @@ mod tests {
         assert!(!land.fits(&fp(30.0, 30.0)));
         assert!(!land.fits(&fp(f64::NAN, 1.0)));
     }
+}
+
+/// A UPS efficiency curve at load fraction `load`: (load, efficiency) points, load ascending,
+/// linear between them and constant beyond; `flat` where there is no curve.
+pub fn ups_curve_at(curve: Option<&[[f64; 2]]>, flat: f64, load: f64) -> f64 {
+    let Some(curve) = curve.filter(|c| !c.is_empty()) else {
+        return flat;
+    };
+    if load <= curve[0][0] {
+        return curve[0][1];
+    }
+    for w in curve.windows(2) {
+        let ([x0, y0], [x1, y1]) = (w[0], w[1]);
+        if load <= x1 {
+            let t = if x1 > x0 {
+                (load - x0) / (x1 - x0)
+            } else {
+                1.0
+            };
+            return y0 + t * (y1 - y0);
+        }
+    }
+    curve[curve.len() - 1][1]
 }
