@@ -159,30 +159,21 @@ impl FloorPlan {
                     j0,
                     j1,
                 };
-                // the inlet sample: the first cell-row of the cold aisle in front
-                let inlet = match facing {
-                    Facing::North => CellRect {
-                        j0: j1,
-                        j1: (j1 + 1).min(ny),
-                        ..cells
-                    },
-                    Facing::South => CellRect {
-                        j0: j0.saturating_sub(1),
-                        j1: j0,
-                        ..cells
-                    },
+                // the inlet sample is the first cell-row of the cold aisle in front, the
+                // exhaust the first row behind: the rows just north and south of the rack
+                let north = CellRect {
+                    j0: j1,
+                    j1: (j1 + 1).min(ny),
+                    ..cells
                 };
-                let exhaust = match facing {
-                    Facing::South => CellRect {
-                        j0: j1,
-                        j1: (j1 + 1).min(ny),
-                        ..cells
-                    },
-                    Facing::North => CellRect {
-                        j0: j0.saturating_sub(1),
-                        j1: j0,
-                        ..cells
-                    },
+                let south = CellRect {
+                    j0: j0.saturating_sub(1),
+                    j1: j0,
+                    ..cells
+                };
+                let (inlet, exhaust) = match facing {
+                    Facing::North => (north, south),
+                    Facing::South => (south, north),
                 };
                 racks.push(Rack {
                     row,

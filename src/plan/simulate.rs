@@ -351,6 +351,23 @@ fn field_metrics(design: &ThermalMetrics, racks: &[RackResult]) -> ThermalMetric
     }
 }
 
+/// The campus rules of a facility, as [`simulate`] places it (without a campus section: one hall
+/// with nothing beside it).
+pub fn campus_rules(facility: &crate::site::Facility) -> CampusRules {
+    let c = facility.campus.as_ref();
+    let foot = facility.footprint();
+    CampusRules {
+        halls: facility.halls() as usize,
+        hall_width_m: foot.width_m,
+        hall_depth_m: foot.depth_m,
+        hall_it_mw: facility.hall_it_mw(),
+        hall_gap_m: c.map_or(0.0, |c| c.hall_gap_m),
+        yard_m2_per_mw: c.map_or(0.0, |c| c.yard_m2_per_mw),
+        substation_m2: c.map_or(0.0, |c| c.substation_m2),
+        setback_m: c.map_or(0.0, |c| c.setback_m),
+    }
+}
+
 /// Runs the model for one site with the prepared facility; `grid` is the national hosting
 /// map (absent: only a site-file override can give the headroom).
 pub fn simulate(
@@ -364,19 +381,8 @@ pub fn simulate(
     let climate = site_climate(site, input.weather.as_ref().map(|w| &w.epw))
         .map_err(SimulateError::Climate)?;
     // the campus on the land
-    let campus_rules = facility.campus.as_ref();
-    let foot = facility.footprint();
     let campus = place(
-        &CampusRules {
-            halls: facility.halls() as usize,
-            hall_width_m: foot.width_m,
-            hall_depth_m: foot.depth_m,
-            hall_it_mw: facility.hall_it_mw(),
-            hall_gap_m: campus_rules.map_or(0.0, |c| c.hall_gap_m),
-            yard_m2_per_mw: campus_rules.map_or(0.0, |c| c.yard_m2_per_mw),
-            substation_m2: campus_rules.map_or(0.0, |c| c.substation_m2),
-            setback_m: campus_rules.map_or(0.0, |c| c.setback_m),
-        },
+        &campus_rules(facility),
         site.land.usable_width_m,
         site.land.usable_depth_m,
     );

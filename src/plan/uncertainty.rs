@@ -235,22 +235,6 @@ fn set(lever: Lever, x: f64, s: Option<&mut SiteBase>, rules: &mut CampusRules) 
     }
 }
 
-/// The campus rules of a facility, as `simulate` places it.
-pub fn campus_rules(facility: &Facility) -> CampusRules {
-    let c = facility.campus.as_ref();
-    let foot = facility.footprint();
-    CampusRules {
-        halls: facility.halls() as usize,
-        hall_width_m: foot.width_m,
-        hall_depth_m: foot.depth_m,
-        hall_it_mw: facility.hall_it_mw(),
-        hall_gap_m: c.map_or(0.0, |c| c.hall_gap_m),
-        yard_m2_per_mw: c.map_or(0.0, |c| c.yard_m2_per_mw),
-        substation_m2: c.map_or(0.0, |c| c.substation_m2),
-        setback_m: c.map_or(0.0, |c| c.setback_m),
-    }
-}
-
 /// What the analysis is given.
 pub struct Problem {
     pub bases: Vec<SiteBase>,
@@ -269,7 +253,7 @@ impl Problem {
     /// re-evaluation at the file values does not reproduce a simulated site's feasibility and
     /// criteria (to one step of each criterion's resolution: the same sums in another order).
     pub fn from_evaluated(evaluated: &[Evaluated], facility: &Facility) -> Result<Problem, String> {
-        let rules = campus_rules(facility);
+        let rules = super::simulate::campus_rules(facility);
         let mut bases = Vec::new();
         let mut inputs = Vec::new();
         let mut held = Vec::new();
