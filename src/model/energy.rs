@@ -191,6 +191,8 @@ pub struct Plant {
     /// Hourly utilisation (24, hour ending 1..24) and the UPS curve, from the facility.
     pub utilisation: [f64; 24],
     pub ups_curve: Option<Vec<[f64; 2]>>,
+    /// How hall fans and pumps follow the load (variable speed by default).
+    pub movers: crate::site::Movers,
 }
 
 /// The facility-water loop of direct liquid cooling, as installed for one hall.
@@ -311,6 +313,7 @@ impl Plant {
             mv_kv: electrical.map_or(22.9, |e| e.mv_kv),
             utilisation,
             ups_curve: facility.ups_curve.clone(),
+            movers: facility.movers.unwrap_or_default(),
         };
         if let Some(d) = design {
             plant.chiller_capacity_kw = match sizing.chiller_fixed_kw {
@@ -434,12 +437,23 @@ impl Plant {
         let evaporating_c = supply_c - EVAPORATOR_APPROACH_K;
 
         let it_kw = self.it_kw * u;
-        // hall fans and pumps run at constant flow; the UPS loss follows its curve at load u;
-        // I²R grows with the square of the current
-        let fans_kw = self.fan_power_fraction * self.it_kw;
-        let pumps_kw = self.pump_power_fraction * self.it_kw;
+        // the UPS loss follows its curve at load u; I²R grows with the square of the current
         let ups_loss_kw = it_kw * (1.0 / self.ups_efficiency_at(u) - 1.0);
         let distribution_loss_kw = self.distribution_loss_kw * u * u;
+        // hall fans move the air-side heat and the pumps all of it, at a fixed temperature
+        // rise: their flow follows that heat (against full load), their power its cube
+        let (fans_kw, pumps_kw) = {
+            let design_ups_kw = self.it_kw * (1.0 / self.ups_efficiency_at(1.0) - 1.0);
+            let air_ratio = (it_kw * self.air_share + ups_loss_kw + distribution_loss_kw)
+                / (self.it_kw * self.air_share + design_ups_kw + self.distribution_loss_kw)
+                    .max(f64::MIN_POSITIVE);
+            let all_ratio = (it_kw + ups_loss_kw + distribution_loss_kw)
+                / (self.it_kw + design_ups_kw + self.distribution_loss_kw).max(f64::MIN_POSITIVE);
+            (
+                self.fan_power_fraction * self.it_kw * self.movers.power_fraction(air_ratio),
+                self.pump_power_fraction * self.it_kw * self.movers.power_fraction(all_ratio),
+            )
+        };
         let cooling_load_kw = it_kw * self.air_share + fans_kw + ups_loss_kw + distribution_loss_kw;
         let wanted_kw = chiller_fraction * cooling_load_kw;
         // the chillers carry what they are sized for; the rest floats the supply air up
@@ -920,6 +934,7 @@ mod tests {
             plant: None,
             ups_curve: None,
             utilisation: None,
+            movers: None,
             sources: vec!["test".into()],
             assumed: vec![],
             ranges: Default::default(),
@@ -1165,5 +1180,38 @@ mod tests {
         assert_eq!(r.mode, CoolingMode::Partial);
         close(r.chiller_fraction, 0.5);
         close(r.condensing_c, 35.0 + CONDENSER_RANGE_K);
+    }
+    #[test]
+    fn fan_and_pump_laws_by_hand() {
+        // The hand facility (no liquid: all heat to air) at half utilisation, UPS 95 % flat,
+        // distribution 50 kW at full load:
+        //   IT 5000 kW; UPS loss 5000 × 0.05/0.95 = 263.157894736842 kW; I²R 50 × 0.25 = 12.5 kW
+        //   heat to move 5275.657894736842 of 10576.315789473684 kW at full load → 0.498818...
+        //   fans 0.05 × 10000 × 0.498818…³ = 62.0578 kW, pumps 0.01 × 10000 × the same cube
+        let ratio = 5275.657894736842 / 10576.315789473684;
+        let f = facility();
+        let plant = Plant::new(&f, DIST_KW).expect("valid");
+        let r = plant.hour_of(air(10.0, 7.0), 0.5, None).expect("valid");
+        close(r.fans_kw, 500.0 * ratio * ratio * ratio);
+        close(r.pumps_kw, 100.0 * ratio * ratio * ratio);
+        close(r.fans_kw, 62.057_839_550_010_56);
+        // at full load the drives run at design flow: the constant-flow figures
+        let full = plant.hour_of(air(10.0, 7.0), 1.0, None).expect("valid");
+        close(full.fans_kw, 500.0);
+        close(full.pumps_kw, 100.0);
+        // at 10 % utilisation the drives stop at their 30 % minimum: 0.3³ = 0.027
+        let low = plant.hour_of(air(10.0, 7.0), 0.1, None).expect("valid");
+        close(low.fans_kw, 500.0 * 0.027);
+        close(low.pumps_kw, 100.0 * 0.027);
+        // constant-flow drives: design power at every load
+        let mut constant = raw_facility();
+        constant.movers = Some(crate::site::Movers {
+            variable_speed: false,
+            min_speed_fraction: 0.3,
+        });
+        let plant = Plant::new(&valid(constant), DIST_KW).expect("valid");
+        let r = plant.hour_of(air(10.0, 7.0), 0.5, None).expect("valid");
+        close(r.fans_kw, 500.0);
+        close(r.pumps_kw, 100.0);
     }
 }

@@ -31,8 +31,8 @@ pub use finding::{excerpt, Detail, Finding, FindingKind, Findings, SiteError};
 pub use schema::{facility_schema, site_schema};
 pub use types::{
     AirDesign, AirSupply, Campus, Climate, Containment, Cooling, CoolingDesign, CoolingType,
-    Electrical, Facility, Footprint, Hazards, KmaStation, Land, LiquidCooling, PlantSizing, Power,
-    RejectionKind, Site,
+    Electrical, Facility, Footprint, Hazards, KmaStation, Land, LiquidCooling, Movers, PlantSizing,
+    Power, RejectionKind, Site,
 };
 pub use valid::Valid;
 pub use validate::{

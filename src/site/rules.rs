@@ -280,6 +280,9 @@ pub const FACILITY_NUMBERS: &[NumberRule<Facility>] = &[
     number("pump_power_fraction", non_negative(1.0), "", |f| {
         Some(f.pump_power_fraction)
     }),
+    number("movers.min_speed_fraction", range(0.0, 1.0), "", |f| {
+        f.movers.as_ref().map(|m| m.min_speed_fraction)
+    }),
     number(
         "distribution_voltage_v",
         positive(DISTRIBUTION_V_MAX),

@@ -282,6 +282,10 @@ pub struct Facility {
     /// IT utilisation by hour of the day (24 fractions, hour ending 1..24). Absent: 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub utilisation: Option<Vec<f64>>,
+    /// How the hall fans and the pumps follow the heat they move. Absent: variable speed with
+    /// the defaults of [`Movers`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub movers: Option<Movers>,
     /// Where each figure comes from, one citation per entry.
     #[schemars(length(min = 1))]
     pub sources: Vec<String>,
@@ -292,6 +296,53 @@ pub struct Facility {
     /// `site::ranges`); an assumed figure without one gets its kind's default range.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ranges: BTreeMap<String, Range>,
+}
+
+/// Hall fans and pumps: `fan_power_fraction` and `pump_power_fraction` are their power at
+/// design flow; at variable speed the flow follows the heat to move (constant temperature
+/// rise) and the power the cube of the flow (fan and pump affinity laws on a system curve
+/// through the origin), not below `min_speed_fraction` of design flow.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Movers {
+    /// Variable-speed drives on the hall fans and the pumps (false: constant flow).
+    #[serde(default = "Movers::default_variable_speed")]
+    pub variable_speed: bool,
+    /// Lowest speed (= flow) the drives run at, fraction of design flow.
+    #[serde(default = "Movers::default_min_speed_fraction")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub min_speed_fraction: f64,
+}
+
+impl Movers {
+    fn default_variable_speed() -> bool {
+        true
+    }
+
+    /// Assumed: variable-frequency drives on fans and pumps are commonly limited to about
+    /// 20-30 % of full speed; 0.3 is taken.
+    fn default_min_speed_fraction() -> f64 {
+        0.3
+    }
+
+    /// Flow fraction the drives run at for a heat-flow fraction `load` of design, and the
+    /// power fraction of design power at that flow.
+    pub fn power_fraction(&self, load: f64) -> f64 {
+        if !self.variable_speed {
+            return 1.0;
+        }
+        let flow = load.clamp(self.min_speed_fraction, 1.0);
+        flow * flow * flow
+    }
+}
+
+impl Default for Movers {
+    fn default() -> Self {
+        Movers {
+            variable_speed: Self::default_variable_speed(),
+            min_speed_fraction: Self::default_min_speed_fraction(),
+        }
+    }
 }
 
 /// A campus of identical halls.
@@ -686,6 +737,7 @@ mod tests {
             plant: None,
             ups_curve: None,
             utilisation: None,
+            movers: None,
             sources: vec!["test".into()],
             assumed: vec![],
             ranges: BTreeMap::new(),
