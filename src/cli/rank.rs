@@ -33,7 +33,7 @@ pub struct RankArgs {
     pub facility: Option<PathBuf>,
     /// Weights: a JSON file {"key": weight, ...} or overrides "key=value,key=value" on the
     /// defaults. Keys: grid_margin_mw, hostable_it_mw, voltage_drop_pct, pue,
-    /// energy_cost_bn_krw, carbon_kt_co2, thermal_hours, wue_l_per_kwh, hazard_score,
+    /// energy_cost_krw_per_kwh, carbon_g_per_kwh, thermal_hours, wue_l_per_kwh, hazard_score,
     /// distance_to_seoul_km.
     #[arg(long)]
     pub weights: Option<String>,

@@ -59,19 +59,19 @@ pub const SPECS: [Spec; 10] = [
         default_weight: 4.0,
     },
     Spec {
-        key: "energy_cost_bn_krw",
-        label: "annual energy cost",
-        unit: "bn KRW/yr",
+        key: "energy_cost_krw_per_kwh",
+        label: "energy cost per kWh of IT",
+        unit: "KRW/kWh IT",
         direction: Direction::Cost,
         resolution: 0.01,
         default_weight: 4.0,
     },
     Spec {
-        key: "carbon_kt_co2",
-        label: "annual carbon",
-        unit: "kt CO2/yr",
+        key: "carbon_g_per_kwh",
+        label: "carbon per kWh of IT",
+        unit: "g CO2/kWh IT",
         direction: Direction::Cost,
-        resolution: 0.01,
+        resolution: 0.1,
         default_weight: 4.0,
     },
     Spec {
@@ -133,6 +133,18 @@ fn round_to(v: f64, resolution: f64) -> f64 {
     (v / resolution).round() * resolution
 }
 
+/// The year's energy cost per kWh of IT energy, KRW/kWh: per IT kWh rather than the campus
+/// total, so that a site whose land or grid holds fewer halls does not look cheaper for it
+/// (the IT it can host is a criterion of its own).
+pub fn energy_cost_krw_per_it_kwh(e: &crate::model::energy::Annual) -> f64 {
+    e.energy_cost_krw / (e.it_mwh * 1000.0).max(f64::MIN_POSITIVE)
+}
+
+/// The year's carbon per kWh of IT energy, g CO2/kWh.
+pub fn carbon_g_per_it_kwh(e: &crate::model::energy::Annual) -> f64 {
+    e.carbon_t_co2 * 1e6 / (e.it_mwh * 1000.0).max(f64::MIN_POSITIVE)
+}
+
 /// The criteria values of one simulated site, rounded to each criterion's resolution.
 pub fn values(site: &Site, m: &SiteMetrics) -> Vec<f64> {
     let e = &m.energy;
@@ -142,8 +154,8 @@ pub fn values(site: &Site, m: &SiteMetrics) -> Vec<f64> {
         m.hostable.it_mw,
         m.power.worst_drop_pct,
         e.pue,
-        e.energy_cost_krw / 1e9,
-        e.carbon_t_co2 / 1e3,
+        energy_cost_krw_per_it_kwh(e),
+        carbon_g_per_it_kwh(e),
         m.hourly_thermal.worst_rack_hours_outside_recommended as f64,
         e.wue_l_per_kwh,
         (h.seismic + h.flood + h.typhoon) / 3.0,

@@ -126,10 +126,9 @@ pub struct SiteBase {
     pub carbon: f64,
     pub headroom_mw: f64,
     pub land_m: [f64; 2],
-    /// Energy cost per hall per unit tariff, bn KRW per (KRW/kWh).
-    pub cost_per_hall_per_tariff: f64,
-    /// Carbon per hall per unit factor, kt per (kg/kWh).
-    pub carbon_per_hall_per_factor: f64,
+    /// Facility energy per IT energy that the tariff and the grid's carbon factor apply to
+    /// (energy cost per IT kWh per unit tariff; carbon per IT kWh per unit factor).
+    pub billed_per_it_kwh: f64,
     pub peak_mw_per_hall: f64,
     pub pue: f64,
     pub wue: f64,
@@ -145,13 +144,6 @@ impl SiteBase {
         let en = &m.energy;
         // the simulation counts one hall when none is placed (see `simulate`)
         let halls = m.campus.halls_placed.max(1) as f64;
-        let per = |total: f64, unit: f64| {
-            if unit > 0.0 {
-                total / halls / unit
-            } else {
-                0.0
-            }
-        };
         SiteBase {
             id: site.id.clone(),
             hazards: [
@@ -164,8 +156,8 @@ impl SiteBase {
             carbon: site.power.grid_carbon_kg_per_kwh,
             headroom_mw: m.grid_fit.headroom_mw,
             land_m: [site.land.usable_width_m, site.land.usable_depth_m],
-            cost_per_hall_per_tariff: per(en.energy_cost_krw / 1e9, en.tariff_krw_per_kwh),
-            carbon_per_hall_per_factor: per(en.carbon_t_co2 / 1e3, en.grid_carbon_kg_per_kwh),
+            billed_per_it_kwh: super::criteria::energy_cost_krw_per_it_kwh(en)
+                / en.tariff_krw_per_kwh.max(f64::MIN_POSITIVE),
             peak_mw_per_hall: en.peak_facility_mw / halls,
             pue: en.pue,
             wue: en.wue_l_per_kwh,
@@ -200,8 +192,8 @@ impl SiteBase {
             it,
             self.voltage_drop_pct,
             self.pue,
-            self.cost_per_hall_per_tariff * s.tariff * halls,
-            self.carbon_per_hall_per_factor * s.carbon * halls,
+            self.billed_per_it_kwh * s.tariff,
+            self.billed_per_it_kwh * s.carbon * 1000.0,
             self.thermal_hours,
             self.wue,
             (s.hazards[0] + s.hazards[1] + s.hazards[2]) / 3.0,
@@ -872,8 +864,7 @@ mod tests {
             carbon: 0.4,
             headroom_mw: 100.0,
             land_m: [500.0, 500.0],
-            cost_per_hall_per_tariff: 1.0,
-            carbon_per_hall_per_factor: 1.0,
+            billed_per_it_kwh: 1.2,
             peak_mw_per_hall: 25.0,
             pue: 1.2,
             wue: 0.1,
@@ -1088,10 +1079,11 @@ mod tests {
         let bar = &u.tornadoes[0].bars[0];
         assert_eq!(bar.difference_at_low, None);
         assert!(bar.reverses);
-        // the nominal values reproduce what the base holds, the energy scaled by one hall
+        // the nominal values reproduce what the base holds; cost and carbon per IT kWh
         let b = &p.bases[1];
         let v = b.values(b, &p.rules).unwrap();
         assert_eq!(v[0], 75.0); // 100 MW headroom - 25 MW peak
-        assert_eq!(v[4], 100.0); // 1 bn KRW per (KRW/kWh) x 100 KRW/kWh
+        assert!((v[4] - 120.0).abs() < 1e-9); // 1.2 billed kWh per IT kWh x 100 KRW/kWh
+        assert!((v[5] - 480.0).abs() < 1e-9); // 1.2 x 0.4 kg/kWh = 480 g/kWh
     }
 }

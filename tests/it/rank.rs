@@ -11,6 +11,7 @@ pub fn tests() -> Vec<Trial> {
         plain known_order_a_weight_change_swaps_it_and_infeasible_sites_come_last_with_a_reason,
         plain identical_inputs_and_seed_give_byte_identical_json_and_csv,
         plain no_feasible_site_exits_3_and_bad_weights_exit_2,
+        plain cost_and_carbon_are_per_it_kwh_so_a_smaller_campus_is_not_cheaper,
         plain report_html_renders_in_headless_chromium_with_its_images_and_no_errors,
         plain every_input_file_is_hashed_the_weather_file_too_and_a_bad_one_is_bad_input,
     ]
@@ -162,6 +163,81 @@ fn identical_inputs_and_seed_give_byte_identical_json_and_csv() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Energy cost and carbon are criteria per kWh of IT: each is the site's PUE times its tariff
+/// (or carbon factor), and a site whose land holds fewer halls gains nothing from it.
+fn cost_and_carbon_are_per_it_kwh_so_a_smaller_campus_is_not_cheaper() {
+    let dir = temp("per-it");
+    std::fs::copy(
+        root().join("sites/facilities/ai-campus-100mw.json"),
+        dir.join("facilities/ai-campus-100mw.json"),
+    )
+    .expect("facility copy");
+    site(&dir, "wide", 2000.0, 300.0);
+    // the same site on a plot that holds fewer halls, at a higher tariff
+    site_edited(&dir, "narrow", 2000.0, 300.0, |v| {
+        v["land"]["usable_width_m"] = 110.0.into();
+        v["power"]["tariff_krw_per_kwh"] = 200.0.into();
+    });
+    let out = dir.join("out");
+    let o = rank(
+        &dir,
+        &out,
+        &[
+            "--facility",
+            dir.join("facilities/ai-campus-100mw.json")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(out.join("ranking.json")).unwrap()).unwrap();
+    let rows = json["ranking"].as_array().expect("ranking rows");
+    let value = |row: &Value, key: &str| -> f64 {
+        row["values"]
+            .as_array()
+            .and_then(|vs| vs.iter().find(|v| v["key"] == key))
+            .and_then(|v| v["value"].as_f64())
+            .unwrap_or_else(|| panic!("{key} in {row}"))
+    };
+    let (mut hosted, mut cost) = (Vec::new(), Vec::new());
+    for (row, tariff) in rows.iter().map(|r| {
+        let t = if r["site_id"] == "narrow" {
+            200.0
+        } else {
+            182.7
+        };
+        (r, t)
+    }) {
+        let pue = value(row, "pue");
+        // PUE is rounded to 0.001 in the matrix, cost to 0.01 KRW/kWh
+        let expected = pue * tariff;
+        let got = value(row, "energy_cost_krw_per_kwh");
+        assert!(
+            (got - expected).abs() <= 0.0005 * tariff + 0.01,
+            "{row}: {got} vs {expected}"
+        );
+        let carbon = value(row, "carbon_g_per_kwh");
+        assert!(
+            carbon > 100.0 && carbon < 1000.0,
+            "{row}: carbon {carbon} g/kWh"
+        );
+        hosted.push(value(row, "hostable_it_mw"));
+        cost.push(got);
+    }
+    assert_eq!(rows.len(), 2);
+    // the narrow plot hosts less IT and, at its higher tariff, costs more per IT kWh
+    let narrow = rows.iter().position(|r| r["site_id"] == "narrow").unwrap();
+    let wide = 1 - narrow;
+    assert!(hosted[narrow] < hosted[wide], "hosted {hosted:?}");
+    assert!(cost[narrow] > cost[wide], "cost {cost:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn no_feasible_site_exits_3_and_bad_weights_exit_2() {
     let dir = temp("none");
     site(&dir, "alpha", 5.0, 300.0);
@@ -288,8 +364,8 @@ fn every_input_file_is_hashed_the_weather_file_too_and_a_bad_one_is_bad_input() 
     let weights = dir.join("weights/w.json");
     std::fs::write(
         &weights,
-        r#"{"grid_margin_mw": 3, "voltage_drop_pct": 3, "pue": 1, "energy_cost_bn_krw": 1,
-           "carbon_kt_co2": 1, "thermal_hours": 1, "hostable_it_mw": 1, "wue_l_per_kwh": 1, "hazard_score": 1, "distance_to_seoul_km": 1}"#,
+        r#"{"grid_margin_mw": 3, "voltage_drop_pct": 3, "pue": 1, "energy_cost_krw_per_kwh": 1,
+           "carbon_g_per_kwh": 1, "thermal_hours": 1, "hostable_it_mw": 1, "wue_l_per_kwh": 1, "hazard_score": 1, "distance_to_seoul_km": 1}"#,
     )
     .expect("weights");
     let out = dir.join("out");
