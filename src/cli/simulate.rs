@@ -129,8 +129,10 @@ fn print_summary(run: &SiteRun) {
         e.hours_air_floated,
         e.liquid_supply_max_c
             .map(|t| format!(
-                "; facility water up to {t:.1} °C, {} h above its class limit",
-                e.hours_liquid_above_class
+                "; facility water up to {t:.1} °C, {} h above its class limit, coolant to the \
+                 cold plates up to {:.1} °C",
+                e.hours_liquid_above_class,
+                e.coolant_supply_max_c.unwrap_or(t)
             ))
             .unwrap_or_default()
     );

@@ -202,6 +202,8 @@ pub struct LiquidPlant {
     pub bank: super::plant::Bank,
     pub setpoint_c: f64,
     pub class_limit_c: f64,
+    /// Coolant (technology cooling system) supply above facility water across the CDU, K.
+    pub cdu_approach_k: f64,
     /// Heat-capacity flow of the loop, kW/K.
     pub flow_kw_per_k: f64,
     /// Units the bank holds (needed, installed).
@@ -285,6 +287,7 @@ impl Plant {
                 ),
                 setpoint_c: l.supply_setpoint_c,
                 class_limit_c: l.class_limit_c,
+                cdu_approach_k: l.cdu_approach_k,
                 flow_kw_per_k: load / l.delta_t_k,
                 units: sz.units(),
             }
@@ -695,6 +698,8 @@ pub struct Annual {
     pub hours_liquid_above_class: usize,
     /// Highest facility-water supply of the year, °C.
     pub liquid_supply_max_c: Option<f64>,
+    /// Highest coolant supply to the cold plates of the year (facility water + CDU approach), °C.
+    pub coolant_supply_max_c: Option<f64>,
     /// Air-side chiller capacity per hall, kW (`null`: unlimited).
     pub chiller_capacity_kw: Option<f64>,
     /// Liquid-loop rejection units per hall: needed, installed.
@@ -873,6 +878,9 @@ pub fn summarize(
         hours_air_floated: floated,
         hours_liquid_above_class: above_class,
         liquid_supply_max_c: liquid_max,
+        coolant_supply_max_c: liquid_max
+            .zip(plant.liquid.as_ref())
+            .map(|(t, l)| t + l.cdu_approach_k),
         chiller_capacity_kw: plant
             .chiller_capacity_kw
             .is_finite()

@@ -104,6 +104,16 @@ fn a_warmer_climate_never_lowers_pue_water_or_exceedance_hours() {
                 "{name} {id}: exceedance hours fell"
             );
             assert!(wh.max_inlet_c >= bh.max_inlet_c - 1e-12);
+            // the coolant to the cold plates runs the CDU approach above the facility water
+            if let Some(cdu) = f.facility.liquid.as_ref().map(|l| l.cdu_approach_k) {
+                let (water, coolant) = (b.liquid_supply_max_c.unwrap(), b.coolant_supply_max_c);
+                assert!(
+                    (coolant.unwrap() - water - cdu).abs() < 1e-12,
+                    "{coolant:?}"
+                );
+            } else {
+                assert!(b.coolant_supply_max_c.is_none());
+            }
         }
     }
 }
