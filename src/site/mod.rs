@@ -32,7 +32,7 @@ pub use schema::{facility_schema, site_schema};
 pub use types::{
     AirDesign, AirSupply, Campus, Climate, Containment, Cooling, CoolingDesign, CoolingType,
     Electrical, Facility, Footprint, Hazards, KmaStation, Land, LiquidCooling, Movers, PlantSizing,
-    Power, RejectionKind, Site,
+    Power, RejectionKind, Site, SizingCondition,
 };
 pub use valid::Valid;
 pub use validate::{

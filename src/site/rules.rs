@@ -406,6 +406,28 @@ pub const FACILITY_NUMBERS: &[NumberRule<Facility>] = &[
     number("plant.chiller_fixed_kw", range(0.0, 1.0e7), " kW", |f| {
         f.plant.as_ref().and_then(|p| p.chiller_fixed_kw)
     }),
+    number(
+        "plant.design.dry_bulb_c",
+        range(TEMP_MIN_C, TEMP_MAX_C),
+        " °C",
+        |f| {
+            f.plant
+                .as_ref()
+                .and_then(|p| p.design)
+                .map(|d| d.dry_bulb_c)
+        },
+    ),
+    number(
+        "plant.design.wet_bulb_c",
+        range(TEMP_MIN_C, TEMP_MAX_C),
+        " °C",
+        |f| {
+            f.plant
+                .as_ref()
+                .and_then(|p| p.design)
+                .map(|d| d.wet_bulb_c)
+        },
+    ),
     number("plant.chiller_unit_kw", positive(1.0e6), " kW", |f| {
         f.plant.as_ref().map(|p| p.chiller_unit_kw)
     }),

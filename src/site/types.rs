@@ -514,6 +514,11 @@ pub struct PlantSizing {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0.0, max = 1.0e7))]
     pub chiller_fixed_kw: Option<f64>,
+    /// The outdoor condition the chillers are sized for, when one standard design is built at
+    /// every site; absent: each site's own 0.4 % design dry bulb and coincident wet bulb.
+    /// Ignored with `chiller_fixed_kw`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub design: Option<SizingCondition>,
     /// Capacity of one chiller, kW.
     #[schemars(range(max = 1.0e6), extend("exclusiveMinimum" = 0.0))]
     pub chiller_unit_kw: f64,
@@ -525,11 +530,24 @@ pub struct PlantSizing {
     pub cycles_of_concentration: f64,
 }
 
+/// An outdoor design condition stated in a facility file.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SizingCondition {
+    /// Dry bulb, °C.
+    #[schemars(range(min = TEMP_MIN_C, max = TEMP_MAX_C))]
+    pub dry_bulb_c: f64,
+    /// Coincident wet bulb, °C (at most the dry bulb).
+    #[schemars(range(min = TEMP_MIN_C, max = TEMP_MAX_C))]
+    pub wet_bulb_c: f64,
+}
+
 impl Default for PlantSizing {
     /// Design-day sizing in 1 MW chillers with one spare, towers at four cycles (assumed).
     fn default() -> Self {
         PlantSizing {
             chiller_fixed_kw: None,
+            design: None,
             chiller_unit_kw: 1000.0,
             spare_units: 1,
             cycles_of_concentration: 4.0,

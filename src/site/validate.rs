@@ -805,6 +805,16 @@ fn check_facility_fields(f: &Facility, c: &mut Checker<'_>) {
             );
         }
     }
+    if let Some(d) = f.plant.as_ref().and_then(|p| p.design) {
+        if d.wet_bulb_c > d.dry_bulb_c {
+            c.expected(
+                "plant.design.wet_bulb_c",
+                FindingKind::Inconsistent,
+                format!("<= plant.design.dry_bulb_c ({} °C)", d.dry_bulb_c),
+                d.wet_bulb_c.to_string(),
+            );
+        }
+    }
     if let Some(u) = &f.utilisation {
         if u.len() != 24 {
             c.expected(

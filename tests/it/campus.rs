@@ -8,7 +8,7 @@ use dcplan::model::energy::{annual_sized, DesignCondition};
 use dcplan::plan::inputs::{self, FacilityInput, SiteInput};
 use dcplan::plan::simulate::{prepare_facility, simulate, FacilityModel, Precision};
 use dcplan::plan::SiteRun;
-use dcplan::site::{validate_facility, validate_site, Facility, PlantSizing};
+use dcplan::site::{validate_facility, validate_site, Facility, PlantSizing, SizingCondition};
 use dcplan::solver::CpuMultigrid;
 use libtest_mimic::Trial;
 use std::path::PathBuf;
@@ -17,6 +17,7 @@ pub fn tests() -> Vec<Trial> {
     trials![
         plain a_warmer_climate_never_lowers_pue_water_or_exceedance_hours,
         plain a_larger_plant_never_raises_exceedance_hours,
+        plain a_standard_plant_sized_for_a_milder_climate_runs_out_at_a_hot_site,
         plain more_halls_than_the_land_holds_are_reported_not_built,
         plain every_hour_balances_its_energy,
     ]
@@ -116,6 +117,65 @@ fn a_warmer_climate_never_lowers_pue_water_or_exceedance_hours() {
             }
         }
     }
+}
+
+/// `plant.design`: one standard design sized for a stated condition. Sized for a milder
+/// condition than Daegu's own design hour, its chillers run out there and the supply air
+/// floats; sized for a hotter one, it holds every hour with more capacity installed.
+fn a_standard_plant_sized_for_a_milder_climate_runs_out_at_a_hot_site() {
+    let base = facility("ai-hall-20mw.json");
+    let model = prepared(&base);
+    let s = site("daegu", 0.0);
+    let sized = |design: Option<SizingCondition>| {
+        let f = changed(&base, |f| {
+            f.plant = Some(PlantSizing {
+                design,
+                ..f.plant.clone().unwrap_or_default()
+            })
+        });
+        run(&s, &f, &model).metrics
+    };
+    let own = sized(None);
+    let mild = sized(Some(SizingCondition {
+        dry_bulb_c: 24.0,
+        wet_bulb_c: 18.0,
+    }));
+    let hot = sized(Some(SizingCondition {
+        dry_bulb_c: 40.0,
+        wet_bulb_c: 30.0,
+    }));
+    let cap = |m: &dcplan::plan::simulate::SiteMetrics| m.energy.chiller_capacity_kw.unwrap();
+    println!(
+        "Daegu: chillers own {:.0} kW ({} h floated), mild {:.0} kW ({} h), hot {:.0} kW ({} h)",
+        cap(&own),
+        own.energy.hours_air_floated,
+        cap(&mild),
+        mild.energy.hours_air_floated,
+        cap(&hot),
+        hot.energy.hours_air_floated
+    );
+    assert_eq!(
+        own.energy.hours_air_floated, 0,
+        "sized for its own design hour"
+    );
+    assert!(cap(&mild) < cap(&own) && cap(&own) <= cap(&hot));
+    assert!(mild.energy.hours_air_floated > 0);
+    assert!(
+        mild.hourly_thermal.max_inlet_c > own.hourly_thermal.max_inlet_c,
+        "floating supply air warms the racks"
+    );
+    assert_eq!(hot.energy.hours_air_floated, 0);
+    // a wet bulb above the dry bulb is refused, naming the field
+    let mut bad = base.facility.clone().into_inner();
+    bad.plant = Some(PlantSizing {
+        design: Some(SizingCondition {
+            dry_bulb_c: 30.0,
+            wet_bulb_c: 31.0,
+        }),
+        ..PlantSizing::default()
+    });
+    let e = validate_facility(bad, std::path::Path::new("f.json")).unwrap_err();
+    assert!(e.to_string().contains("plant.design.wet_bulb_c"), "{e}");
 }
 
 fn a_larger_plant_never_raises_exceedance_hours() {
