@@ -54,12 +54,37 @@ pub fn problem(n: usize) -> Problem {
     p
 }
 
+/// The power (busway) sheet of a facility's hall at `cell_m`: the LV conductor sheet with its
+/// 1e4 contrast between busway and floor cells, rack loads as current sinks and the unit
+/// substations' feeds as fixed voltages, at the conductors' reference temperature (so at their
+/// rated conductance) and full load: the product's own hardest symmetric system.
+pub fn power_sheet(
+    facility: &crate::site::Facility,
+    cell_m: f64,
+) -> Result<Problem, crate::layout::LayoutError> {
+    let plan = crate::layout::FloorPlan::build(facility, cell_m)?;
+    let params = crate::model::HallParams::default();
+    let temperature_c = vec![params.conductor_reference_c; plan.cells()];
+    Ok(crate::model::hall::power_problem(
+        &plan,
+        facility,
+        &params,
+        &temperature_c,
+        1.0,
+    ))
+}
+
 /// One line of the sweep.
 #[derive(Clone, Debug, Serialize)]
 pub struct Record {
+    /// What was solved: `benchmark` (the synthetic problem) or `power sheet`.
+    pub system: String,
     pub backend: String,
     pub adapter: String,
+    /// Grid size: n × n for the benchmark; the larger side otherwise (see `nx`, `ny`).
     pub n: usize,
+    pub nx: usize,
+    pub ny: usize,
     pub cells: usize,
     pub levels: usize,
     pub cycles: usize,
@@ -125,18 +150,27 @@ pub fn run(
     backend: &mut Backend,
     sizes: &[usize],
     options: &SolveOptions,
+    report: impl FnMut(&Record),
+) -> Result<Vec<Record>, SolveError> {
+    let problems = sizes.iter().map(|&n| ("benchmark", problem(n)));
+    run_on(backend, problems, options, report)
+}
+
+/// Times each (name, problem) as [`run`] times the benchmark sizes.
+pub fn run_on(
+    backend: &mut Backend,
+    problems: impl IntoIterator<Item = (&'static str, Problem)>,
+    options: &SolveOptions,
     mut report: impl FnMut(&Record),
 ) -> Result<Vec<Record>, SolveError> {
     let solver = backend.solver();
     let copy = solver.copy_gbps()?;
     // first use compiles pipelines and warms caches; keep it out of the figures
-    if let Some(&smallest) = sizes.iter().min() {
-        solver.solve(&problem(smallest.min(64)), options)?;
-    }
+    solver.solve(&problem(64), options)?;
     let info = solver.info();
     let mut records = Vec::new();
-    for &n in sizes {
-        let p = problem(n);
+    for (name, p) in problems {
+        let (nx, ny) = (p.nx, p.ny);
         let start = Instant::now();
         let mut prepared = solver.prepare(&p)?;
         let solution = prepared.solve(&p.rhs(), None, options)?;
@@ -148,9 +182,12 @@ pub fn run(
         let gbps = cups * prepared.sweep_bytes_per_cell() / 1e9;
         let s = &solution.stats;
         let record = Record {
+            system: name.to_string(),
             backend: info.backend.clone(),
             adapter: info.adapter.clone(),
-            n,
+            n: nx.max(ny),
+            nx,
+            ny,
             cells,
             levels: s.levels,
             cycles: s.cycles,

@@ -98,9 +98,18 @@ pub struct BenchArgs {
     /// (1e-12 on the CPU, 1e-6 on a GPU), to compare with other solvers' usual rule.
     #[arg(long)]
     pub rtol: Option<f64>,
-    /// Write the system of the (single) size in --sizes as A.mtx, b.mtx, x.mtx to this folder.
+    /// Write the system of the (single) size in --sizes, or the power sheet, as A.mtx, b.mtx,
+    /// x.mtx, dcplan.json and meta.json (grid shape and the dcplan arguments that re-solve it,
+    /// for benches/solver_race.py --system) to this folder.
     #[arg(long)]
     pub export: Option<PathBuf>,
+    /// Solve the power (busway) sheet of this facility's hall instead of the synthetic
+    /// benchmark problem: the product's own 1e4-contrast system.
+    #[arg(long, value_name = "FACILITY.json", conflicts_with = "sizes")]
+    pub power_sheet: Option<PathBuf>,
+    /// Cell size of the power sheet, m (default: the facility's default cell size).
+    #[arg(long, requires = "power_sheet")]
+    pub cell_m: Option<f64>,
 }
 
 /// Failures, by who is at fault; [`exit_for`] gives each its exit code.
@@ -242,6 +251,9 @@ fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<Exit, CliError> {
     if let Some(sizes) = &args.sizes {
         bench::check_sizes(sizes).map_err(CliError::Args)?;
     }
+    if let Some(path) = &args.power_sheet {
+        return power_sheet_bench(cli, args, path);
+    }
     if args.export.is_some() && args.sizes.as_ref().is_none_or(|s| s.len() != 1) {
         return Err(CliError::Args(
             "--export needs exactly one size in --sizes".into(),
@@ -292,6 +304,77 @@ fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<Exit, CliError> {
         bench::export(dir, &system, &solution.u, record)?;
         if !cli.quiet {
             eprintln!("wrote {}/A.mtx, b.mtx, x.mtx, dcplan.json", dir.display());
+        }
+    }
+    Ok(Exit::Success)
+}
+
+/// `bench --power-sheet FACILITY.json [--cell-m X]`: one timed solve of that hall's power
+/// sheet, printed and optionally exported like a benchmark size.
+fn power_sheet_bench(
+    cli: &Cli,
+    args: &BenchArgs,
+    path: &std::path::Path,
+) -> Result<Exit, CliError> {
+    let input = crate::plan::inputs::load_facility(path).map_err(CliError::Inputs)?;
+    let facility = &input.facility;
+    let cell_m = args
+        .cell_m
+        .unwrap_or_else(|| crate::layout::default_cell_m(facility));
+    crate::plan::limits::check_grid(facility, cell_m)?;
+    let problem = bench::power_sheet(facility, cell_m)
+        .map_err(|e| CliError::Args(format!("--cell-m: {e}")))?;
+    let mut backend = backend(cli, Announce::Status)?;
+    let mut options = backend.solver().default_options();
+    if let Some(r) = args.rtol {
+        options.tolerance = Tolerance::RelResidual(r);
+    }
+    let records = bench::run_on(
+        &mut backend,
+        [("power sheet", problem.clone())],
+        &options,
+        |r| {
+            if args.json {
+                println!("{}", serde_json::to_string(r).unwrap_or_default());
+            } else {
+                println!(
+                    "power sheet of {} at {cell_m} m: {} x {} cells, {} cycles, rel. residual \
+                     {:.2e}, setup {:.4} s, solve {:.4} s, total {:.4} s",
+                    path.display(),
+                    r.nx,
+                    r.ny,
+                    r.cycles,
+                    r.rel_residual,
+                    r.setup_s,
+                    r.solve_s,
+                    r.total_s
+                );
+            }
+        },
+    )?;
+    if let (Some(dir), Some(record)) = (&args.export, records.first()) {
+        let solution = backend.solver().solve(&problem, &options)?;
+        let system = crate::solver::System::assemble(&problem);
+        bench::export(dir, &system, &solution.u, record)?;
+        let facility_arg = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let meta = serde_json::json!({
+            "nx": problem.nx,
+            "ny": problem.ny,
+            "name": format!("power sheet of {} at {cell_m} m", path.display()),
+            "dcplan_args": [
+                "--backend", "cpu", "bench", "--power-sheet", facility_arg.display().to_string(),
+                "--cell-m", cell_m.to_string(), "--rtol", "{rtol}", "--json"
+            ],
+        });
+        crate::fsio::write_atomic_with(&dir.join("meta.json"), |o| {
+            serde_json::to_writer_pretty(&mut *o, &meta).map_err(std::io::Error::other)?;
+            writeln!(o)
+        })?;
+        if !cli.quiet {
+            eprintln!(
+                "wrote {}/A.mtx, b.mtx, x.mtx, dcplan.json, meta.json",
+                dir.display()
+            );
         }
     }
     Ok(Exit::Success)

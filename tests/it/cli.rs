@@ -9,6 +9,7 @@ pub fn tests() -> Vec<Trial> {
     trials![
         plain bench_json_has_every_documented_key_and_a_converged_solve,
         plain bench_export_writes_a_matrix_market_system_that_matches_its_solution,
+        plain bench_power_sheet_solves_and_exports_the_halls_busway_system,
         plain bad_arguments_exit_2_with_the_reason,
         plain a_missing_adapter_is_a_device_error_exit_4,
         plain auto_backend_names_its_choice_and_reason,
@@ -75,20 +76,9 @@ fn bench_json_has_every_documented_key_and_a_converged_solve() {
     );
 }
 
-fn bench_export_writes_a_matrix_market_system_that_matches_its_solution() {
-    let dir = temp_dir("export");
-    let d = dir.to_string_lossy().into_owned();
-    let o = dcplan(&[
-        "--backend",
-        "cpu",
-        "bench",
-        "--sizes",
-        "24",
-        "--export",
-        &d,
-        "--json",
-    ]);
-    assert!(o.status.success(), "stderr: {}", stderr(&o));
+/// The exported system's size and the backward error of its exported solution, recomputed
+/// from the Matrix Market files alone (symmetric storage: the lower triangle).
+fn exported_backward_error(dir: &Path) -> (usize, f64) {
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect("exported file");
     let a = read("A.mtx");
     let mut lines = a.lines().filter(|l| !l.starts_with('%'));
@@ -98,7 +88,8 @@ fn bench_export_writes_a_matrix_market_system_that_matches_its_solution() {
         .split_whitespace()
         .map(|t| t.parse().expect("integer"))
         .collect();
-    assert_eq!(header[..2], [576, 576]);
+    assert_eq!(header[0], header[1]);
+    let n = header[0];
     // recompute b - A x from the files alone (symmetric storage: lower triangle)
     let vector = |text: String| -> Vec<f64> {
         text.lines()
@@ -108,8 +99,8 @@ fn bench_export_writes_a_matrix_market_system_that_matches_its_solution() {
             .collect()
     };
     let (b, x) = (vector(read("b.mtx")), vector(read("x.mtx")));
-    let mut ax = vec![0.0; 576];
-    let mut a_inf = vec![0.0f64; 576];
+    let mut ax = vec![0.0; n];
+    let mut a_inf = vec![0.0f64; n];
     let mut entries = 0;
     for line in lines {
         let t: Vec<&str> = line.split_whitespace().collect();
@@ -125,11 +116,31 @@ fn bench_export_writes_a_matrix_market_system_that_matches_its_solution() {
         entries += 1;
     }
     assert_eq!(entries, header[2]);
-    let r_inf = (0..576).map(|i| (b[i] - ax[i]).abs()).fold(0.0, f64::max);
+    let r_inf = (0..n).map(|i| (b[i] - ax[i]).abs()).fold(0.0, f64::max);
     let x_inf = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     let b_inf = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     let a_norm = a_inf.iter().fold(0.0f64, |m, v| m.max(*v));
     let eta = r_inf / (a_norm * x_inf + b_inf);
+    (n, eta)
+}
+
+fn bench_export_writes_a_matrix_market_system_that_matches_its_solution() {
+    let dir = temp_dir("export");
+    let d = dir.to_string_lossy().into_owned();
+    let o = dcplan(&[
+        "--backend",
+        "cpu",
+        "bench",
+        "--sizes",
+        "24",
+        "--export",
+        &d,
+        "--json",
+    ]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect("exported file");
+    let (cells, eta) = exported_backward_error(&dir);
+    assert_eq!(cells, 576);
     assert!(
         eta < 1e-11,
         "exported x solves exported A x = b only to eta {eta}"
@@ -202,4 +213,59 @@ fn schema_prints_json_schema_for_both_formats() {
             "{kind} schema has properties"
         );
     }
+}
+
+/// `bench --power-sheet`: the hall's busway sheet (1e4 contrast) through the multigrid to the
+/// asked relative residual, exported with the meta.json the race script re-solves it from.
+fn bench_power_sheet_solves_and_exports_the_halls_busway_system() {
+    let dir = temp_dir("power-sheet");
+    let d = dir.to_string_lossy().into_owned();
+    let facility =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sites/facilities/ai-hall-20mw.json");
+    let o = dcplan(&[
+        "--backend",
+        "cpu",
+        "bench",
+        "--power-sheet",
+        facility.to_str().unwrap(),
+        "--cell-m",
+        "0.3",
+        "--rtol",
+        "1e-10",
+        "--json",
+        "--export",
+        &d,
+    ]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let record: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("one record");
+    assert_eq!(record["system"], "power sheet");
+    let rel = record["rel_residual"].as_f64().unwrap();
+    assert!(rel <= 1e-10, "relative residual {rel}");
+    let (nx, ny) = (
+        record["nx"].as_u64().unwrap(),
+        record["ny"].as_u64().unwrap(),
+    );
+    let (cells, eta) = exported_backward_error(&dir);
+    assert_eq!(cells as u64, nx * ny);
+    assert!(eta < 1e-9, "exported solution's backward error {eta}");
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["nx"], nx);
+    assert!(meta["dcplan_args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a == "--power-sheet"));
+    // --sizes and --power-sheet do not go together; a missing facility is bad input
+    let o = dcplan(&[
+        "bench",
+        "--power-sheet",
+        facility.to_str().unwrap(),
+        "--sizes",
+        "8",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = dcplan(&["bench", "--power-sheet", "/nonexistent/f.json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
 }
