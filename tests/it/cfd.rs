@@ -3,25 +3,23 @@
 //! Each case of benches/cfd/halls/ was solved with OpenFOAM v1912 (buoyantBoussinesqSimpleFoam,
 //! k-epsilon, 0.15 m cells, racks coupled intake to exhaust; benches/cfd/README.md); its per-rack
 //! intake means are committed in benches/cfd/results/. Here dcplan's compact model solves the
-//! same hall (`cfd_hall`, 0.15 m plan cells, the shipped tile overshoot 0.2 and mixing
-//! 30 W/(m K), adiabatic walls like the CFD's) and each rack's intake is compared.
+//! same hall (`cfd_hall`, 0.15 m plan cells, the shipped tile capture rule with overshoot 0.15
+//! at matched supply, mixing 30 W/(m K), adiabatic walls like the CFD's) and each rack's intake
+//! is compared against the goal: mean |error| <= 1.5 K, max <= 3 K, the same worst rack.
 //!
-//! Measured (model - CFD, 20 racks each), against the goal of mean |error| <= 1.5 K,
-//! max <= 3 K:
+//! Measured (model - CFD, 20 racks each):
 //!
-//! | case      | mean abs error | max abs error | bias            | goal     |
-//! |-----------|----------------|---------------|-----------------|----------|
-//! | open-100  | 0.94 K         | 1.69 K        | +0.0..+1.7 K    | met      |
-//! | doors-100 | 1.72 K         | 2.15 K        | +1.2..+2.2 K    | not met  |
-//! | open-080  | 2.88 K         | 5.08 K        | +0.7..+5.1 K    | not met  |
+//! | case                 | fixed share 0.2 (before) | capture rule, s_1 = 0.15 | worst rack          |
+//! |----------------------|--------------------------|--------------------------|---------------------|
+//! | open-100             | 0.94 / 1.69 K            | 0.75 / 1.75 K            | row end in both     |
+//! | open-080             | 2.88 / 5.08 K            | 1.24 / 1.85 K            | row end in both     |
+//! | doors-100            | 1.72 / 2.15 K            | 1.12 / 1.55 K            | model uniform: none |
+//! | open-120 (held out)  | 0.87 / 4.84 K            | 0.95 / 1.65 K            | row end in both     |
 //!
-//! The model is warmer than the CFD on every rack of every case: its fixed 20 % tile overshoot
-//! sends a fifth of the supply to the mixed zone above, and the CFD's tile jets appear to lose
-//! less than that where the racks draw all (or more than all) the supply. With the overshoot
-//! at 0.2 the open hall's row ends match (26.3 °C against 24.6-26.2 °C) but its mid-row racks
-//! are 1.4 K warm; with the doors closed and with 80 % supply it is warm everywhere. The bounds
-//! below are the measured errors plus about 0.2 K: they hold the model to what it does now and fail
-//! if it gets worse; the two cases that miss the goal are tested as misses, not as agreement.
+//! s_1 was chosen from the first three cases (0.125-0.175 meets the goal on all three; 0.15 is
+//! the middle) and committed before open-120's CFD was run; open-120 is the held-out check. The
+//! doors case meets the error bounds but not "the same worst rack": the model has no worst rack
+//! there (every intake 19.80 °C), the CFD's spread is 0.9 K.
 
 use crate::airflow::cfd_hall;
 use crate::trials;
@@ -37,6 +35,7 @@ pub fn tests() -> Vec<Trial> {
         plain open_hall_meets_the_goal_per_rack,
         plain under_supplied_hall_meets_the_goal_per_rack,
         plain doors_hall_meets_the_error_goal_warmer_on_every_rack,
+        plain held_out_over_supplied_hall_against_cfd,
         plain row_ends_are_the_hottest_racks_of_the_open_halls_in_both,
         plain doors_take_the_hot_spots_off_the_row_ends_in_both,
         plain under_supply_heats_every_rack_in_both,
@@ -191,15 +190,20 @@ fn hottest(t: &[f64], n: usize) -> Vec<usize> {
 
 const ROW_ENDS: [&str; 4] = ["A01", "A10", "B01", "B10"];
 /// The open halls (no doors).
-const OPEN_CASES: [&str; 2] = ["open-100", "open-080"];
+const OPEN_CASES: [&str; 3] = ["open-100", "open-080", "open-120"];
 
 /// Each committed CFD run carries the air it was given through its returns and the racks' heat
 /// out with it (the returns' flow-weighted temperature), and its intakes settled: the 100 %
-/// cases wander by under 0.3 K (standard deviation over the averaged 600 iterations); the 80 %
+/// and 120 % cases wander by under 0.3 K (standard deviation over the averaged 600 iterations); the 80 %
 /// case did not settle (up to 1.13 K), which is stated, and bounded here so that a worse run
 /// is not committed unnoticed.
 fn cfd_results_balance_air_and_heat() {
-    for (case, settle_k) in [("open-100", 0.3), ("doors-100", 0.3), ("open-080", 1.2)] {
+    for (case, settle_k) in [
+        ("open-100", 0.3),
+        ("doors-100", 0.3),
+        ("open-120", 0.3),
+        ("open-080", 1.2),
+    ] {
         let hall = read_json(&cfd_dir().join("halls").join(format!("{case}.json")));
         let r = cfd_result(case, "");
         let supply = number(&hall["supply"]["flow_m3_s"], "supply");
@@ -334,6 +338,16 @@ fn doors_hall_meets_the_error_goal_warmer_on_every_rack() {
         spread(&c.cfd_c),
         c.table()
     );
+}
+
+/// open-120 (supply 120 % of the rack airflow), held out: its CFD was run after the matched
+/// overshoot share 0.15 was chosen from the other three cases and committed, so it tests the
+/// capture rule's prediction that an over-supplied hall sends more of its tile air over the
+/// racks (0.29 of it here).
+fn held_out_over_supplied_hall_against_cfd() {
+    let c = compare("open-120");
+    assert_error_goal(&c);
+    assert_same_worst_rack(&c);
 }
 
 /// In both open halls the four hottest intakes are the four row ends, in the CFD and in the
