@@ -7,7 +7,7 @@
 //! at matched supply, mixing 30 W/(m K), adiabatic walls like the CFD's) and each rack's intake
 //! is compared against the goal: mean |error| <= 1.5 K, max <= 3 K, the same worst rack.
 //!
-//! Measured (model - CFD, 20 racks each):
+//! Measured (model - CFD, 20 racks each, 12 in short-100; mean / max |error|):
 //!
 //! | case                 | fixed share 0.2 (before) | capture rule, s_1 = 0.15 | worst rack          |
 //! |----------------------|--------------------------|--------------------------|---------------------|
@@ -15,11 +15,14 @@
 //! | open-080             | 2.88 / 5.08 K            | 1.24 / 1.85 K            | row end in both     |
 //! | doors-100            | 1.72 / 2.15 K            | 1.12 / 1.55 K            | model uniform: none |
 //! | open-120 (held out)  | 0.87 / 4.84 K            | 0.95 / 1.65 K            | row end in both     |
+//! | short-100 (held out) | 0.67 / 1.01 K            | 0.84 / 1.75 K            | row end in both     |
 //!
 //! s_1 was chosen from the first three cases (0.125-0.175 meets the goal on all three; 0.15 is
-//! the middle) and committed before open-120's CFD was run; open-120 is the held-out check. The
+//! the middle) and committed before the CFD of open-120 (120 % supply) and short-100 (rows of
+//! six racks) was run; those two are the held-out checks. The
 //! doors case meets the error bounds but not "the same worst rack": the model has no worst rack
-//! there (every intake 19.80 °C), the CFD's spread is 0.9 K.
+//! there (every intake 19.80 °C), the CFD's spread is 0.9 K. The short hall alone would have
+//! preferred a larger share (0.2 fits its row ends); s_1 is not free of the geometry.
 
 use crate::airflow::cfd_hall;
 use crate::trials;
@@ -35,7 +38,7 @@ pub fn tests() -> Vec<Trial> {
         plain open_hall_meets_the_goal_per_rack,
         plain under_supplied_hall_meets_the_goal_per_rack,
         plain doors_hall_meets_the_error_goal_warmer_on_every_rack,
-        plain held_out_over_supplied_hall_against_cfd,
+        plain held_out_halls_against_cfd,
         plain row_ends_are_the_hottest_racks_of_the_open_halls_in_both,
         plain doors_take_the_hot_spots_off_the_row_ends_in_both,
         plain under_supply_heats_every_rack_in_both,
@@ -190,18 +193,20 @@ fn hottest(t: &[f64], n: usize) -> Vec<usize> {
 
 const ROW_ENDS: [&str; 4] = ["A01", "A10", "B01", "B10"];
 /// The open halls (no doors).
-const OPEN_CASES: [&str; 3] = ["open-100", "open-080", "open-120"];
+const OPEN_CASES: [&str; 4] = ["open-100", "open-080", "open-120", "short-100"];
 
 /// Each committed CFD run carries the air it was given through its returns and the racks' heat
-/// out with it (the returns' flow-weighted temperature), and its intakes settled: the 100 %
-/// and 120 % cases wander by under 0.3 K (standard deviation over the averaged 600 iterations); the 80 %
-/// case did not settle (up to 1.13 K), which is stated, and bounded here so that a worse run
-/// is not committed unnoticed.
+/// out with it (the returns' flow-weighted temperature), and its intakes settled: the 10-rack
+/// 100 % and 120 % cases wander by under 0.3 K (standard deviation over the averaged 600
+/// iterations); the 80 % case (up to 1.13 K) and the 6-rack short-100 (up to 1.36 K, at its
+/// row ends) did not settle, which is stated, and bounded here so that a worse run is not
+/// committed unnoticed.
 fn cfd_results_balance_air_and_heat() {
     for (case, settle_k) in [
         ("open-100", 0.3),
         ("doors-100", 0.3),
         ("open-120", 0.3),
+        ("short-100", 1.4),
         ("open-080", 1.2),
     ] {
         let hall = read_json(&cfd_dir().join("halls").join(format!("{case}.json")));
@@ -340,17 +345,37 @@ fn doors_hall_meets_the_error_goal_warmer_on_every_rack() {
     );
 }
 
-/// open-120 (supply 120 % of the rack airflow), held out: its CFD was run after the matched
-/// overshoot share 0.15 was chosen from the other three cases and committed, so it tests the
-/// capture rule's prediction that an over-supplied hall sends more of its tile air over the
-/// racks (0.29 of it here).
-fn held_out_over_supplied_hall_against_cfd() {
-    let c = compare("open-120");
-    assert_error_goal(&c);
-    assert_same_worst_rack(&c);
+/// The held-out halls, solved by CFD after the matched overshoot share 0.15 was chosen from the
+/// other three cases and committed: open-120 (supply 120 % of the rack airflow: the capture
+/// rule sends 0.29 of the tile air over the racks there), mean |error| 0.95 K, max 1.65 K (B10,
+/// B01: model 24.42 °C, CFD 26.07 °C; A01/A10 are 23.26 °C in the CFD); and short-100 (two rows
+/// of six racks at 100 %: another row length, so another share of row-end racks), mean
+/// |error| 0.84 K, max 1.75 K (A06: model 23.47 °C, CFD 25.22 °C; the CFD's row ends did not
+/// settle, intake standard deviation 1.2-1.4 K there).
+fn held_out_halls_against_cfd() {
+    for case in ["open-120", "short-100"] {
+        let c = compare(case);
+        assert_error_goal(&c);
+        assert_same_worst_rack(&c);
+    }
 }
 
-/// In both open halls the four hottest intakes are the four row ends, in the CFD and in the
+/// The first and last rack of each row (rows are named by their first letter), sorted.
+fn row_ends(ids: &[String]) -> Vec<&str> {
+    let mut ends: Vec<&str> = Vec::new();
+    for (k, id) in ids.iter().enumerate() {
+        let row = |i: usize| ids.get(i).and_then(|s| s.chars().next());
+        let first = k == 0 || row(k - 1) != row(k);
+        let last = row(k + 1) != row(k);
+        if first || last {
+            ends.push(id);
+        }
+    }
+    ends.sort_unstable();
+    ends
+}
+
+/// In every open hall the four hottest intakes are the four row ends, in the CFD and in the
 /// model: exhaust wraps around the row ends into the cold aisle.
 fn row_ends_are_the_hottest_racks_of_the_open_halls_in_both() {
     for case in OPEN_CASES {
@@ -358,7 +383,12 @@ fn row_ends_are_the_hottest_racks_of_the_open_halls_in_both() {
         for (who, t) in [("CFD", &c.cfd_c), ("model", &c.model_c)] {
             let mut top: Vec<&str> = hottest(t, 4).iter().map(|&k| c.ids[k].as_str()).collect();
             top.sort_unstable();
-            assert_eq!(top, ROW_ENDS, "{case}, {who}: hottest racks\n{}", c.table());
+            assert_eq!(
+                top,
+                row_ends(&c.ids),
+                "{case}, {who}: hottest racks\n{}",
+                c.table()
+            );
         }
     }
 }
