@@ -123,6 +123,20 @@ impl AirLayout {
         self.supply_to_zone_m3_s += fraction * total;
     }
 
+    /// Sends to the zone above the tile supply the racks do not capture: the racks take at most
+    /// `1 - matched_share` of their own airflow from the tile jets, and what the tiles supply
+    /// beyond that overshoots the rack tops, `Q_zone = max(0, Q_s - (1 - s_1) Q_r)`. At supply
+    /// equal to the racks' airflow the share sent up is `matched_share` (s_1); under-supplied
+    /// halls send up less (none below `1 - s_1` of the racks' flow), over-supplied ones more.
+    pub fn tile_jets(&mut self, matched_share: f64) {
+        let supply: f64 = self.supply_m3_s.iter().sum();
+        let racks: f64 = self.racks.iter().map(|r| r.flow_m3_s).sum();
+        if supply > 0.0 {
+            let captured = (1.0 - matched_share) * racks;
+            self.overshoot(((supply - captured) / supply).max(0.0));
+        }
+    }
+
     pub fn cells(&self) -> usize {
         self.nx * self.ny
     }
@@ -550,6 +564,16 @@ impl HallAir {
             into_zone_m3_s: into_zone,
             wall_film_w_k: film,
         })
+    }
+
+    /// The largest cell Péclet number of the heat operator, `rho c_p |F| / (k_eff H)` over the
+    /// faces: advection against mixing across one cell (the range the nonsymmetric solve must
+    /// handle).
+    pub fn max_cell_peclet(&self) -> f64 {
+        let mixing = self.params.k_eff_w_mk * self.layout.height_m;
+        let faces = self.flow.flux_x.iter().chain(&self.flow.flux_y);
+        let largest = faces.fold(0.0f64, |m, f| m.max(f.abs()));
+        self.params.rho_cp_j_m3k * largest / mixing
     }
 
     /// The right-hand side for given supply, outdoor and loop temperatures and sources.

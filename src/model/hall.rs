@@ -202,7 +202,7 @@ pub fn air_layout(plan: &FloorPlan, facility: &Facility) -> AirLayout {
         layout.supply_m3_s[c] = total / supply_cells.len().max(1) as f64;
     }
     if design.supply == AirSupply::FloorTiles {
-        layout.overshoot(design.tile_overshoot);
+        layout.tile_jets(design.tile_overshoot);
     }
     // containment: the contained aisles' ends and roofs close, but for their leakage
     let contained = match design.containment {

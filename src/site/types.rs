@@ -419,7 +419,9 @@ pub struct AirDesign {
     /// Open fraction of containment doors and roofs (leakage), [0, 1).
     #[schemars(range(min = 0.0, max = 0.99))]
     pub containment_leakage: f64,
-    /// Share of floor-tile supply that overshoots the rack tops into the room above, [0, 1).
+    /// Share of floor-tile supply that overshoots the rack tops into the room above when the
+    /// tiles supply the racks' airflow, [0, 1); the share follows the supply-to-rack flow ratio
+    /// (`model::airflow::AirLayout::tile_jets`).
     #[schemars(range(min = 0.0, max = 0.99))]
     pub tile_overshoot: f64,
     /// Effective (turbulent) conductivity of the hall air, W/(m K).
@@ -441,7 +443,7 @@ impl Default for AirDesign {
             supply: AirSupply::FloorTiles,
             containment: Containment::None,
             containment_leakage: 0.02,
-            tile_overshoot: 0.2,
+            tile_overshoot: 0.15,
             k_eff_w_mk: 30.0,
             rack_height_m: 2.0,
             ceiling_height_m: 3.0,

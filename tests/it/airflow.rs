@@ -18,12 +18,15 @@ pub fn tests() -> Vec<Trial> {
         plain potential_flow_of_a_line_source_conserves_volume_and_spreads_radially,
         plain zone_exchange_decays_along_a_channel_by_the_discrete_closed_form,
         plain advection_diffusion_converges_at_first_order,
+        plain advection_diffusion_is_the_exact_exponential_at_every_peclet_number,
+        plain tile_jets_send_up_what_the_racks_do_not_capture,
         plain hall_with_no_heat_sits_at_the_supply_temperature,
         plain hall_heat_balances_and_racks_superpose,
         plain contained_cold_aisle_at_full_supply_feeds_every_rack_supply_air,
         plain sealed_under_supplied_aisle_is_refused,
         plain open_hall_is_hottest_at_the_row_ends,
         gpu gpu_hall_field_matches_cpu,
+        gpu gpu_advection_diffusion_is_the_exact_exponential_at_every_peclet_number,
     ]
 }
 
@@ -218,6 +221,141 @@ fn advection_diffusion_converges_at_first_order() {
         orders.iter().all(|&o| (0.85..1.3).contains(&o)),
         "errors {errors:?}, orders {orders:?}: upwind should be first order"
     );
+}
+
+/// `U T' = k T''` on a channel of `n` cells between `T = 0` and `T = 1` held at its end
+/// cells, at cell Péclet number `U h / k`; the first row of the solution.
+fn exponential_channel(
+    solver: &dyn Solver,
+    options: &SolveOptions,
+    n: usize,
+    cell_peclet: f64,
+) -> Vec<f64> {
+    let (h, k, ny) = (0.1, 1.0, 2);
+    let mut p = Problem::new(n, ny, h);
+    p.conductivity.fill(k);
+    let mut adv = Advection::zeros(n * ny);
+    for j in 0..ny {
+        for i in 0..n {
+            let c = j * n + i;
+            if i + 1 < n {
+                adv.flux_x[c] = cell_peclet * k;
+            }
+            if i == n - 1 {
+                adv.outflow[c] = cell_peclet * k / (h * h);
+            }
+        }
+        p.fixed[j * n] = Some(0.0);
+        p.fixed[j * n + n - 1] = Some(1.0);
+    }
+    p.advection = Some(adv);
+    let mut prepared = solver.prepare(&p).expect("prepare");
+    let s = prepared.solve(&p.rhs(), None, options).expect("solve");
+    s.u[..n].to_vec()
+}
+
+/// Cell Péclet numbers the nonsymmetric solve is checked over: beyond the largest of the CFD
+/// halls (about 4, checked below) and of the shipped halls (90 and 116, `cargo bench --bench
+/// hall_air`).
+const PECLET: [f64; 6] = [0.01, 0.1, 1.0, 10.0, 100.0, 1000.0];
+
+/// Largest deviation of the channel's solution from the upwind equations' closed form
+/// `T_i = (r^i - 1) / (r^(n-1) - 1)`, `r = 1 + Pe`, at each Péclet number of `PECLET`.
+fn exponential_channel_errors(solver: &dyn Solver, options: &SolveOptions) -> Vec<f64> {
+    PECLET
+        .iter()
+        .map(|&pe| {
+            let n = if pe > 50.0 { 24 } else { 64 };
+            let t = exponential_channel(solver, options, n, pe);
+            let r: f64 = 1.0 + pe;
+            let last = r.powi(n as i32 - 1) - 1.0;
+            (0..n)
+                .map(|i| (t[i] - (r.powi(i as i32) - 1.0) / last).abs())
+                .fold(0.0f64, f64::max)
+        })
+        .collect()
+}
+
+/// The upwind equations of the channel are solved to their closed form within 1e-9 at cell
+/// Péclet numbers from 0.01 to 1000 (the nonsymmetric solve converges over that range); at a
+/// channel Péclet number of 5 the discrete solution approaches the exact exponential
+/// `(e^(Pe x / L) - 1) / (e^Pe - 1)` at first order.
+fn advection_diffusion_is_the_exact_exponential_at_every_peclet_number() {
+    let errors = exponential_channel_errors(&CpuMultigrid, &exact_options());
+    assert!(
+        errors.iter().all(|&e| e < 1e-9),
+        "cell Péclet {PECLET:?}: {errors:?} from the discrete closed form"
+    );
+    let hall_pe = 5.0;
+    let exact = |x: f64| ((hall_pe * x).exp() - 1.0) / (hall_pe.exp() - 1.0);
+    let mut errors = Vec::new();
+    for n in [33usize, 65, 129, 257] {
+        // cell centres 0..n-1 span x = 0..1 between the fixed end cells
+        let t = exponential_channel(&CpuMultigrid, &exact_options(), n, hall_pe / (n - 1) as f64);
+        let worst = (0..n)
+            .map(|i| (t[i] - exact(i as f64 / (n - 1) as f64)).abs())
+            .fold(0.0f64, f64::max);
+        errors.push(worst);
+    }
+    let orders: Vec<f64> = errors.windows(2).map(|w| (w[0] / w[1]).log2()).collect();
+    assert!(
+        orders.iter().all(|&o| (0.85..1.3).contains(&o)),
+        "errors {errors:?}, orders {orders:?}: upwind should approach the exponential at first order"
+    );
+    // the Péclet numbers of the CFD halls lie inside the range checked above
+    for case in ["open-100", "open-080", "doors-100", "open-120"] {
+        let path = format!(
+            "{}/benches/cfd/halls/{case}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).expect("hall");
+        let mut layout = cfd_hall(&serde_json::from_str(&text).expect("json"), 0.15);
+        layout.tile_jets(0.15);
+        let hall =
+            HallAir::new(layout, HALL_PARAMS, &CpuMultigrid, &exact_options()).expect("hall");
+        let pe = hall.max_cell_peclet();
+        assert!(
+            (PECLET[0]..PECLET[5]).contains(&pe),
+            "{case}: cell Péclet {pe}"
+        );
+    }
+}
+
+/// The same channels on the GPU (f32): within 1e-6 of the closed form at every Péclet number
+/// (measured 7e-9 to 1e-7 on lavapipe).
+fn gpu_advection_diffusion_is_the_exact_exponential_at_every_peclet_number() {
+    let gpu = common::gpu();
+    let errors = exponential_channel_errors(&gpu, &gpu.default_options());
+    assert!(
+        errors.iter().all(|&e| e < 1e-6),
+        "GPU, cell Péclet {PECLET:?}: {errors:?} from the discrete closed form"
+    );
+}
+
+/// The racks capture at most `1 - s_1` of their airflow from the tiles; the rest of the tile
+/// supply goes to the zone above: `s_1` of it at matched supply, none when the tiles supply
+/// less than the racks capture, `Q_s - (1 - s_1) Q_r` above that.
+fn tile_jets_send_up_what_the_racks_do_not_capture() {
+    let racks = 8.0 * 0.7;
+    for (share, sent_up) in [
+        (1.0, 0.15 * racks),
+        (0.8, 0.0),
+        (0.85, 0.0),
+        (1.2, 1.2 * racks - 0.85 * racks),
+    ] {
+        let mut layout = small_hall(0.0);
+        for q in &mut layout.supply_m3_s {
+            *q *= share;
+        }
+        layout.tile_jets(0.15);
+        let into_layer: f64 = layout.supply_m3_s.iter().sum();
+        assert!(
+            (layout.supply_to_zone_m3_s - sent_up).abs() < 1e-12
+                && (into_layer + sent_up - share * racks).abs() < 1e-12,
+            "supply {share} of the racks' flow: {} m³/s sent up, {into_layer} into the layer",
+            layout.supply_to_zone_m3_s
+        );
+    }
 }
 
 /// A small open hall (two rows of four racks) with floor tiles and an open zone above.

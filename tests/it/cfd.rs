@@ -3,25 +3,26 @@
 //! Each case of benches/cfd/halls/ was solved with OpenFOAM v1912 (buoyantBoussinesqSimpleFoam,
 //! k-epsilon, 0.15 m cells, racks coupled intake to exhaust; benches/cfd/README.md); its per-rack
 //! intake means are committed in benches/cfd/results/. Here dcplan's compact model solves the
-//! same hall (`cfd_hall`, 0.15 m plan cells, the shipped tile overshoot 0.2 and mixing
-//! 30 W/(m K), adiabatic walls like the CFD's) and each rack's intake is compared.
+//! same hall (`cfd_hall`, 0.15 m plan cells, the shipped tile capture rule with overshoot 0.15
+//! at matched supply, mixing 30 W/(m K), adiabatic walls like the CFD's) and each rack's intake
+//! is compared against the goal: mean |error| <= 1.5 K, max <= 3 K, the same worst rack.
 //!
-//! Measured (model - CFD, 20 racks each), against the goal of mean |error| <= 1.5 K,
-//! max <= 3 K:
+//! Measured (model - CFD, 20 racks each, 12 in short-100; mean / max |error|):
 //!
-//! | case      | mean abs error | max abs error | bias            | goal     |
-//! |-----------|----------------|---------------|-----------------|----------|
-//! | open-100  | 0.94 K         | 1.69 K        | +0.0..+1.7 K    | met      |
-//! | doors-100 | 1.72 K         | 2.15 K        | +1.2..+2.2 K    | not met  |
-//! | open-080  | 2.88 K         | 5.08 K        | +0.7..+5.1 K    | not met  |
+//! | case                 | fixed share 0.2 (before) | capture rule, s_1 = 0.15 | worst rack          |
+//! |----------------------|--------------------------|--------------------------|---------------------|
+//! | open-100             | 0.94 / 1.69 K            | 0.75 / 1.75 K            | row end in both     |
+//! | open-080             | 2.88 / 5.08 K            | 1.24 / 1.85 K            | row end in both     |
+//! | doors-100            | 1.72 / 2.15 K            | 1.12 / 1.55 K            | model uniform: none |
+//! | open-120 (held out)  | 0.87 / 4.84 K            | 0.95 / 1.65 K            | row end in both     |
+//! | short-100 (held out) | 0.67 / 1.01 K            | 0.84 / 1.75 K            | row end in both     |
 //!
-//! The model is warmer than the CFD on every rack of every case: its fixed 20 % tile overshoot
-//! sends a fifth of the supply to the mixed zone above, and the CFD's tile jets appear to lose
-//! less than that where the racks draw all (or more than all) the supply. With the overshoot
-//! at 0.2 the open hall's row ends match (26.3 °C against 24.6-26.2 °C) but its mid-row racks
-//! are 1.4 K warm; with the doors closed and with 80 % supply it is warm everywhere. The bounds
-//! below are the measured errors plus about 0.2 K: they hold the model to what it does now and fail
-//! if it gets worse; the two cases that miss the goal are tested as misses, not as agreement.
+//! s_1 was chosen from the first three cases (0.125-0.175 meets the goal on all three; 0.15 is
+//! the middle) and committed before the CFD of open-120 (120 % supply) and short-100 (rows of
+//! six racks) was run; those two are the held-out checks. The
+//! doors case meets the error bounds but not "the same worst rack": the model has no worst rack
+//! there (every intake 19.80 °C), the CFD's spread is 0.9 K. The short hall alone would have
+//! preferred a larger share (0.2 fits its row ends); s_1 is not free of the geometry.
 
 use crate::airflow::cfd_hall;
 use crate::trials;
@@ -34,9 +35,10 @@ pub fn tests() -> Vec<Trial> {
     trials![
         plain cfd_results_balance_air_and_heat,
         plain cfd_of_the_open_hall_moves_with_the_mesh_most_at_the_row_ends,
-        plain open_hall_matches_cfd_per_rack,
-        plain doors_hall_model_is_warmer_than_cfd_on_every_rack,
-        plain under_supplied_hall_model_is_warmer_than_cfd_on_every_rack,
+        plain open_hall_meets_the_goal_per_rack,
+        plain under_supplied_hall_meets_the_goal_per_rack,
+        plain doors_hall_meets_the_error_goal_warmer_on_every_rack,
+        plain held_out_halls_against_cfd,
         plain row_ends_are_the_hottest_racks_of_the_open_halls_in_both,
         plain doors_take_the_hot_spots_off_the_row_ends_in_both,
         plain under_supply_heats_every_rack_in_both,
@@ -45,8 +47,9 @@ pub fn tests() -> Vec<Trial> {
 
 /// The compact model's grid for these halls, m (the CFD's plan cell).
 const CELL_M: f64 = 0.15;
-/// Tile overshoot and mixing of the shipped default air design (site::types::AirDesign).
-const OVERSHOOT: f64 = 0.2;
+/// Tile overshoot at matched supply and mixing of the shipped default air design
+/// (site::types::AirDesign).
+const MATCHED_OVERSHOOT: f64 = 0.15;
 const K_EFF_W_MK: f64 = 30.0;
 
 fn cfd_dir() -> PathBuf {
@@ -108,7 +111,7 @@ fn compare(case: &str) -> Comparison {
             .unwrap_or_else(|| panic!("{case}: {what} is not a number"))
     };
     let mut layout = cfd_hall(&hall, CELL_M);
-    layout.overshoot(OVERSHOOT);
+    layout.tile_jets(MATCHED_OVERSHOOT);
     let air = &hall["air"];
     let params = AirParams {
         rho_cp_j_m3k: f(&air["rho_kg_m3"], "air.rho_kg_m3") * f(&air["cp_j_kgk"], "air.cp_j_kgk"),
@@ -189,14 +192,23 @@ fn hottest(t: &[f64], n: usize) -> Vec<usize> {
 }
 
 const ROW_ENDS: [&str; 4] = ["A01", "A10", "B01", "B10"];
+/// The open halls (no doors).
+const OPEN_CASES: [&str; 4] = ["open-100", "open-080", "open-120", "short-100"];
 
 /// Each committed CFD run carries the air it was given through its returns and the racks' heat
-/// out with it (the returns' flow-weighted temperature), and its intakes settled: the 100 %
-/// cases wander by under 0.3 K (standard deviation over the averaged 600 iterations); the 80 %
-/// case did not settle (up to 1.13 K), which is stated, and bounded here so that a worse run
-/// is not committed unnoticed.
+/// out with it (the returns' flow-weighted temperature), and its intakes settled: the 10-rack
+/// 100 % and 120 % cases wander by under 0.3 K (standard deviation over the averaged 600
+/// iterations); the 80 % case (up to 1.13 K) and the 6-rack short-100 (up to 1.36 K, at its
+/// row ends) did not settle, which is stated, and bounded here so that a worse run is not
+/// committed unnoticed.
 fn cfd_results_balance_air_and_heat() {
-    for (case, settle_k) in [("open-100", 0.3), ("doors-100", 0.3), ("open-080", 1.2)] {
+    for (case, settle_k) in [
+        ("open-100", 0.3),
+        ("doors-100", 0.3),
+        ("open-120", 0.3),
+        ("short-100", 1.4),
+        ("open-080", 1.2),
+    ] {
         let hall = read_json(&cfd_dir().join("halls").join(format!("{case}.json")));
         let r = cfd_result(case, "");
         let supply = number(&hall["supply"]["flow_m3_s"], "supply");
@@ -268,44 +280,115 @@ fn cfd_of_the_open_hall_moves_with_the_mesh_most_at_the_row_ends() {
     );
 }
 
-/// open-100 (supply 100 % of the rack airflow): mean |error| 0.94 K, max 1.69 K (B10, B01:
-/// 26.3 °C against 24.6 °C), within the goal; the mid-row racks A03/A04/A07/A08 are
-/// 1.4-1.5 K warm (19.5-19.6 °C against 18.0-18.2 °C).
-fn open_hall_matches_cfd_per_rack() {
+/// The goal for one case: mean |error| <= 1.5 K and max |error| <= 3 K.
+fn assert_error_goal(c: &Comparison) {
+    assert!(
+        c.mean_abs_k() <= 1.5 && c.max_abs_k() <= 3.0,
+        "misses the goal (mean <= 1.5 K, max <= 3 K)\n{}",
+        c.table()
+    );
+}
+
+/// The goal's "same worst rack": the CFD's hottest rack is one of the model's hottest. The
+/// model's halls are mirror-symmetric, so its row ends tie (to 0.01 K); any rack within
+/// 0.05 K of the model's hottest counts as its worst.
+fn assert_same_worst_rack(c: &Comparison) {
+    let top = c.model_c.iter().fold(f64::MIN, |m, &t| m.max(t));
+    let cfd_worst = hottest(&c.cfd_c, 1)[0];
+    assert!(
+        c.model_c[cfd_worst] >= top - 0.05,
+        "the CFD's worst rack {} is at {:.2} °C in the model, whose hottest is {top:.2} °C\n{}",
+        c.ids[cfd_worst],
+        c.model_c[cfd_worst],
+        c.table()
+    );
+}
+
+/// open-100 (supply 100 % of the rack airflow): mean |error| 0.75 K, max 1.75 K (A01/A10:
+/// model 24.48 °C, CFD 26.2 °C; B01/B10 are 24.6 °C in the CFD, its row ends differ by 1.6 K
+/// between mirror-image racks); the CFD's worst rack, A10, is a row end, as are the model's.
+fn open_hall_meets_the_goal_per_rack() {
     let c = compare("open-100");
-    assert!(c.mean_abs_k() < 1.1 && c.max_abs_k() < 1.9, "{}", c.table());
+    assert_error_goal(&c);
+    assert_same_worst_rack(&c);
 }
 
-/// doors-100 (cold-aisle end doors to rack height, no roof, 100 % supply): the model gives
-/// every rack 20.4 °C, the CFD 18.2-19.2 °C; mean |error| 1.72 K, max 2.15 K (row ends): the
-/// mean misses the goal of 1.5 K. The model's 20 % overshoot replaces a fifth of the aisle's
-/// supply with zone air; in the CFD almost all of the aisle's air is supply air.
-fn doors_hall_model_is_warmer_than_cfd_on_every_rack() {
-    let c = compare("doors-100");
-    assert!(c.errors().iter().all(|&e| e > 0.0), "{}", c.table());
-    assert!(c.mean_abs_k() < 1.9 && c.max_abs_k() < 2.4, "{}", c.table());
-}
-
-/// open-080 (supply 80 % of the rack airflow): mean |error| 2.88 K, max 5.08 K (A01: 32.6 °C
-/// against 27.6 °C): the goal is missed by far. The error is largest at the row ends (+4.6 to
-/// +5.1 K), +3.2 K at the racks third, fourth, seventh and eighth along each row, least at the
-/// middle pair (+0.7 K). The CFD did not settle here (intakes wander by up to 1.1 K standard
-/// deviation over the averaged iterations), which does not account for 3 K.
-fn under_supplied_hall_model_is_warmer_than_cfd_on_every_rack() {
+/// open-080 (supply 80 % of the rack airflow; the tiles supply less than the racks capture
+/// from them, so none overshoots): mean |error| 1.24 K, max 1.85 K (A09); the row ends are
+/// 1.1-1.7 K cool in the model, the racks third and fourth from each end 0.8-1.1 K warm. The
+/// CFD's worst rack, A10, is a row end, as are the model's.
+fn under_supplied_hall_meets_the_goal_per_rack() {
     let c = compare("open-080");
-    assert!(c.errors().iter().all(|&e| e > 0.0), "{}", c.table());
-    assert!(c.mean_abs_k() < 3.1 && c.max_abs_k() < 5.3, "{}", c.table());
+    assert_error_goal(&c);
+    assert_same_worst_rack(&c);
 }
 
-/// In both open halls the four hottest intakes are the four row ends, in the CFD and in the
+/// doors-100 (cold-aisle end doors to rack height, no roof, 100 % supply): mean |error|
+/// 1.12 K, max 1.55 K (row ends), the model 0.6-1.55 K warmer on every rack. The goal's error
+/// bounds are met, its "same worst rack" is not: the model gives every rack the same intake
+/// (19.80 °C: the aisle's air is the tiles' captured share and zone air coming down, mixed
+/// alike along the aisle) and so names no worst rack; the CFD spreads 0.9 K (18.25-19.19 °C),
+/// warmest at A02/B09, coolest at the row ends next to the doors.
+fn doors_hall_meets_the_error_goal_warmer_on_every_rack() {
+    let c = compare("doors-100");
+    assert_error_goal(&c);
+    assert!(c.errors().iter().all(|&e| e > 0.0), "{}", c.table());
+    let spread = |t: &[f64]| {
+        t.iter().fold(f64::MIN, |m, &x| m.max(x)) - t.iter().fold(f64::MAX, |m, &x| m.min(x))
+    };
+    assert!(
+        spread(&c.model_c) < 0.05 && spread(&c.cfd_c) > 0.5,
+        "model spread {:.2} K, CFD {:.2} K\n{}",
+        spread(&c.model_c),
+        spread(&c.cfd_c),
+        c.table()
+    );
+}
+
+/// The held-out halls, solved by CFD after the matched overshoot share 0.15 was chosen from the
+/// other three cases and committed: open-120 (supply 120 % of the rack airflow: the capture
+/// rule sends 0.29 of the tile air over the racks there), mean |error| 0.95 K, max 1.65 K (B10,
+/// B01: model 24.42 °C, CFD 26.07 °C; A01/A10 are 23.26 °C in the CFD); and short-100 (two rows
+/// of six racks at 100 %: another row length, so another share of row-end racks), mean
+/// |error| 0.84 K, max 1.75 K (A06: model 23.47 °C, CFD 25.22 °C; the CFD's row ends did not
+/// settle, intake standard deviation 1.2-1.4 K there).
+fn held_out_halls_against_cfd() {
+    for case in ["open-120", "short-100"] {
+        let c = compare(case);
+        assert_error_goal(&c);
+        assert_same_worst_rack(&c);
+    }
+}
+
+/// The first and last rack of each row (rows are named by their first letter), sorted.
+fn row_ends(ids: &[String]) -> Vec<&str> {
+    let mut ends: Vec<&str> = Vec::new();
+    for (k, id) in ids.iter().enumerate() {
+        let row = |i: usize| ids.get(i).and_then(|s| s.chars().next());
+        let first = k == 0 || row(k - 1) != row(k);
+        let last = row(k + 1) != row(k);
+        if first || last {
+            ends.push(id);
+        }
+    }
+    ends.sort_unstable();
+    ends
+}
+
+/// In every open hall the four hottest intakes are the four row ends, in the CFD and in the
 /// model: exhaust wraps around the row ends into the cold aisle.
 fn row_ends_are_the_hottest_racks_of_the_open_halls_in_both() {
-    for case in ["open-100", "open-080"] {
+    for case in OPEN_CASES {
         let c = compare(case);
         for (who, t) in [("CFD", &c.cfd_c), ("model", &c.model_c)] {
             let mut top: Vec<&str> = hottest(t, 4).iter().map(|&k| c.ids[k].as_str()).collect();
             top.sort_unstable();
-            assert_eq!(top, ROW_ENDS, "{case}, {who}: hottest racks\n{}", c.table());
+            assert_eq!(
+                top,
+                row_ends(&c.ids),
+                "{case}, {who}: hottest racks\n{}",
+                c.table()
+            );
         }
     }
 }
@@ -339,7 +422,7 @@ fn doors_take_the_hot_spots_off_the_row_ends_in_both() {
 }
 
 /// Supply at 80 % of the racks' airflow against 100 %: every rack's intake is warmer in both,
-/// and the hall's mean intake by more than a kelvin (CFD +1.7 K, model +3.7 K).
+/// and the hall's mean intake by more than a kelvin (CFD +1.7 K, model +1.2 K).
 fn under_supply_heats_every_rack_in_both() {
     let (full, under) = (compare("open-100"), compare("open-080"));
     assert_eq!(full.ids, under.ids);
