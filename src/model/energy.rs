@@ -1222,4 +1222,19 @@ mod tests {
         close(r.fans_kw, 500.0);
         close(r.pumps_kw, 100.0);
     }
+    #[test]
+    fn ups_curve_points_by_hand() {
+        // curve (10 %, 0.90), (50 %, 0.95), (100 %, 0.96): linear between, constant beyond
+        let mut f = raw_facility();
+        f.ups_curve = Some(vec![[0.1, 0.90], [0.5, 0.95], [1.0, 0.96]]);
+        let plant = Plant::new(&valid(f), DIST_KW).expect("valid");
+        close(plant.ups_efficiency_at(0.3), 0.925); // 0.90 + (0.2 / 0.4) × 0.05
+        close(plant.ups_efficiency_at(0.75), 0.955); // 0.95 + (0.25 / 0.5) × 0.01
+        close(plant.ups_efficiency_at(0.05), 0.90);
+        close(plant.ups_efficiency_at(1.0), 0.96);
+        // at 30 % utilisation: IT 3000 kW, loss 3000 × (1/0.925 − 1) = 243.243243243243 kW
+        let r = plant.hour_of(air(10.0, 7.0), 0.3, None).expect("valid");
+        close(r.ups_loss_kw, 3000.0 * (1.0 / 0.925 - 1.0));
+        close(r.ups_loss_kw, 243.243_243_243_243_24);
+    }
 }
