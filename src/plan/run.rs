@@ -123,6 +123,8 @@ pub enum WeightsSpec {
     File(PathBuf),
     /// `key=value,...` overrides of the defaults.
     Overrides(String),
+    /// A named preset of [`criteria::PRESETS`](super::criteria::PRESETS).
+    Preset(String),
 }
 
 /// Sites to rank, and how.
@@ -274,6 +276,9 @@ fn weights(spec: &WeightsSpec) -> Result<(Weights, Option<FileHash>), PlanError>
     let all = criteria();
     match spec {
         WeightsSpec::Defaults => Ok((default_weights(), None)),
+        WeightsSpec::Preset(name) => super::criteria::preset_weights(name)
+            .map(|w| (w, None))
+            .ok_or_else(|| PlanError::Request(format!("--weights: no preset named `{name}`"))),
         WeightsSpec::Overrides(text) => parse_overrides(text, &all, &default_weights())
             .map(|w| (w, None))
             .map_err(|e| PlanError::Request(format!("--weights: {e}"))),
