@@ -255,8 +255,19 @@ pub fn rank_sites(
         &info,
     )?;
     if let Some(draws) = inputs.settings.uncertainty {
-        let problem = uncertainty::Problem::from_evaluated(&sites, &inputs.facility.facility)
+        let mut problem = uncertainty::Problem::from_evaluated(&sites, &inputs.facility.facility)
             .map_err(PlanError::Internal)?;
+        // ranges of the snapshot files are validated but not drawn (see `grid::ranges`)
+        for snap in map.iter().flat_map(|m| &m.snapshots) {
+            for key in snap.snapshot.rules.ranges.keys() {
+                problem.held.push((
+                    format!("grid: {} {key}", snap.snapshot.name()),
+                    "ranged in the snapshot file, held at its file value: a draw needs a new \
+                     dispatch and N-1 screen"
+                        .into(),
+                ));
+            }
+        }
         let s = &inputs.settings;
         let settings = uncertainty::Settings {
             draws,
