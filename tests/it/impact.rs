@@ -3,7 +3,9 @@
 //! the verdict against the 70 points consistent with the bounds, and the `grid-impact` weights
 //! preset accepted by `rank`.
 
+use crate::grid::{snapshot_json, Files};
 use crate::trials;
+use crate::uncertainty::{dcplan, site, temp};
 use dcplan::grid::{load_snapshots, HostingMap, Network, ScreenBackend};
 use dcplan::layout::default_cell_m;
 use dcplan::plan::impact::{assess, GridImpact, PASS_POINTS};
@@ -11,9 +13,9 @@ use dcplan::plan::inputs;
 use dcplan::plan::simulate::{prepare_facility, simulate, GridFit, Precision};
 use dcplan::solver::CpuMultigrid;
 use libtest_mimic::Trial;
+use serde_json::json;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 pub fn tests() -> Vec<Trial> {
     trials![
@@ -22,36 +24,8 @@ pub fn tests() -> Vec<Trial> {
     ]
 }
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dcplan-impact-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("facilities")).expect("temp dir");
-    std::fs::copy(
-        root().join("sites/facilities/ai-hall-20mw.json"),
-        dir.join("facilities/ai-hall-20mw.json"),
-    )
-    .expect("facility copy");
-    dir
-}
-
 fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol * (1.0 + b.abs())
-}
-
-/// A copy of the shipped Pohang site with a new id, then `edit`.
-fn site(dir: &Path, id: &str, edit: impl Fn(&mut Value)) -> PathBuf {
-    let text = std::fs::read_to_string(root().join("sites/pohang.json")).expect("pohang");
-    let mut v: Value = serde_json::from_str(&text).expect("JSON");
-    v["id"] = id.into();
-    v["name_en"] = id.into();
-    edit(&mut v);
-    let path = dir.join(format!("{id}.json"));
-    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).expect("site file");
-    path
 }
 
 /// Triangle A-B-C (x 0.5, 1, 1 pu), ratings ten times the grid tests' (AB 1000/1100, BC
@@ -60,38 +34,20 @@ fn site(dir: &Path, id: &str, edit: impl Fn(&mut Value)) -> PathBuf {
 fn three_bus(dir: &Path) {
     let g = dir.join("grid");
     std::fs::create_dir_all(g.join("snapshots")).unwrap();
-    std::fs::write(
-        g.join("network.json"),
-        r#"{"format": "dcplan-grid/1", "base_mva": 100, "frequency_hz": 60,
-  "description": "test network", "built_from": [], "build_command": "", "rules": [],
-  "islands": [], "left_out": [], "load_share_left_out": 0}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        g.join("buses.csv"),
-        "id,station,kv,lon,lat,province,load_share\n\
-         A,1,345,127.0,36.0,East,0\nB,2,345,127.5,36.0,East,0\nC,3,345,127.25,36.4,West,1\n",
-    )
-    .unwrap();
-    std::fs::write(
-        g.join("branches.csv"),
-        "id,kind,from,to,circuits,length_km,x_pu,normal_mw,emergency_mw,source\n\
-         AB,line,A,B,1,10,0.5,1000,1100,test\nBC,line,B,C,1,10,1,500,550,test\n\
-         CA,line,C,A,1,10,1,500,600,test\n",
-    )
-    .unwrap();
-    std::fs::write(
-        g.join("plants.csv"),
-        "id,name,carrier,capacity_mw,bus,placement\nG1,gas,LNG,1000,A,test\nG2,gas,LNG,10,C,test\n",
-    )
-    .unwrap();
-    std::fs::write(
-        g.join("snapshots/test.json"),
-        r#"{"name": "test", "description": "one LNG tier", "total_load_mw": 30,
-  "must_run": [], "merit_order": [{"carriers": ["LNG"], "availability": 1.0}], "off": [],
-  "participation": ["LNG"], "sources": ["hand-made test case"], "assumed": []}"#,
-    )
-    .unwrap();
+    Files {
+        buses: "id,station,kv,lon,lat,province,load_share\n\
+                A,1,345,127.0,36.0,East,0\nB,2,345,127.5,36.0,East,0\nC,3,345,127.25,36.4,West,1\n"
+            .into(),
+        branches: "id,kind,from,to,circuits,length_km,x_pu,normal_mw,emergency_mw,source\n\
+                   AB,line,A,B,1,10,0.5,1000,1100,test\nBC,line,B,C,1,10,1,500,550,test\n\
+                   CA,line,C,A,1,10,1,500,600,test\n"
+            .into(),
+        plants: "id,name,carrier,capacity_mw,bus,placement\n\
+                 G1,gas,LNG,1000,A,test\nG2,gas,LNG,10,C,test\n"
+            .into(),
+        snapshot: snapshot_json(30.0),
+    }
+    .write(&g);
 }
 
 fn item<'a>(g: &'a GridImpact, key: &str) -> &'a dcplan::plan::impact::Item {
@@ -140,7 +96,14 @@ const NOT_MODELLED: [&str; 9] = [
 fn items_match_their_rules_by_hand_on_a_three_bus_grid() {
     let dir = temp("hand");
     three_bus(&dir);
-    let path = site(&dir, "scratch", |v| v["power"]["grid_bus"] = "C".into());
+    // the hosting capacity computed on the three-bus grid, not the file's headroom
+    site(&dir, "scratch", 0.0, 300.0, |v| {
+        v["power"] = json!({
+            "connection_voltage_kv": 154.0, "substation_distance_km": 3.0,
+            "tariff_krw_per_kwh": 182.7, "grid_carbon_kg_per_kwh": 0.4173, "grid_bus": "C"
+        });
+    });
+    let path = dir.join("scratch.json");
     let net = Network::load(&dir.join("grid")).expect("network");
     let snaps = load_snapshots(&dir.join("grid/snapshots"), &net).expect("snapshots");
     let map = HostingMap::compute(&net, &snaps, ScreenBackend::Cpu { threads: 1 }).unwrap();
@@ -251,31 +214,22 @@ fn rank_accepts_the_grid_impact_preset_and_reports_the_score() {
         ("alpha", 150.0, "Gyeongsangbuk-do"),
         ("bravo", 60.0, "Gyeonggi-do"),
     ] {
-        site(&dir, id, |v| {
-            v["power"]["grid_headroom_mw"] = headroom.into();
-            v["province"] = province.into();
+        site(&dir, id, headroom, 300.0, |v| {
+            v["province"] = province.into()
         });
     }
     let out = dir.join("out");
-    let o = Command::new(env!("CARGO_BIN_EXE_dcplan"))
-        .args([
-            "--backend",
-            "cpu",
-            "rank",
-            dir.to_str().unwrap(),
-            "--weights",
-        ])
-        .args([
-            "grid-impact",
-            "--draws",
-            "10000",
-            "--format",
-            "json",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .expect("dcplan runs");
+    let d = dir.to_str().unwrap();
+    let o = dcplan(&[
+        "--backend",
+        "cpu",
+        "rank",
+        d,
+        "--weights",
+        "grid-impact",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r: Value =
         serde_json::from_slice(&std::fs::read(out.join("ranking.json")).unwrap()).unwrap();
@@ -315,18 +269,17 @@ fn rank_accepts_the_grid_impact_preset_and_reports_the_score() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("계통영향평가") && html.contains("not modelled"));
     // an unknown name is a missing weights file: bad input
-    let o = Command::new(env!("CARGO_BIN_EXE_dcplan"))
-        .args([
-            "--backend",
-            "cpu",
-            "rank",
-            dir.to_str().unwrap(),
-            "--weights",
-        ])
-        .args(["grid-impacts", "--out"])
-        .arg(dir.join("out2"))
-        .output()
-        .expect("dcplan runs");
+    let out2 = dir.join("out2");
+    let o = dcplan(&[
+        "--backend",
+        "cpu",
+        "rank",
+        d,
+        "--weights",
+        "grid-impacts",
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -26,11 +26,12 @@ pub fn tests() -> Vec<Trial> {
     ]
 }
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn temp(name: &str) -> PathBuf {
+/// A fresh scratch folder with the shipped 20 MW hall in `facilities/`.
+pub(crate) fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("dcplan-uncert-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("facilities")).expect("temp dir");
@@ -43,7 +44,13 @@ fn temp(name: &str) -> PathBuf {
 }
 
 /// A copy of the shipped Pohang site with a new id, headroom and distance, then `edit`.
-fn site(dir: &Path, id: &str, headroom_mw: f64, distance_km: f64, edit: impl Fn(&mut Value)) {
+pub(crate) fn site(
+    dir: &Path,
+    id: &str,
+    headroom_mw: f64,
+    distance_km: f64,
+    edit: impl Fn(&mut Value),
+) {
     let text = std::fs::read_to_string(root().join("sites/pohang.json")).expect("pohang");
     let mut v: Value = serde_json::from_str(&text).expect("JSON");
     v["id"] = id.into();
@@ -58,7 +65,7 @@ fn site(dir: &Path, id: &str, headroom_mw: f64, distance_km: f64, edit: impl Fn(
     .expect("site file");
 }
 
-fn dcplan(args: &[&str]) -> Output {
+pub(crate) fn dcplan(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dcplan"))
         .args(args)
         .output()
