@@ -86,6 +86,8 @@ pub struct GridImpact {
     pub verdict: String,
     pub verdict_reason: String,
     pub basis: String,
+    /// Unit of every `*_points` figure here and in the items: "points" of the assessment.
+    pub points_unit: String,
 }
 
 const BASIS: &str = "Korean grid-impact assessment for new loads of 10 MW and more, draft rules \
@@ -358,6 +360,7 @@ pub fn summarise(
         verdict: verdict.into(),
         verdict_reason: reason,
         basis: BASIS.into(),
+        points_unit: "points".into(),
     }
 }
 
