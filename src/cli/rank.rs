@@ -31,9 +31,11 @@ pub struct RankArgs {
     /// The facility design (default: facilities/ai-hall-20mw.json in the first site's folder).
     #[arg(long)]
     pub facility: Option<PathBuf>,
-    /// Weights: a JSON file {"key": weight, ...} or overrides "key=value,key=value" on the
-    /// defaults. Keys: grid_margin_mw, hostable_it_mw, voltage_drop_pct, pue,
-    /// energy_cost_krw_per_kwh, carbon_g_per_kwh, thermal_hours, wue_l_per_kwh, hazard_score,
+    /// Weights: a JSON file {"key": weight, ...}, overrides "key=value,key=value" on the
+    /// defaults, or a preset (`grid-impact`: the grid-impact assessment's items that a
+    /// criterion measures, at their points). Keys: grid_margin_mw, hostable_it_mw,
+    /// voltage_drop_pct, pue, energy_cost_krw_per_kwh, carbon_g_per_kwh, thermal_hours,
+    /// wue_l_per_kwh, hazard_score,
     /// distance_to_seoul_km.
     #[arg(long)]
     pub weights: Option<String>,
@@ -105,6 +107,15 @@ impl RankArgs {
             // that is missing is reported as missing, not as malformed overrides)
             Some(spec) if spec.contains('=') && !Path::new(spec).is_file() => {
                 WeightsSpec::Overrides(spec.clone())
+            }
+            // a preset's name, unless a file of that name is there
+            Some(name)
+                if !Path::new(name).is_file()
+                    && crate::plan::criteria::PRESETS
+                        .iter()
+                        .any(|p| p.name == name) =>
+            {
+                WeightsSpec::Preset(name.clone())
             }
             Some(w) => WeightsSpec::File(PathBuf::from(w)),
         };

@@ -168,4 +168,10 @@ fn print_summary(run: &SiteRun) {
         "  hosts {:.2} MW of IT, limited by {} (land {:.1}, grid {:.1}, thermal {:.1} MW)",
         h.it_mw, h.limited_by, h.land_it_mw, h.grid_it_mw, h.thermal_it_mw
     );
+    let a = &m.grid_impact;
+    println!(
+        "  grid-impact assessment: {} ({:.1} points scored by assumed rules; {:.1}-{:.1} with the \
+         items not modelled; {} needed)",
+        a.verdict, a.modelled_points, a.lower_points, a.upper_points, a.pass_points
+    );
 }

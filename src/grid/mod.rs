@@ -30,6 +30,7 @@ pub mod geo;
 pub mod hosting;
 pub mod network;
 pub mod params;
+pub mod ranges;
 pub mod screen;
 pub mod site;
 pub mod snapshot;

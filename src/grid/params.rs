@@ -50,6 +50,9 @@ pub struct LineTypes {
     pub emergency_basis: String,
     pub sources: Vec<String>,
     pub assumed: Vec<String>,
+    /// Ranges on the table's assumed numbers (`grid::ranges`), by JSON path.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub ranges: std::collections::BTreeMap<String, crate::site::ranges::Range>,
 }
 
 impl LineTypes {
@@ -107,7 +110,53 @@ impl LineTypes {
                 format!("expected at least 1, found {}", types.emergency_factor),
             );
         }
+        super::ranges::check(
+            file,
+            &locator,
+            &types.ranges,
+            &types.rangeable(),
+            &mut problems,
+        );
         problems.into_result(types)
+    }
+
+    /// The numbers of the table that may carry a range, with their rules.
+    pub fn rangeable(&self) -> Vec<super::ranges::Rangeable> {
+        use super::ranges::{Rangeable, AT_LEAST_ONE, POSITIVE};
+        let mut numbers = vec![
+            Rangeable::new(
+                "reactance_frequency_factor".into(),
+                self.reactance_frequency_factor,
+                POSITIVE,
+            ),
+            Rangeable::new(
+                "emergency_factor".into(),
+                self.emergency_factor,
+                AT_LEAST_ONE,
+            ),
+        ];
+        for (i, l) in self.lines.iter().enumerate() {
+            for (field, v) in [
+                ("overhead_x_ohm_per_km_50hz", l.overhead_x_ohm_per_km_50hz),
+                (
+                    "underground_x_ohm_per_km_50hz",
+                    l.underground_x_ohm_per_km_50hz,
+                ),
+                ("normal_mw_per_circuit", l.normal_mw_per_circuit),
+            ] {
+                numbers.push(Rangeable::new(format!("lines[{i}].{field}"), v, POSITIVE));
+            }
+        }
+        for (i, t) in self.transformers.iter().enumerate() {
+            for (field, v) in [("unit_mva", t.unit_mva), ("vk_percent", t.vk_percent)] {
+                numbers.push(Rangeable::new(
+                    format!("transformers[{i}].{field}"),
+                    v,
+                    POSITIVE,
+                ));
+            }
+        }
+        numbers
     }
 
     pub fn line(&self, kv: f64) -> Option<&LineType> {

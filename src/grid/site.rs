@@ -11,7 +11,10 @@
 //! - overload increase: of the branches the load moves by at least the distribution-factor
 //!   cutoff (`grid::screen::DFAX_CUTOFF`), in the base case and after every credible single
 //!   outage, the one most loaded once the load is connected, with its loading before and after
-//!   (% of its rating in that case) and the increase in percentage points.
+//!   (% of its rating in that case) and the increase in percentage points;
+//! - the province's self-sufficiency: the generation dispatched in the province of the site's
+//!   bus over the load drawn there, summed over the snapshots (a proxy for the annual ratio,
+//!   which would need every plant's annual output).
 //!
 //! The items it cannot compute are listed in [`NOT_COMPUTED`].
 //!
@@ -34,7 +37,7 @@ pub const NOT_COMPUTED: [&str; 6] = [
     "self-generation plan (10) and efficiency plan (5): facts of the applicant's design, not of the grid",
     "site-provision bonus and voltage-application penalty: administrative facts",
     "non-technical items (business stability, local fiscal contribution, value added, direct jobs)",
-    "policy items (self-sufficiency, policy fit, demand dispersion): need data outside the network model",
+    "policy fit and demand dispersion: need data outside the network model (dcplan::plan::impact scores dispersion from the site's province)",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -84,7 +87,50 @@ pub struct SiteHosting {
     pub binding_outage: Option<String>,
     pub margin_after_connection_mw: f64,
     pub overload: Option<OverloadIncrease>,
+    /// Province of the bus (KOSTAT English name) and its balance over the snapshots.
+    pub province: ProvinceBalance,
     pub not_computed: Vec<String>,
+}
+
+/// Generation and load of one province, summed over the snapshots, MW.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProvinceBalance {
+    pub province: String,
+    pub generation_mw: f64,
+    pub load_mw: f64,
+    /// generation / load (0 when the province draws no load in the model).
+    pub self_sufficiency: f64,
+}
+
+/// The balance of `province` over every snapshot of the map.
+pub fn province_balance(map: &HostingMap, province: &str) -> ProvinceBalance {
+    let net = &map.network;
+    let in_province = |bus: usize| net.buses[bus].province == province;
+    let (mut generation_mw, mut load_mw) = (0.0, 0.0);
+    for s in &map.snapshots {
+        let snap = &s.snapshot;
+        generation_mw += net
+            .plants
+            .iter()
+            .zip(&snap.dispatch_mw)
+            .filter(|(p, _)| in_province(p.bus))
+            .map(|(_, mw)| mw)
+            .sum::<f64>();
+        load_mw += (0..net.buses.len())
+            .filter(|&b| in_province(b))
+            .map(|b| snap.load_mw[b])
+            .sum::<f64>();
+    }
+    ProvinceBalance {
+        province: province.to_string(),
+        generation_mw,
+        load_mw,
+        self_sufficiency: if load_mw > 0.0 {
+            generation_mw / load_mw
+        } else {
+            0.0
+        },
+    }
 }
 
 /// Voltage class a site connects at: 765 or 345 kV for transmission connections at those
@@ -230,6 +276,7 @@ pub fn site_hosting(
         binding_outage: w.binding_outage.clone(),
         margin_after_connection_mw: w.margin_after_connection_mw,
         overload: w.overload.clone(),
+        province: province_balance(map, &net.buses[bus].province),
         snapshots,
         not_computed: NOT_COMPUTED.iter().map(|s| s.to_string()).collect(),
     })

@@ -60,6 +60,30 @@ pub struct SnapshotRules {
     pub sources: Vec<String>,
     #[serde(default)]
     pub assumed: Vec<String>,
+    /// Ranges on the file's assumed numbers (`grid::ranges`), by JSON path.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<String, crate::site::ranges::Range>,
+}
+
+impl SnapshotRules {
+    /// The numbers of the file that may carry a range, with their rules.
+    pub fn rangeable(&self) -> Vec<super::ranges::Rangeable> {
+        use super::ranges::{Rangeable, FRACTION, SHARE};
+        let mut numbers = vec![Rangeable::new(
+            "total_load_mw".into(),
+            self.total_load_mw,
+            (0.0, true, 1e6),
+        )];
+        for (i, m) in self.must_run.iter().enumerate() {
+            let path = format!("must_run[{i}].share_of_capacity");
+            numbers.push(Rangeable::new(path, m.share_of_capacity, SHARE));
+        }
+        for (i, t) in self.merit_order.iter().enumerate() {
+            let path = format!("merit_order[{i}].availability");
+            numbers.push(Rangeable::new(path, t.availability, FRACTION));
+        }
+        numbers
+    }
 }
 
 /// One balanced operating point.
@@ -233,6 +257,8 @@ impl Snapshot {
         if rules.sources.is_empty() {
             bad("sources", "expected at least one source".into());
         }
+        let rangeable = rules.rangeable();
+        super::ranges::check(file, &locator, &rules.ranges, &rangeable, &mut problems);
         if !problems.is_empty() {
             return Err(GridError::Invalid(problems.0));
         }

@@ -129,6 +129,45 @@ pub fn default_weights() -> Weights {
     .unwrap_or_else(|_| unreachable!("default weights are positive"))
 }
 
+/// A named set of weights (`rank --weights NAME`): points per criterion, rescaled to sum to 1.
+pub struct Preset {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// (criterion key, points); criteria not named weigh 0.
+    pub points: &'static [(&'static str, f64)],
+}
+
+/// The presets. `grid-impact`: the items of Korea's grid-impact assessment (draft rules, as
+/// reported; `plan::impact`) that a criterion measures, at the item's points — grid margin 15
+/// (`grid_margin_mw`, the hosting capacity left after the peak) and efficiency plan 5 (`pue`);
+/// voltage adequacy is pass/fail, already a reason of infeasibility, so `voltage_drop_pct`
+/// weighs 0. The other items have no criterion (overload increase, securing margin,
+/// self-generation, the non-technical and policy items; demand dispersion rewards distance
+/// from the capital where the latency criterion penalises it) and are left out: the
+/// assessment's own score is reported beside the ranking.
+pub const PRESETS: [Preset; 1] = [Preset {
+    name: "grid-impact",
+    description:
+        "grid-impact assessment items with a criterion: grid margin 15, efficiency 5 points",
+    points: &[("grid_margin_mw", 15.0), ("pue", 5.0)],
+}];
+
+/// The weights of a preset, `None` for an unknown name.
+pub fn preset_weights(name: &str) -> Option<Weights> {
+    let preset = PRESETS.iter().find(|p| p.name == name)?;
+    let raw = SPECS
+        .iter()
+        .map(|s| {
+            preset
+                .points
+                .iter()
+                .find(|(k, _)| *k == s.key)
+                .map_or(0.0, |(_, p)| *p)
+        })
+        .collect();
+    Weights::new(raw, &criteria()).ok()
+}
+
 fn round_to(v: f64, resolution: f64) -> f64 {
     (v / resolution).round() * resolution
 }

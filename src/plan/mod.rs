@@ -8,6 +8,7 @@
 //! - [`evaluate`]: many sites, on CPU threads or one GPU, results in input order;
 //! - [`criteria`]: which simulated metric is which ranking criterion, with its unit,
 //!   direction and resolution; the default weights; why a site is infeasible;
+//! - [`impact`]: the items of Korea's grid-impact assessment the model can score, per site;
 //! - [`ranking`]: the decision matrix handed to `crate::rank` (pure decision analysis) and the
 //!   [`RankingReport`] that `report` writes;
 //! - [`limits`]: how large a hall's grid may be, checked before anything is allocated;
@@ -25,6 +26,7 @@
 pub mod criteria;
 pub mod error;
 pub mod evaluate;
+pub mod impact;
 pub mod inputs;
 pub mod limits;
 pub mod parcels;

@@ -79,6 +79,10 @@ pub struct RankedSite {
     pub p_first: Option<f64>,
     pub p_top_k: Option<f64>,
     pub values: Vec<CriterionValue>,
+    /// The grid-impact assessment items the model can score (points), and the rest listed as
+    /// not modelled ([`super::impact`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grid_impact: Option<super::impact::GridImpact>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -134,6 +138,9 @@ pub struct SiteAssessment {
     pub shortfall: Option<String>,
     /// In [`SPECS`] order.
     pub values: Vec<f64>,
+    /// The grid-impact assessment ([`super::impact`]); absent in parts of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid_impact: Option<super::impact::GridImpact>,
 }
 
 /// The assessment of each simulated site, in the order given.
@@ -156,6 +163,7 @@ pub fn assess(evaluated: &[Evaluated], facility: &FacilityInput) -> Vec<SiteAsse
                 limited_by: metrics.hostable.limited_by.clone(),
                 shortfall: sites::shortfall(&facility.facility, metrics),
                 values: sites::values(site, metrics),
+                grid_impact: Some(metrics.grid_impact.clone()),
             }
         })
         .collect()
@@ -261,6 +269,7 @@ pub fn rank_assessed(
                     contribution: k.and_then(|k| scored.as_ref().map(|s| s.contributions[k][c])),
                 })
                 .collect(),
+            grid_impact: a.grid_impact.clone(),
         });
     };
     for &k in &order {

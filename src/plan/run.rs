@@ -123,6 +123,8 @@ pub enum WeightsSpec {
     File(PathBuf),
     /// `key=value,...` overrides of the defaults.
     Overrides(String),
+    /// A named preset of [`criteria::PRESETS`](super::criteria::PRESETS).
+    Preset(String),
 }
 
 /// Sites to rank, and how.
@@ -253,8 +255,19 @@ pub fn rank_sites(
         &info,
     )?;
     if let Some(draws) = inputs.settings.uncertainty {
-        let problem = uncertainty::Problem::from_evaluated(&sites, &inputs.facility.facility)
+        let mut problem = uncertainty::Problem::from_evaluated(&sites, &inputs.facility.facility)
             .map_err(PlanError::Internal)?;
+        // ranges of the snapshot files are validated but not drawn (see `grid::ranges`)
+        for snap in map.iter().flat_map(|m| &m.snapshots) {
+            for key in snap.snapshot.rules.ranges.keys() {
+                problem.held.push((
+                    format!("grid: {} {key}", snap.snapshot.name()),
+                    "ranged in the snapshot file, held at its file value: a draw needs a new \
+                     dispatch and N-1 screen"
+                        .into(),
+                ));
+            }
+        }
         let s = &inputs.settings;
         let settings = uncertainty::Settings {
             draws,
@@ -274,6 +287,9 @@ fn weights(spec: &WeightsSpec) -> Result<(Weights, Option<FileHash>), PlanError>
     let all = criteria();
     match spec {
         WeightsSpec::Defaults => Ok((default_weights(), None)),
+        WeightsSpec::Preset(name) => super::criteria::preset_weights(name)
+            .map(|w| (w, None))
+            .ok_or_else(|| PlanError::Request(format!("--weights: no preset named `{name}`"))),
         WeightsSpec::Overrides(text) => parse_overrides(text, &all, &default_weights())
             .map(|w| (w, None))
             .map_err(|e| PlanError::Request(format!("--weights: {e}"))),

@@ -729,6 +729,7 @@ mod tests {
                                 values: (0..crate::plan::criteria::SPECS.len())
                                     .map(|c| (position * 8 + c) as f64 * 0.37)
                                     .collect(),
+                                grid_impact: None,
                             },
                             outputs: Vec::new(),
                         }

@@ -237,6 +237,8 @@ pub struct SiteMetrics {
     pub energy: crate::model::energy::Annual,
     pub grid_fit: GridFit,
     pub hostable: Hostable,
+    /// The grid-impact assessment items the model can score ([`super::impact`]).
+    pub grid_impact: super::impact::GridImpact,
     pub model: HallParams,
     pub assumed: Vec<Assumed>,
 }
@@ -525,6 +527,7 @@ pub fn simulate(
                 note: note.into(),
             }),
     );
+    let grid_impact = super::impact::assess(site, &model.design.power, &energy, &grid_fit);
     let plan = &model.plan;
     let metrics = SiteMetrics {
         dcplan_version: env!("CARGO_PKG_VERSION"),
@@ -565,6 +568,7 @@ pub fn simulate(
         energy,
         grid_fit,
         hostable,
+        grid_impact,
         model: model.params.clone(),
         assumed,
     };

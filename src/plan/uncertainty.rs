@@ -20,7 +20,9 @@
 //! - `no effect`: no criterion depends on the figure (the substation distance);
 //! - `nominal`: held at its file value, because it would need a new simulation (climate
 //!   series, coordinates, the facility's hall and plant design, the connection voltage, which
-//!   picks a bus). Listed in the report with the assumed figures that have no range.
+//!   picks a bus) and the ranges of the grid model's snapshot files (a new dispatch and N-1
+//!   screen, see `grid::ranges`). Listed in the report with the assumed figures that have no
+//!   range.
 //!
 //! Feasibility is judged again in every draw (a hall must fit the land and the grid), and the
 //! criteria are min-max normalised over the sites feasible in that draw, as in the nominal

@@ -426,6 +426,7 @@ mod tests {
             p_first: rank.map(|r| if r == 1 { 1.0 } else { 0.0 }),
             p_top_k: rank.map(|r| if r <= 3 { 1.0 } else { 0.0 }),
             values: vec![value("pue", pue), value("grid_margin_mw", margin)],
+            grid_impact: None,
         }
     }
 

@@ -5,6 +5,7 @@
 pub mod charts;
 pub mod geojson;
 pub mod heatmap;
+pub mod impact;
 pub mod labels;
 pub mod map;
 pub mod part;

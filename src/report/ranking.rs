@@ -238,6 +238,7 @@ pub fn to_markdown(r: &RankingReport) -> String {
         r.stability.seed,
         r = r.stability.radius
     );
+    s.push_str(&super::impact::to_markdown(r));
     if let Some(u) = &r.uncertainty {
         s.push_str(&super::uncertainty::to_markdown(u));
     }
@@ -373,6 +374,7 @@ pub fn to_html(r: &RankingReport, parts: &HtmlParts) -> Result<String, ReportErr
     html.push_str(&super::charts::pareto(r, parts.pareto_axes.0, parts.pareto_axes.1).svg);
     html.push_str("\n<h2>Rank stability</h2>\n");
     html.push_str(&super::charts::stability(r));
+    html.push_str(&super::impact::to_html(r));
     if let Some(u) = &r.uncertainty {
         html.push_str(&super::uncertainty::to_html(u));
     }

@@ -73,15 +73,16 @@ const NETWORK_JSON: &str = r#"{
 }
 "#;
 
-struct Files {
-    buses: String,
-    branches: String,
-    plants: String,
-    snapshot: String,
+pub(crate) struct Files {
+    pub(crate) buses: String,
+    pub(crate) branches: String,
+    pub(crate) plants: String,
+    pub(crate) snapshot: String,
 }
 
 impl Files {
-    fn write(&self, dir: &Path) {
+    /// Writes the network into `dir` (which must hold a `snapshots` folder).
+    pub(crate) fn write(&self, dir: &Path) {
         std::fs::write(dir.join("network.json"), NETWORK_JSON).unwrap();
         std::fs::write(dir.join("buses.csv"), &self.buses).unwrap();
         std::fs::write(dir.join("branches.csv"), &self.branches).unwrap();
@@ -90,7 +91,7 @@ impl Files {
     }
 }
 
-fn snapshot_json(load_mw: f64) -> String {
+pub(crate) fn snapshot_json(load_mw: f64) -> String {
     format!(
         r#"{{
   "name": "test",

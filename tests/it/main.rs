@@ -15,6 +15,7 @@ mod deploy;
 mod energy;
 mod grid;
 mod hostile;
+mod impact;
 mod model;
 mod multigrid;
 mod rank;
@@ -35,6 +36,7 @@ fn main() {
         cfd::tests(),
         grid::tests(),
         hostile::tests(),
+        impact::tests(),
         cli::tests(),
         deploy::tests(),
         climate::tests(),

@@ -22,14 +22,16 @@ pub fn tests() -> Vec<Trial> {
         plain bad_ranges_are_bad_input_naming_file_field_and_reason,
         plain uncertainty_is_byte_identical_for_a_seed_and_reports_its_error,
         plain land_and_campus_draws_re_evaluate_exactly_as_a_new_simulation,
+        plain grid_file_ranges_are_checked_and_held_at_nominal,
     ]
 }
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn temp(name: &str) -> PathBuf {
+/// A fresh scratch folder with the shipped 20 MW hall in `facilities/`.
+pub(crate) fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("dcplan-uncert-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("facilities")).expect("temp dir");
@@ -42,7 +44,13 @@ fn temp(name: &str) -> PathBuf {
 }
 
 /// A copy of the shipped Pohang site with a new id, headroom and distance, then `edit`.
-fn site(dir: &Path, id: &str, headroom_mw: f64, distance_km: f64, edit: impl Fn(&mut Value)) {
+pub(crate) fn site(
+    dir: &Path,
+    id: &str,
+    headroom_mw: f64,
+    distance_km: f64,
+    edit: impl Fn(&mut Value),
+) {
     let text = std::fs::read_to_string(root().join("sites/pohang.json")).expect("pohang");
     let mut v: Value = serde_json::from_str(&text).expect("JSON");
     v["id"] = id.into();
@@ -57,7 +65,7 @@ fn site(dir: &Path, id: &str, headroom_mw: f64, distance_km: f64, edit: impl Fn(
     .expect("site file");
 }
 
-fn dcplan(args: &[&str]) -> Output {
+pub(crate) fn dcplan(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dcplan"))
         .args(args)
         .output()
@@ -288,4 +296,122 @@ fn land_and_campus_draws_re_evaluate_exactly_as_a_new_simulation() {
     }
     // the cases place different numbers of halls, none among them
     assert!(halls_seen.len() >= 3, "halls placed: {halls_seen:?}");
+}
+
+/// A copy of the shipped grid folder in `dir/grid` with `ranges` added to the summer peak.
+fn ranged_grid(dir: &Path, ranges: Value) -> PathBuf {
+    let g = dir.join("grid");
+    std::fs::create_dir_all(g.join("snapshots")).unwrap();
+    for f in [
+        "network.json",
+        "buses.csv",
+        "branches.csv",
+        "plants.csv",
+        "line_types.json",
+    ] {
+        std::fs::copy(root().join("sites/grid").join(f), g.join(f)).unwrap();
+    }
+    for f in ["summer_peak.json", "light_load.json"] {
+        let from = root().join("sites/grid/snapshots").join(f);
+        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(from).unwrap()).unwrap();
+        if f == "summer_peak.json" {
+            v["ranges"] = ranges.clone();
+        }
+        let text = serde_json::to_string_pretty(&v).unwrap();
+        std::fs::write(g.join("snapshots").join(f), text).unwrap();
+    }
+    g
+}
+
+fn grid_file_ranges_are_checked_and_held_at_nominal() {
+    // bad ranges in a snapshot: every one named by file, path and reason, exit code 2
+    let dir = temp("gridranges");
+    let g = ranged_grid(
+        &dir,
+        serde_json::json!({
+            // nuclear's availability is 0.95
+            "merit_order[0].availability": {"low": 0.97, "high": 1.0},
+            // a share of capacity cannot exceed 1
+            "must_run[0].share_of_capacity": {"low": 0.1, "high": 1.2},
+            // not a number of the format
+            "participation": {"low": 0.0, "high": 1.0},
+        }),
+    );
+    let o = dcplan(&["grid", "check", "--network", g.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    for needle in [
+        "summer_peak.json",
+        "ranges.merit_order[0].availability.low",
+        "low <= the file's value 0.95",
+        "ranges.must_run[0].share_of_capacity.high",
+        "expected a number in [0, 1], found 1.2",
+        "ranges.participation",
+        "not a number of this file that takes a range",
+    ] {
+        assert!(err.contains(needle), "stderr lacks `{needle}`:\n{err}");
+    }
+    // the line-type table: the emergency factor is at least 1
+    let mut t: Value =
+        serde_json::from_str(&std::fs::read_to_string(g.join("line_types.json")).unwrap()).unwrap();
+    t["ranges"] = serde_json::json!({
+        "emergency_factor": {"low": 0.9, "high": 1.2},
+        "lines[0].normal_mw_per_circuit": {"low": 400.0, "high": 600.0},
+    });
+    let table = dir.join("line_types.json");
+    std::fs::write(&table, serde_json::to_string_pretty(&t).unwrap()).unwrap();
+    let e = dcplan::grid::params::LineTypes::load(&table)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("ranges.emergency_factor.low")
+            && e.contains("expected a number of at least 1, found 0.9"),
+        "{e}"
+    );
+    assert!(
+        !e.contains("normal_mw_per_circuit"),
+        "a good range is refused: {e}"
+    );
+
+    // good ranges load, and the uncertainty analysis lists them as held at nominal
+    let g = ranged_grid(
+        &dir,
+        serde_json::json!({
+            "merit_order[2].availability": {"low": 0.85, "high": 1.0, "dist": "triangular"},
+        }),
+    );
+    let network = dcplan::grid::Network::load(&g).expect("network");
+    let snaps = dcplan::grid::load_snapshots(&g.join("snapshots"), &network).expect("snapshots");
+    let peak = snaps.iter().find(|s| s.name() == "summer_peak").unwrap();
+    assert_eq!(peak.rules.ranges.len(), 1);
+    let text = std::fs::read_to_string(root().join("sites/pohang.json")).unwrap();
+    std::fs::write(dir.join("pohang.json"), text).unwrap();
+    let out = dir.join("out");
+    let o = dcplan(&[
+        "--backend",
+        "cpu",
+        "rank",
+        dir.join("pohang.json").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--uncertainty",
+        "100",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: Value =
+        serde_json::from_slice(&std::fs::read(out.join("ranking.json")).unwrap()).unwrap();
+    let held = r["uncertainty"]["held_at_nominal"].as_array().unwrap();
+    assert!(
+        held.iter().any(
+            |h| h["input"] == "grid: summer_peak merit_order[2].availability"
+                && h["why"].as_str().unwrap().contains("new dispatch")
+        ),
+        "{held:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
