@@ -122,7 +122,8 @@ def main():
     for j in range(j0, j1 + 1):
         for i in range(i0, i1 + 1):
             x, y = i * s, j * s
-            lon, lat = laea_inverse(x, y)
+            # classified at the precision written, so that dcplan reads the same point
+            lon, lat = (round(v, 5) for v in laea_inverse(x, y))
             home = next((p for p in provinces if in_geometry(lon, lat, p["geometry"])), None)
             if home is None:
                 continue
@@ -148,7 +149,7 @@ def main():
                         "x_km": round(x, 3),
                         "y_km": round(y, 3),
                     },
-                    "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
+                    "geometry": {"type": "Point", "coordinates": [lon, lat]},
                 }
             )
     kept.sort(key=lambda f: f["properties"]["id"])

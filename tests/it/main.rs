@@ -17,6 +17,7 @@ mod grid;
 mod hostile;
 mod model;
 mod multigrid;
+mod parcels;
 mod rank;
 mod report;
 mod shard;
@@ -42,6 +43,7 @@ fn main() {
         layering::tests(),
         model::tests(),
         multigrid::tests(),
+        parcels::tests(),
         rank::tests(),
         shard::tests(),
         report::tests(),

@@ -66,7 +66,7 @@ pub fn binary() -> PathBuf {
 }
 
 /// `dcplan --backend cpu ARGS` run in `root`.
-fn dcplan(root: &Path, args: &[&str]) -> Output {
+pub fn dcplan(root: &Path, args: &[&str]) -> Output {
     Command::new(binary())
         .current_dir(root)
         .args(["--backend", "cpu"])
@@ -75,7 +75,7 @@ fn dcplan(root: &Path, args: &[&str]) -> Output {
         .expect("the dcplan binary runs")
 }
 
-fn ok(o: Output, what: &str) -> Output {
+pub fn ok(o: Output, what: &str) -> Output {
     assert!(
         o.status.success(),
         "{what}: exit {:?}\n{}",
@@ -157,7 +157,7 @@ fn shards_run_apart_merge_to_the_bytes_of_one_run() {
     std::fs::remove_dir_all(&root).expect("clean up");
 }
 
-fn fails(o: Output, needles: &[&str]) {
+pub fn fails(o: Output, needles: &[&str]) {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "exit 2 expected:\n{err}");
     for n in needles {
