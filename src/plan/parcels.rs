@@ -15,7 +15,8 @@
 //! - Land: a polygon's area as a rectangle of its bounding box's proportions (assumed: the
 //!   largest rectangle inside an irregular parcel is smaller); a point's
 //!   `properties.usable_width_m` and `usable_depth_m`, else [`DEFAULT_LAND_M`] (assumed).
-//! - Hazards: unknown for a parcel: 0.5 on every 0-1 score, marked assumed.
+//! - Hazards: unknown for a parcel: 0.5 on every 0-1 score, marked assumed and ranged over the
+//!   whole scale.
 //! - Tariff and grid carbon: the national figures the shipped sites use (one national value).
 //!
 //! Every problem of every parcel is reported together, each naming its feature and field.
@@ -460,6 +461,13 @@ fn parcel(
             json!({"low": round_to(elevation_range_m.0, 1), "high": round_to(elevation_range_m.1, 1), "dist": "uniform"}),
         );
     }
+    // an unsurveyed parcel's hazard may be anywhere on the scale, wider than the default range
+    for hazard in ["seismic", "flood", "typhoon"] {
+        ranges.insert(
+            format!("hazards.{hazard}"),
+            json!({"low": 0.0, "high": 1.0, "dist": "uniform"}),
+        );
+    }
     let seoul_km = distance_km(lon, lat, SEOUL_CITY_HALL.1, SEOUL_CITY_HALL.0);
     let name_en = name.clone().unwrap_or_else(|| format!("Parcel {id}"));
     let mut site = json!({
@@ -510,14 +518,12 @@ fn parcel(
             "power.tariff_krw_per_kwh: KEPCO industrial (eul) tariff, 182.7 KRW/kWh from 2024-10-24, as in the shipped sites".to_string(),
             "power.grid_carbon_kg_per_kwh: national consumption-side grid emission factor for 2023, 0.4173 tCO2eq/MWh (Ministry of Climate, Energy & Environment, 2025-12-17); one national value".to_string(),
             land_note,
-            "hazards (assumed): no hazard survey of the parcel".to_string(),
+            "hazards (assumed): no hazard survey of the parcel; each score ranged over the whole 0-1 scale".to_string(),
             "distance_to_seoul_km: great-circle distance from the parcel to Seoul City Hall (37.5663 N, 126.9779 E)".to_string(),
         ],
         "assumed": assumed,
     });
-    if !ranges.is_empty() {
-        site["ranges"] = Value::Object(ranges);
-    }
+    site["ranges"] = Value::Object(ranges);
     let mut json = serde_json::to_string_pretty(&site).map_err(|e| vec![e.to_string()])?;
     json.push('\n');
     // the site file must be one `rank` accepts: validated as if written in the output folder

@@ -138,6 +138,15 @@ fn sample_parcels_become_sites_that_validate_and_rank() {
         "{range} around {value}"
     );
 
+    // an unsurveyed parcel's hazards: ranged over the whole scale
+    for hazard in ["seismic", "flood", "typhoon"] {
+        let range = &chuncheon["ranges"][format!("hazards.{hazard}")];
+        assert_eq!(
+            (range["low"].as_f64(), range["high"].as_f64()),
+            (Some(0.0), Some(1.0))
+        );
+    }
+
     // a polygon's land: a rectangle of its area (300 m x 400 m drawn in degrees)
     let polygon = site("andong-polygon");
     let (w, d) = (
