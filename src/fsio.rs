@@ -56,6 +56,12 @@ pub mod limits {
         bytes: 16 * MIB,
         what: "EPW weather file",
     };
+    /// Candidate parcels (GeoJSON, `dcplan parcels`): the national 10 km sample of 858 points
+    /// is 190 KiB; 64 MiB holds some 250,000 points or tens of thousands of parcel polygons.
+    pub const PARCELS: Limit = Limit {
+        bytes: 64 * MIB,
+        what: "parcels GeoJSON file",
+    };
     /// Grid model tables (CSV, JSON) and the raw build inputs: the largest shipped table is
     /// 168 KiB and the largest raw table of the build 1.2 MiB.
     pub const GRID: Limit = Limit {

@@ -4,7 +4,7 @@
 
 use super::{Cli, CliError, Exit};
 use crate::climate::interpolate::{leave_one_out, StationNormals};
-use crate::fsio::write_atomic;
+use crate::fsio::{limits, read_bounded, write_atomic};
 use crate::plan::parcels::{convert, ParcelData, ParcelError};
 use crate::plan::DEFAULT_FACILITY;
 use std::path::{Path, PathBuf};
@@ -37,12 +37,14 @@ pub fn run(cli: &Cli, args: &ParcelsArgs) -> Result<Exit, CliError> {
         ));
     };
     let start = Instant::now();
-    let text = std::fs::read_to_string(file).map_err(|e| {
+    let unreadable = |reason: String| {
         CliError::Parcels(ParcelError::Parcels {
             file: file.clone(),
-            problems: vec![format!("cannot read: {e}")],
+            problems: vec![reason],
         })
-    })?;
+    };
+    let bytes = read_bounded(file, limits::PARCELS).map_err(|e| unreadable(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|e| unreadable(format!("not UTF-8: {e}")))?;
     let data = ParcelData::load(&args.data)?;
     let sites = convert(file, &text, &data, out)?;
     let write = |path: &Path, bytes: &[u8]| -> Result<(), CliError> {

@@ -91,10 +91,13 @@ impl StationNormals {
     }
 
     pub fn load(file: &Path) -> Result<StationNormals, NormalsError> {
-        let text = std::fs::read_to_string(file).map_err(|e| NormalsError {
+        let fail = |reason: String| NormalsError {
             file: file.to_path_buf(),
-            reason: format!("cannot read: {e}"),
-        })?;
+            reason,
+        };
+        let bytes = crate::fsio::read_bounded(file, crate::fsio::limits::JSON)
+            .map_err(|e| fail(e.to_string()))?;
+        let text = String::from_utf8(bytes).map_err(|e| fail(format!("not UTF-8: {e}")))?;
         Self::parse(file, &text)
     }
 }

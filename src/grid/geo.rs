@@ -121,8 +121,10 @@ impl Province {
 
 impl Provinces {
     pub fn load(file: &Path) -> Result<Provinces, GridError> {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| GridError::one(file, None, "file", format!("cannot read: {e}")))?;
+        let fail = |reason: String| GridError::one(file, None, "file", reason);
+        let bytes = crate::fsio::read_bounded(file, crate::fsio::limits::GRID)
+            .map_err(|e| fail(e.to_string()))?;
+        let text = String::from_utf8(bytes).map_err(|e| fail(format!("not UTF-8: {e}")))?;
         Self::parse(file, &text)
     }
 

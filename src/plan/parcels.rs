@@ -4,7 +4,8 @@
 //!
 //! - Climate: monthly means by [`crate::climate::interpolate`] from the KMA station normals
 //!   (`climate/kma-normals-1991-2020.json` in the data folder), at the parcel's elevation
-//!   (`properties.elevation_m`; absent: the stations' weighted elevation, marked assumed).
+//!   (`properties.elevation_m`; absent: the stations' weighted elevation, marked assumed and
+//!   ranged over the stations' elevations).
 //!   Diurnal range and humidity are left out: the model's defaults apply and say so.
 //! - Province: the KOSTAT province holding the point (`geo/provinces-kostat-2012-simple.geojson`),
 //!   or the nearest within [`COAST_KM`] (the outlines are simplified).
@@ -14,7 +15,8 @@
 //! - Land: a polygon's area as a rectangle of its bounding box's proportions (assumed: the
 //!   largest rectangle inside an irregular parcel is smaller); a point's
 //!   `properties.usable_width_m` and `usable_depth_m`, else [`DEFAULT_LAND_M`] (assumed).
-//! - Hazards: unknown for a parcel: 0.5 on every 0-1 score, marked assumed.
+//! - Hazards: unknown for a parcel: 0.5 on every 0-1 score, marked assumed and ranged over the
+//!   whole scale.
 //! - Tariff and grid carbon: the national figures the shipped sites use (one national value).
 //!
 //! Every problem of every parcel is reported together, each naming its feature and field.
@@ -23,6 +25,7 @@ use crate::climate::interpolate::{interpolate, StationNormals, LAPSE_K_PER_M, NE
 use crate::grid::geo::{distance_km, Provinces};
 use crate::grid::site::{link_bus, LINK_REACH_KM};
 use crate::grid::Network;
+use crate::site::limits::{ELEVATION_MAX_M, ELEVATION_MIN_M};
 use crate::site::{parse_site, Power};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -120,8 +123,11 @@ struct Shape {
     kind: &'static str,
 }
 
-fn round_to(v: f64, step: f64) -> f64 {
-    (v / step).round() * step
+/// `v` to `decimals` places, dividing by an exact power of ten so that the JSON shows the short
+/// decimal (44.9, not 44.900000000000006).
+fn round_to(v: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (v * scale).round() / scale
 }
 
 /// Local metres per degree of (lon, lat) at `lat` (equirectangular; good over a parcel).
@@ -328,7 +334,12 @@ fn parcel(
             None
         })
     };
-    let elevation = take(number(props, "elevation_m"));
+    let elevation = take(number(props, "elevation_m").and_then(|e| match e {
+        Some(m) if !(ELEVATION_MIN_M..=ELEVATION_MAX_M).contains(&m) => Err(format!(
+            "properties.elevation_m: {m} m is outside {ELEVATION_MIN_M}..{ELEVATION_MAX_M} m (Hallasan, the highest point of South Korea, is 1,947 m)"
+        )),
+        e => Ok(e),
+    }));
     let given_w = take(number(props, "usable_width_m"));
     let given_d = take(number(props, "usable_depth_m"));
     let id = match text(props, "id") {
@@ -412,8 +423,8 @@ fn parcel(
         .collect();
     let (width, depth, land_note) = match (shape.land_m, given_w, given_d) {
         (Some((w, d)), _, _) => (
-            round_to(w, 0.1),
-            round_to(d, 0.1),
+            round_to(w, 1),
+            round_to(d, 1),
             "land.usable_width_m, land.usable_depth_m (assumed): a rectangle of the parcel polygon's area with its bounding box's proportions; the largest rectangle inside an irregular parcel is smaller".to_string(),
         ),
         (None, Some(w), Some(d)) => (w, d, "land.usable_width_m, land.usable_depth_m: as given in the parcels file".to_string()),
@@ -435,27 +446,49 @@ fn parcel(
         assumed.extend(["land.usable_width_m", "land.usable_depth_m"]);
     }
     assumed.extend(["hazards.seismic", "hazards.flood", "hazards.typhoon"]);
+    // without a given elevation the parcel's is only known to lie near its stations': the range
+    // of theirs, which a mountain parcel may still exceed
+    let station_elevations = climate
+        .stations
+        .iter()
+        .map(|c| data.normals.stations[c.station].elevation_m);
+    let elevation_range_m =
+        station_elevations.fold((f64::MAX, f64::MIN), |(lo, hi), e| (lo.min(e), hi.max(e)));
+    let mut ranges = serde_json::Map::new();
+    if elevation.is_none() {
+        ranges.insert(
+            "elevation_m".into(),
+            json!({"low": round_to(elevation_range_m.0, 1), "high": round_to(elevation_range_m.1, 1), "dist": "uniform"}),
+        );
+    }
+    // an unsurveyed parcel's hazard may be anywhere on the scale, wider than the default range
+    for hazard in ["seismic", "flood", "typhoon"] {
+        ranges.insert(
+            format!("hazards.{hazard}"),
+            json!({"low": 0.0, "high": 1.0, "dist": "uniform"}),
+        );
+    }
     let seoul_km = distance_km(lon, lat, SEOUL_CITY_HALL.1, SEOUL_CITY_HALL.0);
     let name_en = name.clone().unwrap_or_else(|| format!("Parcel {id}"));
-    let site = json!({
+    let mut site = json!({
         "id": id,
         "name_en": name_en,
         "name_ko": name.unwrap_or_else(|| format!("후보지 {id}")),
         "province": province_en,
-        "lat": round_to(lat, 1e-5),
-        "lon": round_to(lon, 1e-5),
-        "elevation_m": round_to(climate.elevation_m, 0.1),
+        "lat": round_to(lat, 5),
+        "lon": round_to(lon, 5),
+        "elevation_m": round_to(climate.elevation_m, 1),
         "climate": {
             "kma_station": {
                 "id": nearest.kma_id,
                 "name": nearest.name,
                 "note": format!("the nearest KMA station; monthly_mean_c interpolated from {}", used.join(", ")),
             },
-            "monthly_mean_c": climate.monthly_mean_c.iter().map(|t| round_to(*t, 0.01)).collect::<Vec<_>>(),
+            "monthly_mean_c": climate.monthly_mean_c.iter().map(|t| round_to(*t, 2)).collect::<Vec<_>>(),
         },
         "power": {
             "connection_voltage_kv": 154.0,
-            "substation_distance_km": round_to(bus_km, 0.1),
+            "substation_distance_km": round_to(bus_km, 1),
             "tariff_krw_per_kwh": TARIFF_KRW_PER_KWH,
             "grid_carbon_kg_per_kwh": GRID_CARBON_KG_PER_KWH,
             "grid_bus": bus_id,
@@ -467,14 +500,14 @@ fn parcel(
             "typhoon": 0.5,
             "note": "unknown for this parcel: 0.5, the middle of the 0-1 scale; the true score may be anywhere from 0 to 1 until the parcel is surveyed",
         },
-        "distance_to_seoul_km": round_to(seoul_km, 1.0),
+        "distance_to_seoul_km": round_to(seoul_km, 0),
         "sources": [
             format!("generated by dcplan parcels from feature {k} ({}) of the parcels file", shape.kind),
             format!("lat, lon: {}", if shape.kind == "point" { "the parcel's point" } else { "the area centroid of the parcel's polygon" }),
             if elevation.is_some() {
                 "elevation_m: as given in the parcels file".to_string()
             } else {
-                "elevation_m (assumed): none given; the interpolation weights' mean of the stations' elevations, where the lapse-rate correction vanishes".to_string()
+                format!("elevation_m (assumed): none given; the interpolation weights' mean of the stations' elevations, where the lapse-rate correction vanishes; ranged over the stations' elevations, {:.1}-{:.1} m (a parcel in the mountains may lie higher, and its climate be cooler by {} K/km)", elevation_range_m.0, elevation_range_m.1, LAPSE_K_PER_M * 1000.0)
             },
             format!("climate.monthly_mean_c (interpolated): KMA 1991-2020 monthly mean temperature normals (sites/climate/kma-normals-1991-2020.json, data.kma.go.kr/normals) of the {NEAREST} nearest stations, inverse-distance weighted (power {POWER}) after a {} K/km lapse-rate correction to the parcel's elevation (docs/MODEL.md; leave-one-out error over the stations in BENCHMARKS.md)", LAPSE_K_PER_M * 1000.0),
             "climate.monthly_diurnal_range_c, climate.monthly_rh_pct: not given; the model's defaults apply and are listed in the results as assumed".to_string(),
@@ -485,11 +518,12 @@ fn parcel(
             "power.tariff_krw_per_kwh: KEPCO industrial (eul) tariff, 182.7 KRW/kWh from 2024-10-24, as in the shipped sites".to_string(),
             "power.grid_carbon_kg_per_kwh: national consumption-side grid emission factor for 2023, 0.4173 tCO2eq/MWh (Ministry of Climate, Energy & Environment, 2025-12-17); one national value".to_string(),
             land_note,
-            "hazards (assumed): no hazard survey of the parcel".to_string(),
+            "hazards (assumed): no hazard survey of the parcel; each score ranged over the whole 0-1 scale".to_string(),
             "distance_to_seoul_km: great-circle distance from the parcel to Seoul City Hall (37.5663 N, 126.9779 E)".to_string(),
         ],
         "assumed": assumed,
     });
+    site["ranges"] = Value::Object(ranges);
     let mut json = serde_json::to_string_pretty(&site).map_err(|e| vec![e.to_string()])?;
     json.push('\n');
     // the site file must be one `rank` accepts: validated as if written in the output folder

@@ -18,6 +18,7 @@ mod hostile;
 mod impact;
 mod model;
 mod multigrid;
+mod parcels;
 mod rank;
 mod report;
 mod shard;
@@ -44,6 +45,7 @@ fn main() {
         layering::tests(),
         model::tests(),
         multigrid::tests(),
+        parcels::tests(),
         rank::tests(),
         shard::tests(),
         report::tests(),

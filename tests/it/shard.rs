@@ -12,6 +12,7 @@ pub fn tests() -> Vec<Trial> {
     trials![
         plain shards_run_apart_merge_to_the_bytes_of_one_run,
         plain a_missing_duplicated_or_mismatched_shard_fails_naming_it,
+        plain shards_report_progress_and_usage_and_merge_sums_them,
     ]
 }
 
@@ -66,7 +67,7 @@ pub fn binary() -> PathBuf {
 }
 
 /// `dcplan --backend cpu ARGS` run in `root`.
-fn dcplan(root: &Path, args: &[&str]) -> Output {
+pub fn dcplan(root: &Path, args: &[&str]) -> Output {
     Command::new(binary())
         .current_dir(root)
         .args(["--backend", "cpu"])
@@ -75,7 +76,7 @@ fn dcplan(root: &Path, args: &[&str]) -> Output {
         .expect("the dcplan binary runs")
 }
 
-fn ok(o: Output, what: &str) -> Output {
+pub fn ok(o: Output, what: &str) -> Output {
     assert!(
         o.status.success(),
         "{what}: exit {:?}\n{}",
@@ -157,7 +158,7 @@ fn shards_run_apart_merge_to_the_bytes_of_one_run() {
     std::fs::remove_dir_all(&root).expect("clean up");
 }
 
-fn fails(o: Output, needles: &[&str]) {
+pub fn fails(o: Output, needles: &[&str]) {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "exit 2 expected:\n{err}");
     for n in needles {
@@ -228,5 +229,51 @@ fn a_missing_duplicated_or_mismatched_shard_fails_naming_it() {
         &["--shard", "0 <= i < n", "3/3"],
     );
     assert!(!root.join("m").exists(), "no report from a failed merge");
+    std::fs::remove_dir_all(&root).expect("clean up");
+}
+
+/// Issue 13 item 4: each shard prints its progress and ends with its time and memory a site
+/// (also kept in `usage.json`), and `merge` sums the shards' usage into one line.
+fn shards_report_progress_and_usage_and_merge_sums_them() {
+    let root = site_set("usage");
+    let mut parts = Vec::new();
+    // 5 sites in 2 shards: positions 0, 2, 4 and 1, 3
+    for (i, sites) in [(0, 3), (1, 2)] {
+        let (spec, out) = (format!("{i}/2"), format!("parts/{i}"));
+        let o = ok(
+            dcplan(&root, &["rank", "sites", "--shard", &spec, "--out", &out]),
+            &spec,
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        for needle in [
+            format!("shard {spec}: {sites} site(s) to simulate"),
+            format!("shard {spec}: {sites}/{sites} sites (100 %)"),
+            format!("shard {spec}: {sites} site(s) in "),
+            "s a site on ".to_string(),
+            "peak memory ".to_string(),
+        ] {
+            assert!(err.contains(&needle), "`{needle}` not in:\n{err}");
+        }
+        let usage: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(root.join(&out).join("usage.json")).expect("usage.json"),
+        )
+        .expect("usage.json is JSON");
+        assert_eq!(usage["sites"], sites);
+        assert!(usage["wall_s"].as_f64().is_some_and(|s| s > 0.0), "{usage}");
+        assert!(
+            usage["peak_rss_mib"].as_f64().is_some_and(|m| m > 1.0),
+            "{usage}"
+        );
+        parts.push(out);
+    }
+    let o = ok(
+        dcplan(&root, &["merge", "--out", "merged", &parts[0], &parts[1]]),
+        "merge",
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("overall (2 of 2 shards reported usage): 5 site(s), "),
+        "no overall line in:\n{err}"
+    );
     std::fs::remove_dir_all(&root).expect("clean up");
 }
