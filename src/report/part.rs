@@ -76,8 +76,9 @@ pub fn write_merged_ranking(
     let read = |path: PathBuf| {
         std::fs::read(&path).map_err(|source| ReportError::ReadBack { path, source })
     };
-    let mut images = Vec::with_capacity(sites.len());
-    for a in sites {
+    let embedded = super::ranking::embedded_site_ids(report);
+    let mut images = Vec::new();
+    for a in sites.iter().filter(|a| embedded.contains(&a.site_id)) {
         let site_dir = dir.join("sites").join(&a.site_id);
         images.push(SiteImages {
             site_id: a.site_id.clone(),

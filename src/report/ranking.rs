@@ -398,6 +398,27 @@ pub fn to_html(r: &RankingReport, parts: &HtmlParts) -> Result<String, ReportErr
             data_uri(&img.voltage_png)
         );
     }
+    let shown: std::collections::BTreeSet<&str> =
+        parts.images.iter().map(|i| i.site_id.as_str()).collect();
+    let rest: Vec<&str> = r
+        .ranking
+        .iter()
+        .map(|s| s.site_id.as_str())
+        .filter(|id| !shown.contains(id))
+        .collect();
+    if !rest.is_empty() {
+        let _ = write!(
+            html,
+            "<p>Heatmaps of the other {} sites (beyond the first {EMBEDDED_SITES} in ranking order) \
+             are in their folders:",
+            rest.len()
+        );
+        for id in rest {
+            let id = escape(id);
+            let _ = write!(html, " <a href=\"sites/{id}/thermal.png\">{id}</a>");
+        }
+        html.push_str("</p>\n");
+    }
     // marks the page once every image has decoded and the fonts are in (the report test reads
     // these from the DOM)
     html.push_str(
@@ -416,6 +437,22 @@ pub fn to_html(r: &RankingReport, parts: &HtmlParts) -> Result<String, ReportErr
 /// The criteria of the Pareto chart in report.html (x, y).
 pub const PARETO_AXES: (&str, &str) = ("pue", "grid_margin_mw");
 
+/// Sites whose heatmaps report.html embeds: the first this many in ranking order. Every site's
+/// PNGs are still written under `sites/<id>/`; holding and embedding only the leading ones keeps
+/// the report's size and the memory of `rank` and `merge` flat in the number of sites (a
+/// national study has thousands).
+pub const EMBEDDED_SITES: usize = 30;
+
+/// The ids of the sites whose heatmaps report.html embeds (see [`EMBEDDED_SITES`]).
+pub fn embedded_site_ids(report: &RankingReport) -> std::collections::BTreeSet<String> {
+    report
+        .ranking
+        .iter()
+        .take(EMBEDDED_SITES)
+        .map(|s| s.site_id.clone())
+        .collect()
+}
+
 /// Writes everything `dcplan rank` leaves in `dir`: each site's folder as `simulate` writes
 /// it (`sites/<id>/`), map.png (with the transmission network when `grid` is given), then
 /// ranking.json, ranking.csv, ranking.geojson, report.md and report.html with the map and
@@ -425,11 +462,15 @@ pub fn write_rank_report(
     dir: &Path,
     grid: Option<&Network>,
 ) -> Result<Vec<PathBuf>, ReportError> {
+    let embedded = embedded_site_ids(&outcome.report);
     let mut images = Vec::new();
     for e in &outcome.sites {
         let id = &e.input.site.id;
         let site_dir = dir.join("sites").join(id);
         let (_, pngs) = write_site_images(&e.run, &site_dir)?;
+        if !embedded.contains(id) {
+            continue;
+        }
         images.push(SiteImages {
             site_id: id.clone(),
             thermal_png: pngs.thermal,

@@ -12,6 +12,7 @@ pub fn tests() -> Vec<Trial> {
         plain identical_inputs_and_seed_give_byte_identical_json_and_csv,
         plain no_feasible_site_exits_3_and_bad_weights_exit_2,
         plain cost_and_carbon_are_per_it_kwh_so_a_smaller_campus_is_not_cheaper,
+        plain report_html_embeds_the_leading_sites_heatmaps_and_links_the_rest,
         plain report_html_renders_in_headless_chromium_with_its_images_and_no_errors,
         plain every_input_file_is_hashed_the_weather_file_too_and_a_bad_one_is_bad_input,
     ]
@@ -428,5 +429,42 @@ fn every_input_file_is_hashed_the_weather_file_too_and_a_bad_one_is_bad_input() 
         stderr.contains("bravo.epw:109"),
         "names the EPW line: {stderr}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A study with more sites than report.html embeds: the first `EMBEDDED_SITES` in ranking
+/// order are embedded, the rest linked to the PNGs in their folders (which are all written).
+fn report_html_embeds_the_leading_sites_heatmaps_and_links_the_rest() {
+    let dir = temp("embed");
+    let n = dcplan::report::ranking::EMBEDDED_SITES + 2;
+    for k in 0..n {
+        site(&dir, &format!("s{k:02}"), 100.0 + k as f64, 300.0);
+    }
+    let out = dir.join("out");
+    let o = rank(&dir, &out, &[]);
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    let embedded = html
+        .matches("rack-inlet air temperature\" src=\"data:image/png")
+        .count();
+    assert_eq!(embedded, dcplan::report::ranking::EMBEDDED_SITES);
+    assert!(
+        html.contains("Heatmaps of the other 2 sites"),
+        "no link paragraph"
+    );
+    // the two lowest headrooms rank last and are the linked ones
+    for id in ["s00", "s01"] {
+        assert!(
+            html.contains(&format!("href=\"sites/{id}/thermal.png\"")),
+            "{id} not linked"
+        );
+    }
+    for k in 0..n {
+        assert!(out.join(format!("sites/s{k:02}/thermal.png")).is_file());
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
