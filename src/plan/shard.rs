@@ -32,7 +32,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The format tag of a part file; a merge refuses any other.
-pub const PART_FORMAT: &str = "dcplan-part/1";
+pub const PART_FORMAT: &str = "dcplan-part/2";
 
 /// The file a shard writes in its folder.
 pub const PART_FILE: &str = "part.json";
@@ -115,6 +115,18 @@ pub struct Study {
     /// no site to simulate and so did not load it).
     pub grid_files: Vec<FileHash>,
     pub options: StudyOptions,
+    /// The criteria keys of the decision matrix, in order: parts whose matrices another build
+    /// of dcplan made (other criteria, or the same in another order) are refused by `merge`.
+    #[serde(default)]
+    pub criteria: Vec<String>,
+}
+
+/// The criteria keys of this build's decision matrix.
+pub fn criteria_keys() -> Vec<String> {
+    super::criteria::SPECS
+        .iter()
+        .map(|s| s.key.to_string())
+        .collect()
 }
 
 impl Study {
@@ -123,6 +135,7 @@ impl Study {
         let s = &inputs.settings;
         Study {
             dcplan_version: env!("CARGO_PKG_VERSION").to_string(),
+            criteria: criteria_keys(),
             backend: backend.backend.clone(),
             adapter: backend.adapter.clone(),
             facility: inputs.facility.hash.clone(),
@@ -382,6 +395,17 @@ pub fn merge(parts: &[LoadedPart]) -> Result<Merged, ShardError> {
             return Err(ShardError::Format {
                 path: p.path.clone(),
                 found: p.part.format.clone(),
+            });
+        }
+        if p.part.study.criteria != criteria_keys() {
+            return Err(ShardError::Corrupt {
+                path: p.path.clone(),
+                reason: format!(
+                    "its decision matrix has the criteria {:?}; this dcplan ranks by {:?} \
+                     (re-run the shard with this build)",
+                    p.part.study.criteria,
+                    criteria_keys()
+                ),
             });
         }
         if let Some(what) = difference(&first.part, &p.part) {
@@ -677,6 +701,7 @@ mod tests {
     fn study(ids: &[&str]) -> Study {
         Study {
             dcplan_version: "0.1.0".into(),
+            criteria: criteria_keys(),
             backend: "cpu".into(),
             adapter: "CPU f64 multigrid, 2 threads".into(),
             facility: hash("f.json", "ff"),
@@ -877,5 +902,18 @@ mod tests {
             "{e}"
         );
         assert!(matches!(merge(&[]), Err(ShardError::NoParts)));
+    }
+    #[test]
+    fn parts_made_by_a_build_with_other_criteria_are_refused() {
+        let mut old = study(&["a", "b", "c"]);
+        old.criteria = vec!["grid_margin_mw".into(), "energy_cost_bn_krw".into()];
+        let e = merge(&parts(&old, 2)).err().expect("refused");
+        let text = e.to_string();
+        assert!(
+            text.contains("energy_cost_bn_krw") && text.contains("re-run the shard"),
+            "{text}"
+        );
+        // the same parts with this build's criteria merge
+        assert!(merge(&parts(&study(&["a", "b", "c"]), 2)).is_ok());
     }
 }
