@@ -16,6 +16,9 @@ pub fn tests() -> Vec<Trial> {
         plain item2_a_file_that_is_not_epw_is_never_echoed,
         plain item3_legal_cell_m_solves_and_absurd_ones_are_refused_with_the_range,
         plain item4_grids_and_bench_sizes_are_refused_before_allocating,
+        plain item5_the_reported_facility_values_are_refused_naming_file_and_field,
+        plain item5_a_literal_nan_and_a_zero_humidity_are_refused_naming_the_field,
+        plain item5_every_ruled_number_at_its_edges_simulates_or_names_the_facility,
         plain item6_output_failures_exit_5_before_computing_and_name_the_path,
         plain item7_a_rerun_replaces_the_whole_report_folder,
         plain item7_sigterm_leaves_no_temporary_and_the_old_report_intact,
@@ -353,6 +356,213 @@ fn item4_grids_and_bench_sizes_are_refused_before_allocating() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("GiB"), "{}", stderr(&o));
     assert!(!Path::new("/tmp/dcplan-hostile-never").exists());
+}
+
+// ------------------------------------------------------------------------------ item 5
+/// The shipped facility `name` as JSON.
+fn shipped_facility(name: &str) -> Value {
+    let path = root().join(format!("sites/facilities/{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).expect("facility")).expect("JSON")
+}
+
+/// Sets the number at a dotted `path` of `v` (its objects exist).
+fn set_number(v: &mut Value, path: &str, x: f64) {
+    let mut at = v;
+    for key in path.split('.') {
+        at = &mut at[key];
+    }
+    *at = if x.fract() == 0.0 && x.abs() < 1e15 {
+        (x as i64).into()
+    } else {
+        x.into()
+    };
+}
+
+/// Runs `validate` and `simulate` of `site` with the facility file `facility`.
+fn validate_and_simulate(site: &Path, facility: &Path, out: &Path) -> (Output, Output) {
+    let v = timed(5.0, &["validate", "--facility", &s(facility), &s(site)]);
+    let o = dcplan(&[
+        "--backend",
+        "cpu",
+        "simulate",
+        &s(site),
+        "--facility",
+        &s(facility),
+        "--out",
+        &s(out),
+        "-q",
+    ]);
+    (v, o)
+}
+
+fn item5_the_reported_facility_values_are_refused_naming_file_and_field() {
+    let dir = scratch("item5");
+    let site = site(&dir, "pohang", |_| {});
+    let facility = dir.join("edited.json");
+    for (field, value) in [
+        ("ups_efficiency", 1e-300),
+        ("distribution_voltage_v", 0.5),
+        ("distribution_voltage_v", 2.5),
+        ("distribution_voltage_v", 1e-300),
+        ("distribution_voltage_v", 1e308),
+        ("busway_conductance_s_m", 0.5),
+        ("busway_conductance_s_m", 2.5),
+        ("busway_conductance_s_m", 1e-300),
+        ("busway_conductance_s_m", 1e308),
+        ("it_load_mw", 1e-300),
+        ("rack_width_m", 1e-300),
+        ("rack_depth_m", 1e-300),
+        ("cooling.chiller_cop_min", 1e-300),
+        ("cooling.supply_delta_t_k", 1e-300),
+    ] {
+        let mut f = shipped_facility("ai-hall-20mw");
+        set_number(&mut f, field, value);
+        std::fs::write(&facility, serde_json::to_string(&f).expect("JSON")).expect("write");
+        let start = Instant::now();
+        let (v, o) = validate_and_simulate(&site, &facility, &dir.join("out"));
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{field} = {value}"
+        );
+        for (what, run) in [("validate", &v), ("simulate", &o)] {
+            let e = stderr(run);
+            assert_eq!(run.status.code(), Some(2), "{what} {field} = {value}: {e}");
+            assert!(
+                e.contains("edited.json") && e.contains(field),
+                "{what} {field} = {value} names neither file nor field: {e}"
+            );
+            // tiny and huge numbers are shown in exponent form, not as 300 digits
+            assert!(e.len() < 400, "{what} {field} = {value}: {e}");
+        }
+    }
+    // a UPS curve point is held to the same lower bound as the flat efficiency
+    let mut f = shipped_facility("ai-hall-20mw");
+    f["ups_curve"] = serde_json::json!([[0.5, 1e-300], [1.0, 0.96]]);
+    std::fs::write(&facility, serde_json::to_string(&f).expect("JSON")).expect("write");
+    let v = timed(5.0, &["validate", "--facility", &s(&facility), &s(&site)]);
+    assert_eq!(v.status.code(), Some(2), "{}", stderr(&v));
+    assert!(stderr(&v).contains("ups_curve[0][1]"), "{}", stderr(&v));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn item5_a_literal_nan_and_a_zero_humidity_are_refused_naming_the_field() {
+    let dir = scratch("item5-nan");
+    let site_path = site(&dir, "pohang", |_| {});
+    let facility = dir.join("nan.json");
+    let text = serde_json::to_string_pretty(&shipped_facility("ai-hall-20mw")).expect("JSON");
+    for literal in ["NaN", "Infinity", "-Infinity"] {
+        let edited = text.replacen("\"rack_kw\": 40.8", &format!("\"rack_kw\": {literal}"), 1);
+        assert_ne!(edited, text, "the facility gives rack_kw as 40.8");
+        std::fs::write(&facility, &edited).expect("write");
+        let (v, o) = validate_and_simulate(&site_path, &facility, &dir.join("out"));
+        for run in [&v, &o] {
+            let e = stderr(run);
+            assert_eq!(run.status.code(), Some(2), "{literal}: {e}");
+            assert!(
+                e.contains("nan.json") && e.contains("rack_kw"),
+                "{literal}: {e}"
+            );
+            assert!(e.contains("finite"), "{literal}: {e}");
+        }
+    }
+    // the schema, validate and the climate synthesis share the humidity floor (1 %)
+    let dry = site(&dir, "dry", |v| {
+        v["climate"]["monthly_rh_pct"][0] = 0.into()
+    });
+    let v = timed(5.0, &["validate", &s(&dry)]);
+    assert_eq!(v.status.code(), Some(2), "{}", stderr(&v));
+    assert!(
+        stderr(&v).contains("climate.monthly_rh_pct[0]"),
+        "{}",
+        stderr(&v)
+    );
+    let schema: Value = serde_json::to_value(dcplan::site::schema::site_schema()).expect("schema");
+    let text = schema.to_string();
+    assert!(
+        text.contains("\"minimum\":1.0"),
+        "the site schema carries the RH floor"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every ruled facility number at once at the low end of its range, and at the high end, in
+/// each shipped facility: whatever `validate` accepts, `simulate` runs to finite metrics
+/// (no `null` beyond the unmutated run's) or refuses with exit 2 naming the facility file.
+fn item5_every_ruled_number_at_its_edges_simulates_or_names_the_facility() {
+    use dcplan::site::rules::{Bound, FACILITY_NUMBERS};
+    let dir = scratch("item5-edges");
+    let site_path = site(&dir, "pohang", |_| {});
+    let nulls = |path: &Path| {
+        std::fs::read_to_string(path)
+            .map(|t| t.matches("null").count())
+            .unwrap_or(0)
+    };
+    let mut simulated = 0;
+    for name in ["ai-hall-20mw", "ai-campus-100mw", "ai-campus-1gw"] {
+        let shipped = shipped_facility(name);
+        let base_out = dir.join(format!("{name}-base"));
+        let facility = dir.join(format!("{name}.json"));
+        std::fs::write(&facility, shipped.to_string()).expect("write");
+        let (_, o) = validate_and_simulate(&site_path, &facility, &base_out);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        let base_nulls = nulls(&base_out.join("metrics.json"));
+        let typed: dcplan::site::Facility =
+            serde_json::from_value(shipped.clone()).expect("facility");
+        // the floor plan's figures at an edge mostly give a hall the land or the airflow
+        // refuses; the plant's and the power's alone reach the energy model and the solvers
+        let layout = [
+            "it_load_mw",
+            "rack_kw",
+            "rack_width_m",
+            "rack_depth_m",
+            "cold_aisle_m",
+            "hot_aisle_m",
+            "perimeter_clearance_m",
+            "campus.",
+            "air.rack_height_m",
+            "air.ceiling_height_m",
+        ];
+        for (high, plant_only) in [(false, false), (true, false), (false, true), (true, true)] {
+            let mut f = shipped.clone();
+            for rule in FACILITY_NUMBERS {
+                if (rule.value)(&typed).is_none()
+                    || rule.path.contains("spare")
+                    || (plant_only && layout.iter().any(|l| rule.path.starts_with(l)))
+                {
+                    continue;
+                }
+                let (lo, hi) = match rule.bound {
+                    Bound::Range { min, max } => (min, max),
+                    Bound::NonNegative { max } | Bound::Positive { max } => (1e-3, max),
+                };
+                set_number(&mut f, rule.path, if high { hi } else { lo });
+            }
+            std::fs::write(&facility, f.to_string()).expect("write");
+            let out = dir.join(format!("{name}-{high}-{plant_only}"));
+            let (v, o) = validate_and_simulate(&site_path, &facility, &out);
+            let e = stderr(&o);
+            match (v.status.code(), o.status.code()) {
+                // refused up front (the land may not hold the largest design): both say so
+                (Some(2), Some(2)) => assert!(e.contains("problem(s)"), "{name} high {high} plant only {plant_only}: {e}"),
+                (Some(0), Some(0)) => {
+                    simulated += 1;
+                    assert!(
+                        nulls(&out.join("metrics.json")) <= base_nulls,
+                        "{name} high {high} plant only {plant_only}: a non-finite figure in metrics.json"
+                    );
+                }
+                (Some(0), Some(2)) => {
+                    assert!(e.contains(&s(&facility)), "{name} high {high} plant only {plant_only}: {e}");
+                }
+                other => panic!("{name} high {high} plant only {plant_only}: validate/simulate exits {other:?}: {e}"),
+            }
+        }
+    }
+    assert!(
+        simulated > 0,
+        "no edge facility simulated: the test checks nothing"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // ------------------------------------------------------------------------------ item 6
