@@ -332,9 +332,32 @@ fn read(path: &Path) -> Result<String, SiteError> {
     Ok(text)
 }
 
+/// The folder named by `--weather-dir`, set once by the command line (canonical).
+static WEATHER_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Lets sites name EPW files that lie in `dir` (`--weather-dir`), besides their own folder.
+/// Set once per process; a second call is ignored.
+pub fn set_weather_dir(dir: &Path) -> Result<(), String> {
+    let real = fs::canonicalize(dir).map_err(|e| {
+        format!(
+            "--weather-dir: {}: cannot open: {e}",
+            excerpt(&dir.display().to_string())
+        )
+    })?;
+    if !real.is_dir() {
+        return Err(format!(
+            "--weather-dir: expected a folder, found {}",
+            excerpt(&dir.display().to_string())
+        ));
+    }
+    let _ = WEATHER_DIR.set(real);
+    Ok(())
+}
+
 /// The rule for a site's `climate.epw`: a relative path without `..`, naming a regular file
-/// no larger than [`limits::EPW`] that lies inside the site file's folder once symlinks are
-/// resolved. Returns the path to read (the folder joined with `epw`), or what is wrong.
+/// no larger than [`limits::EPW`] that lies inside the site file's folder, or inside the
+/// `--weather-dir` folder where one is given and the site's folder has no such file, once
+/// symlinks are resolved. Returns the path to read, or what is wrong.
 pub fn resolve_epw(site_file: &Path, epw: &str) -> Result<PathBuf, String> {
     let folder = match site_file.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -352,11 +375,22 @@ pub fn resolve_epw(site_file: &Path, epw: &str) -> Result<PathBuf, String> {
     });
     if !plain {
         return Err(format!(
-            "expected a path relative to the site file's folder, without `..` (weather files \
-             live in or below the site's folder), found \"{}\"",
+            "expected a path relative to the site file's folder (or --weather-dir), without \
+             `..` (weather files live in or below those folders), found \"{}\"",
             excerpt(epw)
         ));
     }
+    match (WEATHER_DIR.get(), fs::symlink_metadata(folder.join(rel))) {
+        (Some(dir), Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            resolve_inside(dir, rel, "the --weather-dir folder")
+        }
+        _ => resolve_inside(folder, rel, "the site's folder"),
+    }
+}
+
+/// `rel` inside `folder` (named `what` in messages): a regular file of bounded size that
+/// stays inside once symlinks are resolved.
+fn resolve_inside(folder: &Path, rel: &Path, what: &str) -> Result<PathBuf, String> {
     let resolved = folder.join(rel);
     let meta = match fs::metadata(&resolved) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -379,7 +413,7 @@ pub fn resolve_epw(site_file: &Path, epw: &str) -> Result<PathBuf, String> {
     };
     if !inside {
         return Err(format!(
-            "expected a file inside the site's folder, found {}, a link that leads outside it",
+            "expected a file inside {what}, found {}, a link that leads outside it",
             excerpt(&resolved.display().to_string())
         ));
     }

@@ -14,6 +14,7 @@ pub fn tests() -> Vec<Trial> {
         plain item1_a_facility_linked_to_dev_zero_fails_validate_and_simulate,
         plain item2_epw_paths_stay_inside_the_site_folder,
         plain item2_a_file_that_is_not_epw_is_never_echoed,
+        plain item2_weather_dir_admits_files_inside_it_and_nothing_outside,
         plain item3_legal_cell_m_solves_and_absurd_ones_are_refused_with_the_range,
         plain item4_grids_and_bench_sizes_are_refused_before_allocating,
         plain item5_the_reported_facility_values_are_refused_naming_file_and_field,
@@ -267,6 +268,96 @@ fn item2_a_file_that_is_not_epw_is_never_echoed() {
     assert!(e.contains("not an EPW weather file"), "{e}");
     assert!(!e.contains("SECRET"), "content echoed: {e}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--weather-dir DIR`: a site's EPW may lie in DIR when its own folder has no such file; the
+/// same rule holds there (relative, no `..`, no link out, regular, bounded).
+fn item2_weather_dir_admits_files_inside_it_and_nothing_outside() {
+    // the sites in one folder, the weather files in another beside it
+    let dir = scratch("weather-dir");
+    let weather = dir.with_extension("weather");
+    let _ = std::fs::remove_dir_all(&weather);
+    std::fs::create_dir_all(weather.join("kma")).expect("weather folder");
+    let sites = dir.clone();
+    let epw = crate::climate::epw_text(8760, crate::climate::no_edit);
+    std::fs::write(weather.join("kma/pohang.epw"), &epw).expect("epw");
+    let secret = dir.join("secret.epw");
+    std::fs::write(&secret, "root:*:20228:0:99999:7:::\n").expect("secret");
+    std::os::unix::fs::symlink(&secret, weather.join("link.epw")).expect("symlink");
+    sparse_file(&weather.join("big.epw"), 17 << 20);
+    let with_epw = |rel: &str| {
+        site(&sites, "pohang", |v| {
+            v["climate"]["epw"] = rel.into();
+            if let Some(c) = v["climate"].as_object_mut() {
+                c.remove("design");
+            }
+        })
+    };
+    let wd = s(&weather);
+    let simulate = |path: &Path, extra: &[&str]| {
+        let mut args = vec!["--backend", "cpu", "-q"];
+        args.extend_from_slice(extra);
+        let (p, o) = (s(path), s(&dir.join("out")));
+        args.extend_from_slice(&["simulate", &p, "--out", &o]);
+        dcplan(&args)
+    };
+    // inside: validate, simulate and rank read it, and the report hashes it
+    let path = with_epw("kma/pohang.epw");
+    let o = timed(5.0, &["validate", "--weather-dir", &wd, &s(&path)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = simulate(&path, &["--weather-dir", &wd]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let metrics = std::fs::read_to_string(dir.join("out/metrics.json")).expect("metrics");
+    assert!(
+        metrics.contains("kma/pohang.epw"),
+        "the EPW is among the inputs"
+    );
+    let report = dir.join("report");
+    let o = dcplan(&[
+        "--backend",
+        "cpu",
+        "-q",
+        "rank",
+        &s(&path),
+        "--out",
+        &s(&report),
+        "--weather-dir",
+        &wd,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // without the option the same site is refused: its folder has no such file
+    let o = timed(5.0, &["validate", &s(&path)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("climate.epw"), "{}", stderr(&o));
+    // outside DIR, or out of it by a link, too large, or a folder: exit 2 naming file and field
+    for (rel, says) in [
+        ("../secret.epw", "without `..`"),
+        ("link.epw", "leads outside"),
+        ("big.epw", "too large"),
+        ("kma", "folder"),
+    ] {
+        let path = with_epw(rel);
+        let o = timed(5.0, &["validate", "--weather-dir", &wd, &s(&path)]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{rel}: {e}");
+        assert!(
+            e.contains("pohang.json") && e.contains("climate.epw"),
+            "{rel}: {e}"
+        );
+        assert!(e.contains(says), "{rel}: {e}");
+        assert!(!e.contains("root:*"), "{e}");
+        let o = simulate(&path, &["--weather-dir", &wd]);
+        assert_eq!(o.status.code(), Some(2), "{rel}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("root:*"), "{}", stderr(&o));
+    }
+    // the option itself must name a folder
+    for bad in [s(&dir.join("missing")), s(&secret)] {
+        let o = timed(5.0, &["validate", "--weather-dir", &bad, &s(&path)]);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", stderr(&o));
+        assert!(stderr(&o).contains("--weather-dir"), "{}", stderr(&o));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&weather);
 }
 
 // ------------------------------------------------------------------------------ item 3
