@@ -10,6 +10,9 @@
 //!   every rule) in this process;
 //! - `epw`: the text through `parse_epw`;
 //! - `weights`: the text through `weights_from_json`, and as `key=value` overrides;
+//! - `grid`: one file of the shipped grid model (`network.json`, the bus, branch and plant
+//!   tables, a snapshot), mutated in a copy of `sites/grid`, through `Network::load` and
+//!   `load_snapshots`;
 //! - `simulate`: a mutated site and facility written to a folder, `dcplan validate` run on
 //!   them, and where it accepts, `dcplan --backend cpu simulate`; every exit must be 0 or 2, a
 //!   run that exits 0 must leave no number non-finite in metrics.json (serialised as `null`
@@ -50,7 +53,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
     let targets: Vec<String> = std::env::var("DCPLAN_FUZZ_TARGETS")
-        .unwrap_or_else(|_| "site,facility,epw,weights,simulate".into())
+        .unwrap_or_else(|_| "site,facility,epw,weights,grid,simulate".into())
         .split(',')
         .map(str::to_string)
         .collect();
@@ -81,6 +84,12 @@ fn main() {
                     &dcplan::plan::criteria::default_weights(),
                 );
             }),
+            "grid" => {
+                let grid = GridCopy::new();
+                in_process(name, &grid_seeds(), budget, &mut rng, &out, |t| {
+                    grid.load(t)
+                })
+            }
             "simulate" => simulate_target(budget, smoke, &mut rng, &out),
             other => {
                 eprintln!("fuzz: no target {other}");
@@ -547,6 +556,72 @@ fn in_process(
     stats.seconds = start.elapsed().as_secs_f64();
     stats.corpus = corpus.len();
     stats
+}
+
+// --------------------------------------------------------------------------------- grid
+
+/// The grid model files a `grid` seed may be, each seed being the file's name on its first
+/// line and its content after.
+const GRID_FILES: [&str; 5] = [
+    "network.json",
+    "buses.csv",
+    "branches.csv",
+    "plants.csv",
+    "snapshots/summer_peak.json",
+];
+
+fn grid_seeds() -> Vec<Vec<u8>> {
+    GRID_FILES
+        .iter()
+        .map(|name| {
+            let mut seed = format!("{name}\n").into_bytes();
+            seed.extend(std::fs::read(root().join("sites/grid").join(name)).expect("grid file"));
+            seed
+        })
+        .collect()
+}
+
+/// A private copy of `sites/grid` in which one file at a time is replaced by a mutant.
+struct GridCopy {
+    dir: PathBuf,
+}
+
+impl GridCopy {
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("dcplan-fuzz-grid-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("snapshots")).expect("grid copy");
+        for name in GRID_FILES
+            .iter()
+            .chain(&["line_types.json", "snapshots/light_load.json"])
+        {
+            std::fs::copy(root().join("sites/grid").join(name), dir.join(name)).expect("copy");
+        }
+        GridCopy { dir }
+    }
+
+    /// Writes the mutant (a damaged name line falls back to `network.json`), loads the
+    /// network and its snapshots, and puts the shipped file back.
+    fn load(&self, seed: &str) {
+        let (name, body) = seed.split_once('\n').unwrap_or(("", seed));
+        let name = GRID_FILES
+            .iter()
+            .find(|n| **n == name)
+            .copied()
+            .unwrap_or("network.json");
+        let path = self.dir.join(name);
+        std::fs::write(&path, body).expect("write mutant");
+        if let Ok(network) = dcplan::grid::network::Network::load(&self.dir) {
+            let _ = dcplan::grid::snapshot::load_snapshots(&self.dir.join("snapshots"), &network);
+        }
+        std::fs::copy(root().join("sites/grid").join(name), &path).expect("restore");
+    }
+}
+
+impl Drop for GridCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 // --------------------------------------------------------------------- validate -> simulate
