@@ -64,7 +64,10 @@ pub fn exit_for(e: &CliError) -> Exit {
 
 fn plan_exit(e: &PlanError) -> Exit {
     match e {
-        PlanError::Inputs(_) | PlanError::Request(_) | PlanError::Rank(_) => Exit::BadInput,
+        PlanError::Inputs(_)
+        | PlanError::Request(_)
+        | PlanError::Rank(_)
+        | PlanError::Facility { .. } => Exit::BadInput,
         PlanError::Simulate { source, .. } => simulate_exit(source),
         PlanError::Grid(g) => grid_exit(g),
         PlanError::WorkerStopped | PlanError::Internal(_) => Exit::Internal,

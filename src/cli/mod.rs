@@ -38,6 +38,11 @@ pub struct Cli {
     /// Print only results, no status lines.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// A folder of weather files: a site's `climate.epw` that is not in the site's own folder
+    /// may lie here (same rule: a relative path without `..`, a regular file of bounded size,
+    /// no link leading out).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub weather_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -154,6 +159,9 @@ impl CliError {
 }
 
 pub fn run(cli: Cli) -> Result<Exit, CliError> {
+    if let Some(dir) = &cli.weather_dir {
+        site::set_weather_dir(dir).map_err(CliError::Args)?;
+    }
     match &cli.command {
         Command::Adapters => adapters(&cli),
         Command::Bench(args) => bench_command(&cli, args),

@@ -24,6 +24,14 @@ pub enum PlanError {
         #[source]
         source: SimulateError,
     },
+    /// A facility whose figures pass every check but that the model could not use (a coupled
+    /// solve that did not settle, a non-finite result); `field` is the likeliest culprit.
+    #[error("{}: {field}: {reason}", file.display())]
+    Facility {
+        file: PathBuf,
+        field: String,
+        reason: String,
+    },
     /// The grid model beside the sites could not be read or screened.
     #[error("grid model: {0}")]
     Grid(#[from] crate::grid::GridError),

@@ -6,6 +6,7 @@
 use super::error::PlanError;
 use super::inputs::{FacilityInput, FileHash, SiteInput};
 use super::simulate::{simulate, FacilityModel, SiteRun};
+use super::suspect;
 use crate::grid::HostingMap;
 
 /// One site and its simulation.
@@ -39,11 +40,9 @@ pub fn evaluate(
     }
     let one = |input: SiteInput| -> Result<Evaluated, PlanError> {
         let run = simulate(&input, ctx.facility, ctx.model, ctx.grid, ctx.extra_files).map_err(
-            |source| PlanError::Simulate {
-                file: input.path.clone(),
-                source,
-            },
+            |source| suspect::simulate_failure(ctx.facility, input.path.clone(), source),
         )?;
+        suspect::check_finite(ctx.facility, &run)?;
         done(&input.site.id);
         Ok(Evaluated { input, run })
     };

@@ -11,6 +11,8 @@
 //! - [`impact`]: the items of Korea's grid-impact assessment the model can score, per site;
 //! - [`ranking`]: the decision matrix handed to `crate::rank` (pure decision analysis) and the
 //!   [`RankingReport`] that `report` writes;
+//! - [`suspect`]: a model failure or non-finite figure that a facility's accepted figures
+//!   caused, reported as a bad facility naming its likeliest field;
 //! - [`limits`]: how large a hall's grid may be, checked before anything is allocated;
 //! - [`parcels`]: candidate parcels (GeoJSON) to site files, for national studies;
 //! - [`shard`]: one ranking split over processes ([`shard::run_shard`]) and merged back
@@ -34,6 +36,7 @@ pub mod ranking;
 pub mod run;
 pub mod shard;
 pub mod simulate;
+pub mod suspect;
 pub mod uncertainty;
 
 pub use error::PlanError;

@@ -12,7 +12,7 @@ use super::inputs::{
 };
 use super::ranking::{rank, RankSettings, RankingReport};
 use super::simulate::{prepare_facility, simulate, Precision, SiteRun};
-use super::uncertainty;
+use super::{suspect, uncertainty};
 use crate::backend::Backend;
 use crate::layout::default_cell_m;
 use crate::rank::{parse_overrides, weights_from_json, Weights};
@@ -59,23 +59,23 @@ pub fn simulate_site(
     backend: &mut Backend,
 ) -> Result<SiteRun, PlanError> {
     let precision = Precision::for_backend(backend);
-    let fail = |source| PlanError::Simulate {
-        file: inputs.site.path.clone(),
-        source,
-    };
     let model = prepare_facility(
         &inputs.facility,
         inputs.cell_m,
         backend.solver(),
         &precision,
     )
-    .map_err(fail)?;
+    .map_err(|source| suspect::facility_failure(&inputs.facility, source))?;
     let grid = load_grid(std::slice::from_ref(&inputs.site.path))?;
     let (map, files) = match &grid {
         Some((m, f)) => (Some(m), f.as_slice()),
         None => (None, &[][..]),
     };
-    simulate(&inputs.site, &inputs.facility, &model, map, files).map_err(fail)
+    let run = simulate(&inputs.site, &inputs.facility, &model, map, files).map_err(|source| {
+        suspect::simulate_failure(&inputs.facility, inputs.site.path.clone(), source)
+    })?;
+    suspect::check_finite(&inputs.facility, &run)?;
+    Ok(run)
 }
 
 /// The national grid model beside the sites (`grid/` in the first site's folder), its
@@ -226,10 +226,7 @@ pub fn rank_sites(
         backend.solver(),
         &precision,
     )
-    .map_err(|source| PlanError::Simulate {
-        file: inputs.facility.path.clone(),
-        source,
-    })?;
+    .map_err(|source| suspect::facility_failure(&inputs.facility, source))?;
     let grid = load_grid(first.as_slice())?;
     let (map, files) = match &grid {
         Some((m, f)) => (Some(m), f.as_slice()),

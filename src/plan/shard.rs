@@ -249,13 +249,8 @@ pub fn run_shard<E: From<PlanError>>(
     }
     // the facility's hall on the backend, prepared once for all the shard's sites
     let precision = Precision::for_backend(backend);
-    let model =
-        prepare_facility(&facility, cell_m, backend.solver(), &precision).map_err(|source| {
-            PlanError::Simulate {
-                file: facility.path.clone(),
-                source,
-            }
-        })?;
+    let model = prepare_facility(&facility, cell_m, backend.solver(), &precision)
+        .map_err(|source| super::suspect::facility_failure(&facility, source))?;
     let ctx = EvalContext {
         facility: &facility,
         model: &model,

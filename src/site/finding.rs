@@ -3,6 +3,16 @@
 use std::fmt;
 use std::path::PathBuf;
 
+/// A number as a message shows it: plain, or in exponent form when tiny or huge (`1e-300`,
+/// not three hundred zeros).
+pub fn number_text(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e9).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
 /// Text from an input file as it may be shown on a terminal: control characters, quotes and
 /// backslashes escaped (`\u{1b}`, `\n`, ...), and at most 60 characters of it, the rest
 /// counted. Every string a finding quotes from a file goes through here.

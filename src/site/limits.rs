@@ -59,3 +59,56 @@ pub const LAND_SIDE_M_MAX: f64 = 10_000.0;
 pub const IT_LOAD_MW_MAX: f64 = 5000.0;
 /// Largest grid headroom accepted (MW).
 pub const HEADROOM_MW_MAX: f64 = 20_000.0;
+
+// Lower bounds of facility and site figures (issue 14, item 5): each is below any real design
+// by a margin, and above the values that make the model's answer non-finite or meaningless
+// (a zero-width rack gives an unbounded grid, a near-zero efficiency an infinite load).
+
+/// Smallest IT load accepted (MW): a 100 kW room.
+pub const IT_LOAD_MW_MIN: f64 = 0.1;
+/// Lowest rack density accepted (kW per rack): a lightly loaded network rack.
+pub const RACK_KW_MIN: f64 = 1.0;
+/// Shortest rack side accepted (m): the narrowest racks are 0.45 m wide, the shallowest 0.6 m.
+pub const RACK_SIDE_M_MIN: f64 = 0.3;
+/// Narrowest aisle accepted (m): a person passes through 0.6 m; a sealed hot aisle may be
+/// narrower, but not a sliver the grid cannot resolve.
+pub const AISLE_M_MIN: f64 = 0.3;
+/// Supply air set point band (°C): ASHRAE classes reach 5 °C at the cold end and A4's
+/// allowable 45 °C at the hot end.
+pub const SUPPLY_AIR_MIN_C: f64 = 5.0;
+/// See [`SUPPLY_AIR_MIN_C`].
+pub const SUPPLY_AIR_MAX_C: f64 = 45.0;
+/// Smallest temperature rise of air or liquid through the racks (K): below 1 K the flow the
+/// heat needs grows without bound.
+pub const DELTA_T_K_MIN: f64 = 1.0;
+/// Smallest approach of a sized heat exchanger (K): a zero approach needs infinite area.
+pub const APPROACH_K_MIN: f64 = 0.5;
+/// Lowest Carnot fraction of a chiller: the worst real machines reach about 0.3.
+pub const CARNOT_EFFICIENCY_MIN: f64 = 0.1;
+/// Lowest chiller COP accepted as a clamp: a COP below 1 is an electric heater.
+pub const COP_MIN: f64 = 1.0;
+/// Lowest UPS efficiency accepted (fraction): real double-conversion units at light load are
+/// above 0.8; below 0.5 the UPS would be the largest load of the building.
+pub const UPS_EFFICIENCY_MIN: f64 = 0.5;
+/// Lowest transformer efficiency accepted (fraction); real units exceed 0.97.
+pub const TRANSFORMER_EFFICIENCY_MIN: f64 = 0.8;
+/// Lowest in-hall distribution voltage accepted (V): the lowest mains (100 V, Japan); DC
+/// buses of 48 V inside racks are not a hall distribution.
+pub const DISTRIBUTION_V_MIN: f64 = 100.0;
+/// Busway conductance per length (S·m): 1 mΩ/m (a small 100 A plug-in busway is about
+/// 0.5 mΩ/m) to 0.1 µΩ/m (beyond the largest copper busways, about 5 µΩ/m).
+pub const BUSWAY_S_M_MIN: f64 = 1.0e3;
+/// See [`BUSWAY_S_M_MIN`].
+pub const BUSWAY_S_M_MAX: f64 = 1.0e7;
+/// Lowest medium or connection voltage accepted (kV).
+pub const KV_MIN: f64 = 1.0;
+/// Lowest effective (turbulent) conductivity of hall air accepted (W/(m K)): still air's.
+pub const K_EFF_W_MK_MIN: f64 = 0.025;
+/// Lowest rack height accepted (m): a half-height rack.
+pub const RACK_HEIGHT_M_MIN: f64 = 0.5;
+/// Lowest ceiling accepted (m).
+pub const CEILING_HEIGHT_M_MIN: f64 = 1.0;
+/// Smallest cooling unit accepted (kW): smaller units would number in the millions.
+pub const UNIT_KW_MIN: f64 = 1.0;
+/// Shortest side of usable land accepted (m).
+pub const LAND_SIDE_M_MIN: f64 = 10.0;

@@ -37,6 +37,6 @@ pub use types::{
 pub use valid::Valid;
 pub use validate::{
     check_facility, check_fit, check_site, expand_paths, load_facility, load_site, parse_facility,
-    parse_site, resolve_epw, validate_all, validate_facility, validate_facility_file,
-    validate_paths, validate_site, validate_site_file, FileKind,
+    parse_site, resolve_epw, set_weather_dir, validate_all, validate_facility,
+    validate_facility_file, validate_paths, validate_site, validate_site_file, FileKind,
 };

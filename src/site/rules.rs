@@ -15,6 +15,13 @@ use super::limits::{
     MONTHLY_MEAN_MAX_C, MONTHLY_MEAN_MIN_C, RACK_KW_MAX, RACK_SIDE_M_MAX, RH_MAX_PCT, RH_MIN_PCT,
     TARIFF_KRW_PER_KWH_MAX, TEMP_MAX_C, TEMP_MIN_C, VOLTAGE_KV_MAX,
 };
+use super::limits::{
+    AISLE_M_MIN, APPROACH_K_MIN, BUSWAY_S_M_MAX, BUSWAY_S_M_MIN, CARNOT_EFFICIENCY_MIN,
+    CEILING_HEIGHT_M_MIN, COP_MIN, DELTA_T_K_MIN, DISTRIBUTION_V_MIN, IT_LOAD_MW_MIN, KV_MIN,
+    K_EFF_W_MK_MIN, LAND_SIDE_M_MIN, RACK_HEIGHT_M_MIN, RACK_KW_MIN, RACK_SIDE_M_MIN,
+    SUPPLY_AIR_MAX_C, SUPPLY_AIR_MIN_C, TRANSFORMER_EFFICIENCY_MIN, UNIT_KW_MIN,
+    UPS_EFFICIENCY_MIN,
+};
 use super::types::{Facility, Site};
 
 /// How a number is bounded. `max` may be `f64::MAX`: no upper bound.
@@ -130,7 +137,7 @@ pub const SITE_NUMBERS: &[NumberRule<Site>] = &[
     ),
     number(
         "power.connection_voltage_kv",
-        positive(VOLTAGE_KV_MAX),
+        range(KV_MIN, VOLTAGE_KV_MAX),
         " kV",
         |s| Some(s.power.connection_voltage_kv),
     ),
@@ -154,13 +161,13 @@ pub const SITE_NUMBERS: &[NumberRule<Site>] = &[
     ),
     number(
         "land.usable_width_m",
-        positive(LAND_SIDE_M_MAX),
+        range(LAND_SIDE_M_MIN, LAND_SIDE_M_MAX),
         " m",
         |s| Some(s.land.usable_width_m),
     ),
     number(
         "land.usable_depth_m",
-        positive(LAND_SIDE_M_MAX),
+        range(LAND_SIDE_M_MIN, LAND_SIDE_M_MAX),
         " m",
         |s| Some(s.land.usable_depth_m),
     ),
@@ -205,22 +212,34 @@ pub const SITE_MONTHLY: &[MonthlyRule] = &[
 
 /// Every number of a facility file but `racks_per_row` (an integer, at least 1).
 pub const FACILITY_NUMBERS: &[NumberRule<Facility>] = &[
-    number("it_load_mw", positive(IT_LOAD_MW_MAX), " MW", |f| {
-        Some(f.it_load_mw)
-    }),
-    number("rack_kw", positive(RACK_KW_MAX), " kW per rack", |f| {
-        Some(f.rack_kw)
-    }),
-    number("rack_width_m", positive(RACK_SIDE_M_MAX), " m", |f| {
-        Some(f.rack_width_m)
-    }),
-    number("rack_depth_m", positive(RACK_SIDE_M_MAX), " m", |f| {
-        Some(f.rack_depth_m)
-    }),
-    number("cold_aisle_m", positive(AISLE_M_MAX), " m", |f| {
+    number(
+        "it_load_mw",
+        range(IT_LOAD_MW_MIN, IT_LOAD_MW_MAX),
+        " MW",
+        |f| Some(f.it_load_mw),
+    ),
+    number(
+        "rack_kw",
+        range(RACK_KW_MIN, RACK_KW_MAX),
+        " kW per rack",
+        |f| Some(f.rack_kw),
+    ),
+    number(
+        "rack_width_m",
+        range(RACK_SIDE_M_MIN, RACK_SIDE_M_MAX),
+        " m",
+        |f| Some(f.rack_width_m),
+    ),
+    number(
+        "rack_depth_m",
+        range(RACK_SIDE_M_MIN, RACK_SIDE_M_MAX),
+        " m",
+        |f| Some(f.rack_depth_m),
+    ),
+    number("cold_aisle_m", range(AISLE_M_MIN, AISLE_M_MAX), " m", |f| {
         Some(f.cold_aisle_m)
     }),
-    number("hot_aisle_m", positive(AISLE_M_MAX), " m", |f| {
+    number("hot_aisle_m", range(AISLE_M_MIN, AISLE_M_MAX), " m", |f| {
         Some(f.hot_aisle_m)
     }),
     number(
@@ -231,13 +250,13 @@ pub const FACILITY_NUMBERS: &[NumberRule<Facility>] = &[
     ),
     number(
         "cooling.supply_setpoint_c",
-        range(TEMP_MIN_C, TEMP_MAX_C),
+        range(SUPPLY_AIR_MIN_C, SUPPLY_AIR_MAX_C),
         " °C",
         |f| Some(f.cooling.supply_setpoint_c),
     ),
     number(
         "cooling.supply_delta_t_k",
-        positive(APPROACH_K_MAX),
+        range(DELTA_T_K_MIN, APPROACH_K_MAX),
         " K",
         |f| Some(f.cooling.supply_delta_t_k),
     ),
@@ -261,17 +280,23 @@ pub const FACILITY_NUMBERS: &[NumberRule<Facility>] = &[
     ),
     number(
         "cooling.chiller_carnot_efficiency",
-        positive(1.0),
+        range(CARNOT_EFFICIENCY_MIN, 1.0),
         "",
         |f| Some(f.cooling.chiller_carnot_efficiency),
     ),
-    number("cooling.chiller_cop_min", positive(COP_MAX), "", |f| {
-        Some(f.cooling.chiller_cop_min)
-    }),
-    number("cooling.chiller_cop_max", positive(COP_MAX), "", |f| {
-        Some(f.cooling.chiller_cop_max)
-    }),
-    number("ups_efficiency", positive(1.0), "", |f| {
+    number(
+        "cooling.chiller_cop_min",
+        range(COP_MIN, COP_MAX),
+        "",
+        |f| Some(f.cooling.chiller_cop_min),
+    ),
+    number(
+        "cooling.chiller_cop_max",
+        range(COP_MIN, COP_MAX),
+        "",
+        |f| Some(f.cooling.chiller_cop_max),
+    ),
+    number("ups_efficiency", range(UPS_EFFICIENCY_MIN, 1.0), "", |f| {
         Some(f.ups_efficiency)
     }),
     number("fan_power_fraction", non_negative(1.0), "", |f| {
@@ -285,13 +310,16 @@ pub const FACILITY_NUMBERS: &[NumberRule<Facility>] = &[
     }),
     number(
         "distribution_voltage_v",
-        positive(DISTRIBUTION_V_MAX),
+        range(DISTRIBUTION_V_MIN, DISTRIBUTION_V_MAX),
         " V",
         |f| Some(f.distribution_voltage_v),
     ),
-    number("busway_conductance_s_m", positive(f64::MAX), " S·m", |f| {
-        Some(f.busway_conductance_s_m)
-    }),
+    number(
+        "busway_conductance_s_m",
+        range(BUSWAY_S_M_MIN, BUSWAY_S_M_MAX),
+        " S·m",
+        |f| Some(f.busway_conductance_s_m),
+    ),
     number("campus.halls", range(1.0, 500.0), " halls", |f| {
         f.campus.as_ref().map(|c| f64::from(c.halls))
     }),
@@ -313,15 +341,18 @@ pub const FACILITY_NUMBERS: &[NumberRule<Facility>] = &[
     number("campus.setback_m", range(0.0, CLEARANCE_M_MAX), " m", |f| {
         f.campus.as_ref().map(|c| c.setback_m)
     }),
-    number("electrical.mv_kv", positive(VOLTAGE_KV_MAX), " kV", |f| {
-        f.electrical.as_ref().map(|e| e.mv_kv)
-    }),
+    number(
+        "electrical.mv_kv",
+        range(KV_MIN, VOLTAGE_KV_MAX),
+        " kV",
+        |f| f.electrical.as_ref().map(|e| e.mv_kv),
+    ),
     number("electrical.unit_substations", range(1.0, 64.0), "", |f| {
         f.electrical.as_ref().map(|e| f64::from(e.unit_substations))
     }),
     number(
         "electrical.transformer_efficiency",
-        positive(1.0),
+        range(TRANSFORMER_EFFICIENCY_MIN, 1.0),
         "",
         |f| f.electrical.as_ref().map(|e| e.transformer_efficiency),
     ),
@@ -343,15 +374,24 @@ pub const FACILITY_NUMBERS: &[NumberRule<Facility>] = &[
     number("air.tile_overshoot", range(0.0, 0.99), "", |f| {
         f.air.as_ref().map(|a| a.tile_overshoot)
     }),
-    number("air.k_eff_w_mk", positive(10_000.0), " W/(m K)", |f| {
-        f.air.as_ref().map(|a| a.k_eff_w_mk)
-    }),
-    number("air.rack_height_m", positive(RACK_SIDE_M_MAX), " m", |f| {
-        f.air.as_ref().map(|a| a.rack_height_m)
-    }),
-    number("air.ceiling_height_m", positive(50.0), " m", |f| {
-        f.air.as_ref().map(|a| a.ceiling_height_m)
-    }),
+    number(
+        "air.k_eff_w_mk",
+        range(K_EFF_W_MK_MIN, 10_000.0),
+        " W/(m K)",
+        |f| f.air.as_ref().map(|a| a.k_eff_w_mk),
+    ),
+    number(
+        "air.rack_height_m",
+        range(RACK_HEIGHT_M_MIN, RACK_SIDE_M_MAX),
+        " m",
+        |f| f.air.as_ref().map(|a| a.rack_height_m),
+    ),
+    number(
+        "air.ceiling_height_m",
+        range(CEILING_HEIGHT_M_MIN, 50.0),
+        " m",
+        |f| f.air.as_ref().map(|a| a.ceiling_height_m),
+    ),
     number("liquid.share", positive(1.0), "", |f| {
         f.liquid.as_ref().map(|l| l.share)
     }),
@@ -373,16 +413,19 @@ pub const FACILITY_NUMBERS: &[NumberRule<Facility>] = &[
         " K",
         |f| f.liquid.as_ref().map(|l| l.cdu_approach_k),
     ),
-    number("liquid.delta_t_k", positive(APPROACH_K_MAX), " K", |f| {
-        f.liquid.as_ref().map(|l| l.delta_t_k)
-    }),
+    number(
+        "liquid.delta_t_k",
+        range(DELTA_T_K_MIN, APPROACH_K_MAX),
+        " K",
+        |f| f.liquid.as_ref().map(|l| l.delta_t_k),
+    ),
     number(
         "liquid.design_approach_k",
-        positive(APPROACH_K_MAX),
+        range(APPROACH_K_MIN, APPROACH_K_MAX),
         " K",
         |f| f.liquid.as_ref().map(|l| l.design_approach_k),
     ),
-    number("liquid.unit_kw", positive(1.0e6), " kW", |f| {
+    number("liquid.unit_kw", range(UNIT_KW_MIN, 1.0e6), " kW", |f| {
         f.liquid.as_ref().map(|l| l.unit_kw)
     }),
     number("liquid.spare_units", range(0.0, 100.0), "", |f| {
@@ -428,9 +471,12 @@ pub const FACILITY_NUMBERS: &[NumberRule<Facility>] = &[
                 .map(|d| d.wet_bulb_c)
         },
     ),
-    number("plant.chiller_unit_kw", positive(1.0e6), " kW", |f| {
-        f.plant.as_ref().map(|p| p.chiller_unit_kw)
-    }),
+    number(
+        "plant.chiller_unit_kw",
+        range(UNIT_KW_MIN, 1.0e6),
+        " kW",
+        |f| f.plant.as_ref().map(|p| p.chiller_unit_kw),
+    ),
     number("plant.spare_units", range(0.0, 100.0), "", |f| {
         f.plant.as_ref().map(|p| f64::from(p.spare_units))
     }),

@@ -10,6 +10,13 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::site::limits::{
+    AISLE_M_MIN, APPROACH_K_MIN, BUSWAY_S_M_MAX, BUSWAY_S_M_MIN, CARNOT_EFFICIENCY_MIN,
+    CEILING_HEIGHT_M_MIN, COP_MIN, DELTA_T_K_MIN, DISTRIBUTION_V_MIN, IT_LOAD_MW_MIN, KV_MIN,
+    K_EFF_W_MK_MIN, LAND_SIDE_M_MIN, RACK_HEIGHT_M_MIN, RACK_KW_MIN, RACK_SIDE_M_MIN,
+    SUPPLY_AIR_MAX_C, SUPPLY_AIR_MIN_C, TRANSFORMER_EFFICIENCY_MIN, UNIT_KW_MIN,
+    UPS_EFFICIENCY_MIN,
+};
 use crate::site::ranges::Range;
 
 use crate::site::limits::{
@@ -153,7 +160,7 @@ pub struct Power {
     #[schemars(range(min = 0.0, max = HEADROOM_MW_MAX))]
     pub grid_headroom_mw: Option<f64>,
     /// Supply voltage of the connection, kV (22.9 distribution, 154 or 345 transmission).
-    #[schemars(range(max = VOLTAGE_KV_MAX), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = KV_MIN, max = VOLTAGE_KV_MAX))]
     pub connection_voltage_kv: f64,
     /// Distance from the site to the substation that would feed it, km.
     #[schemars(range(min = 0.0, max = DISTANCE_KM_MAX))]
@@ -179,10 +186,10 @@ pub struct Power {
 #[serde(deny_unknown_fields)]
 pub struct Land {
     /// Usable plot width, m.
-    #[schemars(range(max = LAND_SIDE_M_MAX), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = LAND_SIDE_M_MIN, max = LAND_SIDE_M_MAX))]
     pub usable_width_m: f64,
     /// Usable plot depth, m.
-    #[schemars(range(max = LAND_SIDE_M_MAX), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = LAND_SIDE_M_MIN, max = LAND_SIDE_M_MAX))]
     pub usable_depth_m: f64,
 }
 
@@ -216,25 +223,25 @@ pub struct Facility {
     #[schemars(length(min = 1))]
     pub name: String,
     /// IT load at full utilisation, MW.
-    #[schemars(range(max = IT_LOAD_MW_MAX), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = IT_LOAD_MW_MIN, max = IT_LOAD_MW_MAX))]
     pub it_load_mw: f64,
     /// Electrical (= heat) load per rack, kW; at most 300.
-    #[schemars(range(max = RACK_KW_MAX), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = RACK_KW_MIN, max = RACK_KW_MAX))]
     pub rack_kw: f64,
     /// Rack width along the row, m.
-    #[schemars(range(max = RACK_SIDE_M_MAX), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = RACK_SIDE_M_MIN, max = RACK_SIDE_M_MAX))]
     pub rack_width_m: f64,
     /// Rack depth across the row (front to back), m.
-    #[schemars(range(max = RACK_SIDE_M_MAX), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = RACK_SIDE_M_MIN, max = RACK_SIDE_M_MAX))]
     pub rack_depth_m: f64,
     /// Racks in one row; the last row may be shorter.
     #[schemars(range(min = 1))]
     pub racks_per_row: u32,
     /// Width of each cold aisle (between two rack fronts), m.
-    #[schemars(range(max = AISLE_M_MAX), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = AISLE_M_MIN, max = AISLE_M_MAX))]
     pub cold_aisle_m: f64,
     /// Width of each hot aisle (between two rack backs), m.
-    #[schemars(range(max = AISLE_M_MAX), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = AISLE_M_MIN, max = AISLE_M_MAX))]
     pub hot_aisle_m: f64,
     /// Clear band on all four sides of the rack block for cooling units and access, m.
     #[schemars(range(min = 0.0, max = CLEARANCE_M_MAX))]
@@ -242,7 +249,7 @@ pub struct Facility {
     /// Cooling plant.
     pub cooling: Cooling,
     /// UPS efficiency at the design load, fraction (0-1].
-    #[schemars(range(max = 1.0), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = UPS_EFFICIENCY_MIN, max = 1.0))]
     pub ups_efficiency: f64,
     /// Air-moving fan power in the hall, kW per kW of IT load.
     #[schemars(range(min = 0.0, max = 1.0))]
@@ -251,11 +258,11 @@ pub struct Facility {
     #[schemars(range(min = 0.0, max = 1.0))]
     pub pump_power_fraction: f64,
     /// Nominal in-hall distribution voltage (line to line), V.
-    #[schemars(range(max = DISTRIBUTION_V_MAX), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = DISTRIBUTION_V_MIN, max = DISTRIBUTION_V_MAX))]
     pub distribution_voltage_v: f64,
     /// Busway conductance per unit length, in siemens times metres (S·m): a run of length L m
     /// has conductance `busway_conductance_s_m / L` S. Equals 1 / (resistance per metre).
-    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = BUSWAY_S_M_MIN, max = BUSWAY_S_M_MAX))]
     pub busway_conductance_s_m: f64,
     /// The campus: how many identical halls share `it_load_mw`, and what stands beside them.
     /// Absent: one hall on its own.
@@ -372,14 +379,14 @@ pub struct Campus {
 #[serde(deny_unknown_fields)]
 pub struct Electrical {
     /// Campus distribution voltage, kV (22.9 in Korea).
-    #[schemars(range(max = VOLTAGE_KV_MAX), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = KV_MIN, max = VOLTAGE_KV_MAX))]
     pub mv_kv: f64,
     /// Unit substations (MV/LV transformers) per hall; they feed the main busbars along the
     /// two end walls, half at each, evenly spaced.
     #[schemars(range(min = 1, max = 64))]
     pub unit_substations: u32,
     /// Efficiency of a unit substation transformer at full load, (0, 1].
-    #[schemars(range(max = 1.0), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = TRANSFORMER_EFFICIENCY_MIN, max = 1.0))]
     pub transformer_efficiency: f64,
     /// Resistance of the MV cable from the campus substation to a hall, ohm per km per phase.
     #[schemars(range(min = 0.0, max = 10.0))]
@@ -425,13 +432,13 @@ pub struct AirDesign {
     #[schemars(range(min = 0.0, max = 0.99))]
     pub tile_overshoot: f64,
     /// Effective (turbulent) conductivity of the hall air, W/(m K).
-    #[schemars(range(max = 10_000.0), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = K_EFF_W_MK_MIN, max = 10_000.0))]
     pub k_eff_w_mk: f64,
     /// Rack height (the air layer the plan resolves), m.
-    #[schemars(range(max = RACK_SIDE_M_MAX), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = RACK_HEIGHT_M_MIN, max = RACK_SIDE_M_MAX))]
     pub rack_height_m: f64,
     /// Hall clear height, floor to ceiling, m; at least the rack height.
-    #[schemars(range(max = 50.0), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = CEILING_HEIGHT_M_MIN, max = 50.0))]
     pub ceiling_height_m: f64,
 }
 
@@ -477,15 +484,15 @@ pub struct LiquidCooling {
     #[schemars(range(min = 0.0, max = APPROACH_K_MAX))]
     pub cdu_approach_k: f64,
     /// Facility-water rise at full load, K.
-    #[schemars(range(max = APPROACH_K_MAX), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = DELTA_T_K_MIN, max = APPROACH_K_MAX))]
     pub delta_t_k: f64,
     pub rejection: RejectionKind,
     /// Approach of the rejection equipment's leaving water to its source (dry bulb, wet bulb or
     /// sea) at design load, K.
-    #[schemars(range(max = APPROACH_K_MAX), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = APPROACH_K_MIN, max = APPROACH_K_MAX))]
     pub design_approach_k: f64,
     /// Capacity of one rejection unit, kW.
-    #[schemars(range(max = 1.0e6), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = UNIT_KW_MIN, max = 1.0e6))]
     pub unit_kw: f64,
     /// Units installed beyond those the design load needs.
     #[schemars(range(min = 0, max = 100))]
@@ -522,7 +529,7 @@ pub struct PlantSizing {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub design: Option<SizingCondition>,
     /// Capacity of one chiller, kW.
-    #[schemars(range(max = 1.0e6), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = UNIT_KW_MIN, max = 1.0e6))]
     pub chiller_unit_kw: f64,
     /// Chillers installed beyond those the design load needs.
     #[schemars(range(min = 0, max = 100))]
@@ -611,10 +618,10 @@ pub struct Cooling {
     pub kind: CoolingType,
     /// Supply temperature delivered to the IT equipment (air at the rack inlet, or coolant at
     /// the cold plates), °C.
-    #[schemars(range(min = TEMP_MIN_C, max = TEMP_MAX_C))]
+    #[schemars(range(min = SUPPLY_AIR_MIN_C, max = SUPPLY_AIR_MAX_C))]
     pub supply_setpoint_c: f64,
     /// Temperature rise of the air (or coolant) across the IT equipment, K.
-    #[schemars(range(max = APPROACH_K_MAX), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = DELTA_T_K_MIN, max = APPROACH_K_MAX))]
     pub supply_delta_t_k: f64,
     /// Economizer approach: how far the supply must sit above the outdoor (or water) source
     /// temperature for free cooling, K.
@@ -629,13 +636,13 @@ pub struct Cooling {
     pub heat_rejection_fan_fraction: f64,
     /// Chiller efficiency as a fraction of the Carnot COP: COP = eta * T_evap / (T_cond -
     /// T_evap), temperatures in kelvin. (0, 1].
-    #[schemars(range(max = 1.0), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = CARNOT_EFFICIENCY_MIN, max = 1.0))]
     pub chiller_carnot_efficiency: f64,
     /// Lowest chiller COP the model may use (clamp).
-    #[schemars(range(max = COP_MAX), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = COP_MIN, max = COP_MAX))]
     pub chiller_cop_min: f64,
     /// Highest chiller COP the model may use (clamp, for small lifts).
-    #[schemars(range(max = COP_MAX), extend("exclusiveMinimum" = 0.0))]
+    #[schemars(range(min = COP_MIN, max = COP_MAX))]
     pub chiller_cop_max: f64,
 }
 

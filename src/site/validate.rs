@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use crate::fsio::{limits, read_bounded, ReadError};
-use crate::site::finding::{excerpt, Detail, Finding, FindingKind, SiteError};
-use crate::site::limits::MONTHS;
+use crate::site::finding::{excerpt, number_text, Detail, Finding, FindingKind, SiteError};
+use crate::site::limits::{MONTHS, UPS_EFFICIENCY_MIN};
 use crate::site::locate::{join_index, join_key, Locator};
 use crate::site::ranges::Range;
 use crate::site::rules::{
@@ -332,9 +332,32 @@ fn read(path: &Path) -> Result<String, SiteError> {
     Ok(text)
 }
 
+/// The folder named by `--weather-dir`, set once by the command line (canonical).
+static WEATHER_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Lets sites name EPW files that lie in `dir` (`--weather-dir`), besides their own folder.
+/// Set once per process; a second call is ignored.
+pub fn set_weather_dir(dir: &Path) -> Result<(), String> {
+    let real = fs::canonicalize(dir).map_err(|e| {
+        format!(
+            "--weather-dir: {}: cannot open: {e}",
+            excerpt(&dir.display().to_string())
+        )
+    })?;
+    if !real.is_dir() {
+        return Err(format!(
+            "--weather-dir: expected a folder, found {}",
+            excerpt(&dir.display().to_string())
+        ));
+    }
+    let _ = WEATHER_DIR.set(real);
+    Ok(())
+}
+
 /// The rule for a site's `climate.epw`: a relative path without `..`, naming a regular file
-/// no larger than [`limits::EPW`] that lies inside the site file's folder once symlinks are
-/// resolved. Returns the path to read (the folder joined with `epw`), or what is wrong.
+/// no larger than [`limits::EPW`] that lies inside the site file's folder, or inside the
+/// `--weather-dir` folder where one is given and the site's folder has no such file, once
+/// symlinks are resolved. Returns the path to read, or what is wrong.
 pub fn resolve_epw(site_file: &Path, epw: &str) -> Result<PathBuf, String> {
     let folder = match site_file.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -352,11 +375,22 @@ pub fn resolve_epw(site_file: &Path, epw: &str) -> Result<PathBuf, String> {
     });
     if !plain {
         return Err(format!(
-            "expected a path relative to the site file's folder, without `..` (weather files \
-             live in or below the site's folder), found \"{}\"",
+            "expected a path relative to the site file's folder (or --weather-dir), without \
+             `..` (weather files live in or below those folders), found \"{}\"",
             excerpt(epw)
         ));
     }
+    match (WEATHER_DIR.get(), fs::symlink_metadata(folder.join(rel))) {
+        (Some(dir), Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            resolve_inside(dir, rel, "the --weather-dir folder")
+        }
+        _ => resolve_inside(folder, rel, "the site's folder"),
+    }
+}
+
+/// `rel` inside `folder` (named `what` in messages): a regular file of bounded size that
+/// stays inside once symlinks are resolved.
+fn resolve_inside(folder: &Path, rel: &Path, what: &str) -> Result<PathBuf, String> {
     let resolved = folder.join(rel);
     let meta = match fs::metadata(&resolved) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -379,7 +413,7 @@ pub fn resolve_epw(site_file: &Path, epw: &str) -> Result<PathBuf, String> {
     };
     if !inside {
         return Err(format!(
-            "expected a file inside the site's folder, found {}, a link that leads outside it",
+            "expected a file inside {what}, found {}, a link that leads outside it",
             excerpt(&resolved.display().to_string())
         ));
     }
@@ -431,6 +465,21 @@ fn parse_typed<'t, T: DeserializeOwned>(
                 findings: vec![finding],
             });
         }
+        let offset = locator.serde_offset(e.line(), e.column());
+        if let Some((key, token)) = non_finite_literal(text, offset) {
+            let finding = Finding::expected(
+                file,
+                key,
+                FindingKind::NonFinite,
+                "a finite number (JSON has no NaN or Infinity)",
+                excerpt(&token),
+            )
+            .at(Some((line, column)));
+            return Err(SiteError::Invalid {
+                file: file.to_path_buf(),
+                findings: vec![finding],
+            });
+        }
         return Err(SiteError::Syntax {
             file: file.to_path_buf(),
             line,
@@ -445,6 +494,26 @@ fn parse_typed<'t, T: DeserializeOwned>(
             findings: vec![structure_problem(&e, &locator, file)],
         }),
     }
+}
+
+/// Where JSON syntax fails on a `NaN` or `Infinity` literal (which some writers emit for a
+/// non-finite number), the key it is the value of and the literal.
+fn non_finite_literal(text: &str, offset: usize) -> Option<(String, String)> {
+    let before = text.get(..offset.min(text.len()))?;
+    let colon = before.rfind(':')?;
+    let token: String = text[colon + 1..]
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "+-.".contains(*c))
+        .take(12)
+        .collect();
+    let bare = token.trim_start_matches(['+', '-']).to_ascii_lowercase();
+    if !matches!(bare.as_str(), "nan" | "inf" | "infinity") {
+        return None;
+    }
+    let key_end = before[..colon].trim_end().strip_suffix('"')?;
+    let key_start = key_end.rfind('"')?;
+    Some((key_end[key_start + 1..].to_string(), token))
 }
 
 /// Turns serde's first data error into a finding with a path.
@@ -568,7 +637,7 @@ impl<'a> Checker<'a> {
             Bound::Positive { .. } if value <= 0.0 => format!("> 0{unit}"),
             Bound::NonNegative { max } | Bound::Positive { max } => format!("<= {max}{unit}"),
         };
-        self.expected(path, FindingKind::OutOfRange, expected, value.to_string());
+        self.expected(path, FindingKind::OutOfRange, expected, number_text(value));
     }
 
     /// Exactly twelve values, each within the rule's bound.
@@ -858,15 +927,15 @@ fn check_facility_fields(f: &Facility, c: &mut Checker<'_>) {
                     &format!("ups_curve[{k}][0]"),
                     FindingKind::OutOfRange,
                     "a load fraction in (0, 1.5]".into(),
-                    load.to_string(),
+                    number_text(*load),
                 );
             }
-            if !(eff.is_finite() && *eff > 0.0 && *eff <= 1.0) {
+            if !(eff.is_finite() && *eff >= UPS_EFFICIENCY_MIN && *eff <= 1.0) {
                 c.expected(
                     &format!("ups_curve[{k}][1]"),
                     FindingKind::OutOfRange,
-                    "an efficiency in (0, 1]".into(),
-                    eff.to_string(),
+                    format!("an efficiency in [{UPS_EFFICIENCY_MIN}, 1]"),
+                    number_text(*eff),
                 );
             }
             if k > 0 && *load <= curve[k - 1][0] {
@@ -874,7 +943,7 @@ fn check_facility_fields(f: &Facility, c: &mut Checker<'_>) {
                     &format!("ups_curve[{k}][0]"),
                     FindingKind::Inconsistent,
                     format!("above the previous point's load ({})", curve[k - 1][0]),
-                    load.to_string(),
+                    number_text(*load),
                 );
             }
         }
@@ -911,10 +980,25 @@ mod tests {
 
     #[test]
     fn syntax_errors_keep_serde_positions() {
-        let text = "{\n  \"id\": \"x\",\n  \"lat\": NaN\n}";
+        let text = "{\n  \"id\": \"x\",\n  \"lat\": xyz\n}";
         match parse_site(text, Path::new("x.json")) {
             Err(SiteError::Syntax { line, column, .. }) => assert_eq!((line, column), (3, 10)),
             other => panic!("expected a syntax error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_nan_or_infinity_literal_names_its_field() {
+        for literal in ["NaN", "Infinity", "-Infinity"] {
+            let text = format!("{{\n  \"id\": \"x\",\n  \"lat\": {literal}\n}}");
+            match parse_site(&text, Path::new("x.json")) {
+                Err(SiteError::Invalid { findings, .. }) => {
+                    assert_eq!(findings[0].path, "lat");
+                    assert_eq!(findings[0].kind, FindingKind::NonFinite);
+                    assert_eq!(findings[0].line, Some(3));
+                }
+                other => panic!("{literal}: expected a finding at lat, got {other:?}"),
+            }
         }
     }
 }

@@ -10,10 +10,15 @@
 //!   every rule) in this process;
 //! - `epw`: the text through `parse_epw`;
 //! - `weights`: the text through `weights_from_json`, and as `key=value` overrides;
+//! - `grid`: one file of the shipped grid model (`network.json`, the bus, branch and plant
+//!   tables, a snapshot), mutated in a copy of `sites/grid`, through `Network::load` and
+//!   `load_snapshots`;
 //! - `simulate`: a mutated site and facility written to a folder, `dcplan validate` run on
 //!   them, and where it accepts, `dcplan --backend cpu simulate`; every exit must be 0 or 2, a
 //!   run that exits 0 must leave no number non-finite in metrics.json (serialised as `null`
-//!   beyond those of the unmutated files).
+//!   at a field that is not optional, `OPTIONAL`). Half its mutants move 1 to 4 ruled numbers
+//!   (`site::rules`) to or just inside an edge of their range (the bound itself, a hair
+//!   inside, a point log-uniform within a decade of it), where the model is most fragile.
 //!
 //! In-process targets count a panic as a crash (caught, the input saved) and any single input
 //! over 10 s as a hang; the `simulate` target runs the release binary, kills it after 10 s (a
@@ -25,6 +30,7 @@
 //! figures docs/RELIABILITY.md quotes. The seed is `DCPLAN_FUZZ_SEED` (default 1): a run is
 //! reproducible up to the time limit.
 
+use dcplan::site::rules::{Bound, NumberRule, FACILITY_NUMBERS, SITE_NUMBERS};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
@@ -47,7 +53,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
     let targets: Vec<String> = std::env::var("DCPLAN_FUZZ_TARGETS")
-        .unwrap_or_else(|_| "site,facility,epw,weights,simulate".into())
+        .unwrap_or_else(|_| "site,facility,epw,weights,grid,simulate".into())
         .split(',')
         .map(str::to_string)
         .collect();
@@ -78,6 +84,12 @@ fn main() {
                     &dcplan::plan::criteria::default_weights(),
                 );
             }),
+            "grid" => {
+                let grid = GridCopy::new();
+                in_process(name, &grid_seeds(), budget, &mut rng, &out, |t| {
+                    grid.load(t)
+                })
+            }
             "simulate" => simulate_target(budget, smoke, &mut rng, &out),
             other => {
                 eprintln!("fuzz: no target {other}");
@@ -166,7 +178,12 @@ fn site_seeds() -> Vec<Vec<u8>> {
 }
 
 fn facility_seeds() -> Vec<Vec<u8>> {
-    vec![std::fs::read(root().join("sites/facilities/ai-hall-20mw.json")).expect("facility")]
+    ["ai-hall-20mw", "ai-campus-100mw", "ai-campus-1gw"]
+        .iter()
+        .map(|n| {
+            std::fs::read(root().join(format!("sites/facilities/{n}.json"))).expect("facility")
+        })
+        .collect()
 }
 
 fn weights_seeds() -> Vec<Vec<u8>> {
@@ -335,6 +352,54 @@ fn interesting_number(rng: &mut ChaCha8Rng, v: f64) -> Value {
     }
 }
 
+/// The dotted paths and bounds of the ruled numbers that `v` gives.
+fn ruled<T>(rules: &[NumberRule<T>], v: &T) -> Vec<(&'static str, Bound)> {
+    rules
+        .iter()
+        .filter(|r| (r.value)(v).is_some())
+        .map(|r| (r.path, r.bound))
+        .collect()
+}
+
+/// Moves 1 to 4 of `rules`' numbers in `v` to or just inside an edge of their range.
+fn edge_mutation(rng: &mut ChaCha8Rng, v: &Value, rules: &[(&'static str, Bound)]) -> Value {
+    let mut v = v.clone();
+    for _ in 0..rng.random_range(1..=4) {
+        let (path, bound) = rules[rng.random_range(0..rules.len())];
+        let (lo, hi) = match bound {
+            Bound::Range { min, max } => (min, max),
+            Bound::NonNegative { max } => (0.0, max),
+            Bound::Positive { max } => (f64::MIN_POSITIVE, max),
+        };
+        let hi = hi.min(1e300);
+        let near = |edge: f64, toward: f64, rng: &mut ChaCha8Rng| {
+            let span = (toward - edge).abs();
+            match rng.random_range(0..4) {
+                0 => edge,
+                1 => edge + (toward - edge) * 1e-9,
+                2 => edge + (toward - edge) * rng.random_range(0.0..0.1),
+                _ if edge > 0.0 && toward > edge => edge * 10f64.powf(rng.random_range(0.0..1.0)),
+                _ => edge + (toward - edge).signum() * span.min(1.0) * rng.random_range(0.0..1.0),
+            }
+        };
+        let x = if rng.random_bool(0.5) {
+            near(lo, hi, rng)
+        } else {
+            near(hi, lo, rng)
+        }
+        .clamp(lo, hi);
+        let keys: Vec<Key> = path.split('.').map(|k| Key::Name(k.into())).collect();
+        if let Some(leaf) = get_mut(&mut v, &keys) {
+            *leaf = if x == x.trunc() && x.abs() < 1e15 {
+                Value::from(x as i64)
+            } else {
+                serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+            };
+        }
+    }
+    v
+}
+
 /// Structure-aware mutation of a JSON document: 1 to 3 leaves replaced, keys removed, array
 /// entries dropped or duplicated.
 fn mutate_json(rng: &mut ChaCha8Rng, v: &Value) -> Value {
@@ -493,6 +558,72 @@ fn in_process(
     stats
 }
 
+// --------------------------------------------------------------------------------- grid
+
+/// The grid model files a `grid` seed may be, each seed being the file's name on its first
+/// line and its content after.
+const GRID_FILES: [&str; 5] = [
+    "network.json",
+    "buses.csv",
+    "branches.csv",
+    "plants.csv",
+    "snapshots/summer_peak.json",
+];
+
+fn grid_seeds() -> Vec<Vec<u8>> {
+    GRID_FILES
+        .iter()
+        .map(|name| {
+            let mut seed = format!("{name}\n").into_bytes();
+            seed.extend(std::fs::read(root().join("sites/grid").join(name)).expect("grid file"));
+            seed
+        })
+        .collect()
+}
+
+/// A private copy of `sites/grid` in which one file at a time is replaced by a mutant.
+struct GridCopy {
+    dir: PathBuf,
+}
+
+impl GridCopy {
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("dcplan-fuzz-grid-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("snapshots")).expect("grid copy");
+        for name in GRID_FILES
+            .iter()
+            .chain(&["line_types.json", "snapshots/light_load.json"])
+        {
+            std::fs::copy(root().join("sites/grid").join(name), dir.join(name)).expect("copy");
+        }
+        GridCopy { dir }
+    }
+
+    /// Writes the mutant (a damaged name line falls back to `network.json`), loads the
+    /// network and its snapshots, and puts the shipped file back.
+    fn load(&self, seed: &str) {
+        let (name, body) = seed.split_once('\n').unwrap_or(("", seed));
+        let name = GRID_FILES
+            .iter()
+            .find(|n| **n == name)
+            .copied()
+            .unwrap_or("network.json");
+        let path = self.dir.join(name);
+        std::fs::write(&path, body).expect("write mutant");
+        if let Ok(network) = dcplan::grid::network::Network::load(&self.dir) {
+            let _ = dcplan::grid::snapshot::load_snapshots(&self.dir.join("snapshots"), &network);
+        }
+        std::fs::copy(root().join("sites/grid").join(name), &path).expect("restore");
+    }
+}
+
+impl Drop for GridCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 // --------------------------------------------------------------------- validate -> simulate
 
 fn bin() -> String {
@@ -530,10 +661,44 @@ fn run_limited(args: &[&str]) -> (Option<i32>, bool, String, f64) {
     )
 }
 
-fn nulls(path: &Path) -> usize {
-    std::fs::read_to_string(path)
-        .map(|t| t.matches("null").count())
-        .unwrap_or(0)
+/// The fields of metrics.json that are optional (`Option` in the metrics types): `null` there
+/// is an absent figure, anywhere else a non-finite number serde_json wrote as `null`.
+const OPTIONAL: [&str; 12] = [
+    "hosting",
+    "sea_c",
+    "cop",
+    "liquid_supply_c",
+    "liquid",
+    "ups_curve",
+    "sea_temperature_c",
+    "liquid_supply_max_c",
+    "chiller_capacity_kw",
+    "liquid_units",
+    "limit",
+    "outage",
+];
+
+/// The paths of `null`s in metrics.json at fields that are not optional.
+fn number_nulls(path: &Path) -> Vec<String> {
+    fn walk(v: &Value, key: &str, at: &str, out: &mut Vec<String>) {
+        match v {
+            Value::Null if !OPTIONAL.contains(&key) => out.push(at.to_string()),
+            Value::Object(m) => m
+                .iter()
+                .for_each(|(k, x)| walk(x, k, &format!("{at}.{k}"), out)),
+            // an array's entries belong to the field that holds it
+            Value::Array(a) => a.iter().for_each(|x| walk(x, key, &format!("{at}[]"), out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(v) = std::fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+    {
+        walk(&v, "", "", &mut out);
+    }
+    out
 }
 
 fn simulate_target(budget_s: f64, smoke: bool, rng: &mut ChaCha8Rng, out: &Path) -> Stats {
@@ -556,7 +721,20 @@ fn simulate_target(budget_s: f64, smoke: bool, rng: &mut ChaCha8Rng, out: &Path)
         .as_array_mut()
         .expect("assumed list")
         .push("power.grid_headroom_mw".into());
-    let facility_seed: Value = serde_json::from_slice(&facility_seeds()[0]).expect("JSON");
+    let facility_seeds: Vec<Value> = facility_seeds()
+        .iter()
+        .map(|b| serde_json::from_slice(b).expect("JSON"))
+        .collect();
+    let typed_site: dcplan::site::Site = serde_json::from_value(site_seed.clone()).expect("site");
+    let site_rules = ruled(SITE_NUMBERS, &typed_site);
+    let facility_rules: Vec<Vec<(&'static str, Bound)>> = facility_seeds
+        .iter()
+        .map(|f| {
+            let typed: dcplan::site::Facility =
+                serde_json::from_value(f.clone()).expect("facility");
+            ruled(FACILITY_NUMBERS, &typed)
+        })
+        .collect();
     let metrics = dir.join("out/metrics.json");
     let (sf, ff, o) = (
         site_file.to_string_lossy().into_owned(),
@@ -580,29 +758,39 @@ fn simulate_target(budget_s: f64, smoke: bool, rng: &mut ChaCha8Rng, out: &Path)
         serde_json::to_vec_pretty(&site_seed).expect("JSON"),
     )
     .expect("w");
-    std::fs::write(
-        &facility_file,
-        serde_json::to_vec_pretty(&facility_seed).expect("JSON"),
-    )
-    .expect("w");
-    let (code, _, err, _) = run_limited(&simulate);
-    assert_eq!(code, Some(0), "the unmutated files simulate: {err}");
-    let base_nulls = nulls(&metrics);
+
+    for seed in &facility_seeds {
+        std::fs::write(
+            &facility_file,
+            serde_json::to_vec_pretty(seed).expect("JSON"),
+        )
+        .expect("w");
+        let (code, _, err, _) = run_limited(&simulate);
+        assert_eq!(code, Some(0), "the unmutated files simulate: {err}");
+        let nulls = number_nulls(&metrics);
+        assert!(
+            nulls.is_empty(),
+            "the unmutated files leave nulls: {nulls:?}"
+        );
+    }
     let start = Instant::now();
     let mut cases = 0;
     while (smoke && cases < 4) || (!smoke && start.elapsed().as_secs_f64() < budget_s) {
         cases += 1;
         // mostly the facility (the model's inputs), sometimes the site, sometimes both
         let which = rng.random_range(0..4);
-        let site = if which >= 2 {
-            mutate_json(rng, &site_seed)
-        } else {
-            site_seed.clone()
+        let k = rng.random_range(0..facility_seeds.len());
+        let facility_seed = &facility_seeds[k];
+        let edges = rng.random_bool(0.5);
+        let site = match (which >= 2, edges) {
+            (false, _) => site_seed.clone(),
+            (true, false) => mutate_json(rng, &site_seed),
+            (true, true) => edge_mutation(rng, &site_seed, &site_rules),
         };
-        let facility = if which != 2 {
-            mutate_json(rng, &facility_seed)
-        } else {
-            facility_seed.clone()
+        let facility = match (which != 2, edges) {
+            (false, _) => facility_seed.clone(),
+            (true, false) => mutate_json(rng, facility_seed),
+            (true, true) => edge_mutation(rng, facility_seed, &facility_rules[k]),
         };
         let site_bytes = serde_json::to_vec_pretty(&site).expect("JSON");
         let facility_bytes = serde_json::to_vec_pretty(&facility).expect("JSON");
@@ -644,7 +832,7 @@ fn simulate_target(budget_s: f64, smoke: bool, rng: &mut ChaCha8Rng, out: &Path)
             continue;
         }
         match code {
-            Some(0) if nulls(&metrics) > base_nulls => {
+            Some(0) if !number_nulls(&metrics).is_empty() => {
                 stats.unexpected += 1;
                 save(
                     out,

@@ -14,8 +14,12 @@ pub fn tests() -> Vec<Trial> {
         plain item1_a_facility_linked_to_dev_zero_fails_validate_and_simulate,
         plain item2_epw_paths_stay_inside_the_site_folder,
         plain item2_a_file_that_is_not_epw_is_never_echoed,
+        plain item2_weather_dir_admits_files_inside_it_and_nothing_outside,
         plain item3_legal_cell_m_solves_and_absurd_ones_are_refused_with_the_range,
         plain item4_grids_and_bench_sizes_are_refused_before_allocating,
+        plain item5_the_reported_facility_values_are_refused_naming_file_and_field,
+        plain item5_a_literal_nan_and_a_zero_humidity_are_refused_naming_the_field,
+        plain item5_every_ruled_number_at_its_edges_simulates_or_names_the_facility,
         plain item6_output_failures_exit_5_before_computing_and_name_the_path,
         plain item7_a_rerun_replaces_the_whole_report_folder,
         plain item7_sigterm_leaves_no_temporary_and_the_old_report_intact,
@@ -266,6 +270,96 @@ fn item2_a_file_that_is_not_epw_is_never_echoed() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `--weather-dir DIR`: a site's EPW may lie in DIR when its own folder has no such file; the
+/// same rule holds there (relative, no `..`, no link out, regular, bounded).
+fn item2_weather_dir_admits_files_inside_it_and_nothing_outside() {
+    // the sites in one folder, the weather files in another beside it
+    let dir = scratch("weather-dir");
+    let weather = dir.with_extension("weather");
+    let _ = std::fs::remove_dir_all(&weather);
+    std::fs::create_dir_all(weather.join("kma")).expect("weather folder");
+    let sites = dir.clone();
+    let epw = crate::climate::epw_text(8760, crate::climate::no_edit);
+    std::fs::write(weather.join("kma/pohang.epw"), &epw).expect("epw");
+    let secret = dir.join("secret.epw");
+    std::fs::write(&secret, "root:*:20228:0:99999:7:::\n").expect("secret");
+    std::os::unix::fs::symlink(&secret, weather.join("link.epw")).expect("symlink");
+    sparse_file(&weather.join("big.epw"), 17 << 20);
+    let with_epw = |rel: &str| {
+        site(&sites, "pohang", |v| {
+            v["climate"]["epw"] = rel.into();
+            if let Some(c) = v["climate"].as_object_mut() {
+                c.remove("design");
+            }
+        })
+    };
+    let wd = s(&weather);
+    let simulate = |path: &Path, extra: &[&str]| {
+        let mut args = vec!["--backend", "cpu", "-q"];
+        args.extend_from_slice(extra);
+        let (p, o) = (s(path), s(&dir.join("out")));
+        args.extend_from_slice(&["simulate", &p, "--out", &o]);
+        dcplan(&args)
+    };
+    // inside: validate, simulate and rank read it, and the report hashes it
+    let path = with_epw("kma/pohang.epw");
+    let o = timed(5.0, &["validate", "--weather-dir", &wd, &s(&path)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = simulate(&path, &["--weather-dir", &wd]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let metrics = std::fs::read_to_string(dir.join("out/metrics.json")).expect("metrics");
+    assert!(
+        metrics.contains("kma/pohang.epw"),
+        "the EPW is among the inputs"
+    );
+    let report = dir.join("report");
+    let o = dcplan(&[
+        "--backend",
+        "cpu",
+        "-q",
+        "rank",
+        &s(&path),
+        "--out",
+        &s(&report),
+        "--weather-dir",
+        &wd,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // without the option the same site is refused: its folder has no such file
+    let o = timed(5.0, &["validate", &s(&path)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("climate.epw"), "{}", stderr(&o));
+    // outside DIR, or out of it by a link, too large, or a folder: exit 2 naming file and field
+    for (rel, says) in [
+        ("../secret.epw", "without `..`"),
+        ("link.epw", "leads outside"),
+        ("big.epw", "too large"),
+        ("kma", "folder"),
+    ] {
+        let path = with_epw(rel);
+        let o = timed(5.0, &["validate", "--weather-dir", &wd, &s(&path)]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{rel}: {e}");
+        assert!(
+            e.contains("pohang.json") && e.contains("climate.epw"),
+            "{rel}: {e}"
+        );
+        assert!(e.contains(says), "{rel}: {e}");
+        assert!(!e.contains("root:*"), "{e}");
+        let o = simulate(&path, &["--weather-dir", &wd]);
+        assert_eq!(o.status.code(), Some(2), "{rel}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("root:*"), "{}", stderr(&o));
+    }
+    // the option itself must name a folder
+    for bad in [s(&dir.join("missing")), s(&secret)] {
+        let o = timed(5.0, &["validate", "--weather-dir", &bad, &s(&path)]);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", stderr(&o));
+        assert!(stderr(&o).contains("--weather-dir"), "{}", stderr(&o));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&weather);
+}
+
 // ------------------------------------------------------------------------------ item 3
 
 fn item3_legal_cell_m_solves_and_absurd_ones_are_refused_with_the_range() {
@@ -353,6 +447,213 @@ fn item4_grids_and_bench_sizes_are_refused_before_allocating() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("GiB"), "{}", stderr(&o));
     assert!(!Path::new("/tmp/dcplan-hostile-never").exists());
+}
+
+// ------------------------------------------------------------------------------ item 5
+/// The shipped facility `name` as JSON.
+fn shipped_facility(name: &str) -> Value {
+    let path = root().join(format!("sites/facilities/{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).expect("facility")).expect("JSON")
+}
+
+/// Sets the number at a dotted `path` of `v` (its objects exist).
+fn set_number(v: &mut Value, path: &str, x: f64) {
+    let mut at = v;
+    for key in path.split('.') {
+        at = &mut at[key];
+    }
+    *at = if x.fract() == 0.0 && x.abs() < 1e15 {
+        (x as i64).into()
+    } else {
+        x.into()
+    };
+}
+
+/// Runs `validate` and `simulate` of `site` with the facility file `facility`.
+fn validate_and_simulate(site: &Path, facility: &Path, out: &Path) -> (Output, Output) {
+    let v = timed(5.0, &["validate", "--facility", &s(facility), &s(site)]);
+    let o = dcplan(&[
+        "--backend",
+        "cpu",
+        "simulate",
+        &s(site),
+        "--facility",
+        &s(facility),
+        "--out",
+        &s(out),
+        "-q",
+    ]);
+    (v, o)
+}
+
+fn item5_the_reported_facility_values_are_refused_naming_file_and_field() {
+    let dir = scratch("item5");
+    let site = site(&dir, "pohang", |_| {});
+    let facility = dir.join("edited.json");
+    for (field, value) in [
+        ("ups_efficiency", 1e-300),
+        ("distribution_voltage_v", 0.5),
+        ("distribution_voltage_v", 2.5),
+        ("distribution_voltage_v", 1e-300),
+        ("distribution_voltage_v", 1e308),
+        ("busway_conductance_s_m", 0.5),
+        ("busway_conductance_s_m", 2.5),
+        ("busway_conductance_s_m", 1e-300),
+        ("busway_conductance_s_m", 1e308),
+        ("it_load_mw", 1e-300),
+        ("rack_width_m", 1e-300),
+        ("rack_depth_m", 1e-300),
+        ("cooling.chiller_cop_min", 1e-300),
+        ("cooling.supply_delta_t_k", 1e-300),
+    ] {
+        let mut f = shipped_facility("ai-hall-20mw");
+        set_number(&mut f, field, value);
+        std::fs::write(&facility, serde_json::to_string(&f).expect("JSON")).expect("write");
+        let start = Instant::now();
+        let (v, o) = validate_and_simulate(&site, &facility, &dir.join("out"));
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{field} = {value}"
+        );
+        for (what, run) in [("validate", &v), ("simulate", &o)] {
+            let e = stderr(run);
+            assert_eq!(run.status.code(), Some(2), "{what} {field} = {value}: {e}");
+            assert!(
+                e.contains("edited.json") && e.contains(field),
+                "{what} {field} = {value} names neither file nor field: {e}"
+            );
+            // tiny and huge numbers are shown in exponent form, not as 300 digits
+            assert!(e.len() < 400, "{what} {field} = {value}: {e}");
+        }
+    }
+    // a UPS curve point is held to the same lower bound as the flat efficiency
+    let mut f = shipped_facility("ai-hall-20mw");
+    f["ups_curve"] = serde_json::json!([[0.5, 1e-300], [1.0, 0.96]]);
+    std::fs::write(&facility, serde_json::to_string(&f).expect("JSON")).expect("write");
+    let v = timed(5.0, &["validate", "--facility", &s(&facility), &s(&site)]);
+    assert_eq!(v.status.code(), Some(2), "{}", stderr(&v));
+    assert!(stderr(&v).contains("ups_curve[0][1]"), "{}", stderr(&v));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn item5_a_literal_nan_and_a_zero_humidity_are_refused_naming_the_field() {
+    let dir = scratch("item5-nan");
+    let site_path = site(&dir, "pohang", |_| {});
+    let facility = dir.join("nan.json");
+    let text = serde_json::to_string_pretty(&shipped_facility("ai-hall-20mw")).expect("JSON");
+    for literal in ["NaN", "Infinity", "-Infinity"] {
+        let edited = text.replacen("\"rack_kw\": 40.8", &format!("\"rack_kw\": {literal}"), 1);
+        assert_ne!(edited, text, "the facility gives rack_kw as 40.8");
+        std::fs::write(&facility, &edited).expect("write");
+        let (v, o) = validate_and_simulate(&site_path, &facility, &dir.join("out"));
+        for run in [&v, &o] {
+            let e = stderr(run);
+            assert_eq!(run.status.code(), Some(2), "{literal}: {e}");
+            assert!(
+                e.contains("nan.json") && e.contains("rack_kw"),
+                "{literal}: {e}"
+            );
+            assert!(e.contains("finite"), "{literal}: {e}");
+        }
+    }
+    // the schema, validate and the climate synthesis share the humidity floor (1 %)
+    let dry = site(&dir, "dry", |v| {
+        v["climate"]["monthly_rh_pct"][0] = 0.into()
+    });
+    let v = timed(5.0, &["validate", &s(&dry)]);
+    assert_eq!(v.status.code(), Some(2), "{}", stderr(&v));
+    assert!(
+        stderr(&v).contains("climate.monthly_rh_pct[0]"),
+        "{}",
+        stderr(&v)
+    );
+    let schema: Value = serde_json::to_value(dcplan::site::schema::site_schema()).expect("schema");
+    let text = schema.to_string();
+    assert!(
+        text.contains("\"minimum\":1.0"),
+        "the site schema carries the RH floor"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every ruled facility number at once at the low end of its range, and at the high end, in
+/// each shipped facility: whatever `validate` accepts, `simulate` runs to finite metrics
+/// (no `null` beyond the unmutated run's) or refuses with exit 2 naming the facility file.
+fn item5_every_ruled_number_at_its_edges_simulates_or_names_the_facility() {
+    use dcplan::site::rules::{Bound, FACILITY_NUMBERS};
+    let dir = scratch("item5-edges");
+    let site_path = site(&dir, "pohang", |_| {});
+    let nulls = |path: &Path| {
+        std::fs::read_to_string(path)
+            .map(|t| t.matches("null").count())
+            .unwrap_or(0)
+    };
+    let mut simulated = 0;
+    for name in ["ai-hall-20mw", "ai-campus-100mw", "ai-campus-1gw"] {
+        let shipped = shipped_facility(name);
+        let base_out = dir.join(format!("{name}-base"));
+        let facility = dir.join(format!("{name}.json"));
+        std::fs::write(&facility, shipped.to_string()).expect("write");
+        let (_, o) = validate_and_simulate(&site_path, &facility, &base_out);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        let base_nulls = nulls(&base_out.join("metrics.json"));
+        let typed: dcplan::site::Facility =
+            serde_json::from_value(shipped.clone()).expect("facility");
+        // the floor plan's figures at an edge mostly give a hall the land or the airflow
+        // refuses; the plant's and the power's alone reach the energy model and the solvers
+        let layout = [
+            "it_load_mw",
+            "rack_kw",
+            "rack_width_m",
+            "rack_depth_m",
+            "cold_aisle_m",
+            "hot_aisle_m",
+            "perimeter_clearance_m",
+            "campus.",
+            "air.rack_height_m",
+            "air.ceiling_height_m",
+        ];
+        for (high, plant_only) in [(false, false), (true, false), (false, true), (true, true)] {
+            let mut f = shipped.clone();
+            for rule in FACILITY_NUMBERS {
+                if (rule.value)(&typed).is_none()
+                    || rule.path.contains("spare")
+                    || (plant_only && layout.iter().any(|l| rule.path.starts_with(l)))
+                {
+                    continue;
+                }
+                let (lo, hi) = match rule.bound {
+                    Bound::Range { min, max } => (min, max),
+                    Bound::NonNegative { max } | Bound::Positive { max } => (1e-3, max),
+                };
+                set_number(&mut f, rule.path, if high { hi } else { lo });
+            }
+            std::fs::write(&facility, f.to_string()).expect("write");
+            let out = dir.join(format!("{name}-{high}-{plant_only}"));
+            let (v, o) = validate_and_simulate(&site_path, &facility, &out);
+            let e = stderr(&o);
+            match (v.status.code(), o.status.code()) {
+                // refused up front (the land may not hold the largest design): both say so
+                (Some(2), Some(2)) => assert!(e.contains("problem(s)"), "{name} high {high} plant only {plant_only}: {e}"),
+                (Some(0), Some(0)) => {
+                    simulated += 1;
+                    assert!(
+                        nulls(&out.join("metrics.json")) <= base_nulls,
+                        "{name} high {high} plant only {plant_only}: a non-finite figure in metrics.json"
+                    );
+                }
+                (Some(0), Some(2)) => {
+                    assert!(e.contains(&s(&facility)), "{name} high {high} plant only {plant_only}: {e}");
+                }
+                other => panic!("{name} high {high} plant only {plant_only}: validate/simulate exits {other:?}: {e}"),
+            }
+        }
+    }
+    assert!(
+        simulated > 0,
+        "no edge facility simulated: the test checks nothing"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // ------------------------------------------------------------------------------ item 6

@@ -210,7 +210,9 @@ fn nan_and_infinity_are_rejected() {
         .to_string()
         .replace("\"lat\":36.032", "\"lat\":NaN");
     let path = write_text(&dir, "pohang.json", &nan);
-    single(&validate_site_file(&path), FindingKind::Syntax, "");
+    // a NaN literal is not JSON; the finding names the field it stands for (issue 14, item 5)
+    let p = single(&validate_site_file(&path), FindingKind::NonFinite, "lat");
+    assert!(p.line.is_some());
 
     let huge = pohang()
         .to_string()
@@ -499,7 +501,10 @@ fn facility_errors_are_reported() {
         ]
     );
     let rack = validate_facility_file(&path).remove(0);
-    assert!(rack.to_string().contains("expected 0 to 300") || rack.to_string().contains("<= 300"));
+    assert!(
+        rack.to_string().contains("expected 1 to 300") || rack.to_string().contains("<= 300"),
+        "{rack}"
+    );
 
     let mut v = facility();
     v["cooling"]["type"] = json!("ice_block");
