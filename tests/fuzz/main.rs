@@ -663,7 +663,7 @@ fn run_limited(args: &[&str]) -> (Option<i32>, bool, String, f64) {
 
 /// The fields of metrics.json that are optional (`Option` in the metrics types): `null` there
 /// is an absent figure, anywhere else a non-finite number serde_json wrote as `null`.
-const OPTIONAL: [&str; 12] = [
+const OPTIONAL: [&str; 15] = [
     "hosting",
     "sea_c",
     "cop",
@@ -672,10 +672,14 @@ const OPTIONAL: [&str; 12] = [
     "ups_curve",
     "sea_temperature_c",
     "liquid_supply_max_c",
+    "coolant_supply_max_c",
     "chiller_capacity_kw",
     "liquid_units",
     "limit",
     "outage",
+    // a grid-impact item that is not modelled has no figure and no points
+    "points",
+    "value",
 ];
 
 /// The paths of `null`s in metrics.json at fields that are not optional.
