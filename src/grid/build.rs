@@ -167,8 +167,7 @@ struct Demand {
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(file: &Path) -> Result<T, GridError> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| GridError::one(file, None, "file", format!("cannot read: {e}")))?;
+    let text = GridError::read_text(file)?;
     serde_json::from_str(&text)
         .map_err(|e| GridError::one(file, Some(e.line()), "json", e.to_string()))
 }

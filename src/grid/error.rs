@@ -67,6 +67,15 @@ impl GridError {
         GridError::Invalid(vec![GridProblem::new(file, row, field, reason)])
     }
 
+    /// Reads a grid model file as text through the bounded reader (a regular file of at most
+    /// [`crate::fsio::limits::GRID`]), so a device, a FIFO or a huge file is refused at once.
+    pub fn read_text(file: &Path) -> Result<String, GridError> {
+        let bytes = crate::fsio::read_bounded(file, crate::fsio::limits::GRID)
+            .map_err(|e| GridError::one(file, None, "file", format!("cannot read: {e}")))?;
+        String::from_utf8(bytes)
+            .map_err(|_| GridError::one(file, None, "file", "cannot read: not UTF-8 text"))
+    }
+
     /// Exit code: 2 bad input, 4 device, 1 internal.
     pub fn exit_code(&self) -> u8 {
         match self {
@@ -110,5 +119,26 @@ impl Problems {
         } else {
             Err(GridError::Invalid(self.0))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_files_are_read_bounded_devices_and_huge_files_refused() {
+        let e = GridError::read_text(Path::new("/dev/zero")).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+        let big = std::env::temp_dir().join(format!("dcplan-grid-big-{}.csv", std::process::id()));
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(65 << 20).unwrap(); // sparse: no disk used
+        let e = GridError::read_text(&big).unwrap_err();
+        let _ = std::fs::remove_file(&big);
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string().contains("dcplan-grid-big"),
+            "names the file: {e}"
+        );
     }
 }

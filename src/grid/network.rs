@@ -175,8 +175,7 @@ impl Network {
 
     pub fn load(dir: &Path) -> Result<Network, GridError> {
         let info_file = dir.join("network.json");
-        let text = std::fs::read_to_string(&info_file)
-            .map_err(|e| GridError::one(&info_file, None, "file", format!("cannot read: {e}")))?;
+        let text = GridError::read_text(&info_file)?;
         let info: NetworkInfo = serde_json::from_str(&text)
             .map_err(|e| GridError::one(&info_file, Some(e.line()), "json", e.to_string()))?;
         let mut problems = Problems::default();

@@ -57,8 +57,7 @@ pub struct LineTypes {
 
 impl LineTypes {
     pub fn load(file: &Path) -> Result<LineTypes, GridError> {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| GridError::one(file, None, "file", format!("cannot read: {e}")))?;
+        let text = GridError::read_text(file)?;
         let types: LineTypes = serde_json::from_str(&text)
             .map_err(|e| GridError::one(file, Some(e.line()), "json", e.to_string()))?;
         let locator = Locator::new(&text);

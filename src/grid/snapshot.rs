@@ -145,8 +145,7 @@ impl Snapshot {
 
     /// Reads and dispatches one snapshot file.
     pub fn load(file: &Path, network: &Network) -> Result<Snapshot, GridError> {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| GridError::one(file, None, "file", format!("cannot read: {e}")))?;
+        let text = GridError::read_text(file)?;
         let rules: SnapshotRules = serde_json::from_str(&text)
             .map_err(|e| GridError::one(file, Some(e.line()), "json", e.to_string()))?;
         let locator = Locator::new(&text);

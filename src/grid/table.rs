@@ -15,8 +15,7 @@ pub struct Table<'a> {
 
 impl<'a> Table<'a> {
     pub fn read(file: &'a Path, expected: &[&str]) -> Result<Self, GridError> {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| GridError::one(file, None, "file", format!("cannot read: {e}")))?;
+        let text = GridError::read_text(file)?;
         Self::parse(file, &text, expected)
     }
 
