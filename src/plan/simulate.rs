@@ -395,17 +395,14 @@ pub fn simulate(
         .map(|m| m.iter().copied().fold(f64::NEG_INFINITY, f64::max))
         .unwrap_or(climate.design.wet_bulb_c);
     // a standard design states its own condition; else the site's
-    let design = match facility.plant.as_ref().and_then(|p| p.design) {
-        Some(d) => DesignCondition {
-            dry_bulb_c: d.dry_bulb_c,
-            wet_bulb_c: d.wet_bulb_c,
-            sea_c,
-        },
-        None => DesignCondition {
-            dry_bulb_c: climate.design.dry_bulb_c,
-            wet_bulb_c: climate.design.wet_bulb_c,
-            sea_c,
-        },
+    let (dry_bulb_c, wet_bulb_c) = facility.plant.as_ref().and_then(|p| p.design).map_or(
+        (climate.design.dry_bulb_c, climate.design.wet_bulb_c),
+        |d| (d.dry_bulb_c, d.wet_bulb_c),
+    );
+    let design = DesignCondition {
+        dry_bulb_c,
+        wet_bulb_c,
+        sea_c,
     };
     let loss_kw = model.design.power.distribution_loss_w / 1e3;
     let (_, hours, mut energy) = annual_sized(
