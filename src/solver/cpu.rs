@@ -38,12 +38,46 @@ impl Fields {
             r: vec![0.0; n],
         }
     }
+
+    /// `sweeps` alternating line sweeps of this level's operator (`r` is the scratch).
+    fn smooth_lines(&mut self, op: &impl LineOp, f: &LineFactors, sweeps: usize, reverse: bool) {
+        smooth_lines(op, f, &mut self.u, &self.s, &mut self.r, sweeps, reverse);
+    }
+
+    /// [`Fields::smooth_lines`] on the finest level.
+    fn smooth_lines_finest(&mut self, op: &Operator, f: &LineFactors, sweeps: usize, rev: bool) {
+        match &op.faces {
+            Faces::Symmetric { cx, cy } => {
+                let interior = SymInterior { cx, cy, nx: op.nx };
+                self.smooth_lines(
+                    &Fine {
+                        op,
+                        interior: &interior,
+                    },
+                    f,
+                    sweeps,
+                    rev,
+                )
+            }
+            Faces::General { c } => self.smooth_lines(
+                &Fine {
+                    op,
+                    interior: &GenInterior { c },
+                },
+                f,
+                sweeps,
+                rev,
+            ),
+        }
+    }
 }
 
 /// An operator prepared on the CPU: its system, hierarchy and work fields.
 pub struct CpuPrepared {
     pub system: System,
     pub hierarchy: Hierarchy,
+    /// Every level's line factorisations, finest first (none under point smoothing).
+    lines: Vec<LineFactors>,
     fields: Vec<Fields>,
     setup_s: f64,
 }
@@ -75,9 +109,17 @@ impl CpuPrepared {
             .chain(hierarchy.coarse.iter().map(|l| l.op.cells()))
             .map(Fields::zeros)
             .collect();
+        let lines = if hierarchy.smoothing == Smoothing::Lines {
+            std::iter::once(LineFactors::new(&system.op))
+                .chain(hierarchy.coarse.iter().map(|l| LineFactors::new(&l.op)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         CpuPrepared {
             system,
             hierarchy,
+            lines,
             fields,
             setup_s: start.elapsed().as_secs_f64(),
         }
@@ -87,6 +129,7 @@ impl CpuPrepared {
         Multigrid {
             system: &self.system,
             hierarchy: &self.hierarchy,
+            lines: &self.lines,
             options,
         }
     }
@@ -161,7 +204,7 @@ impl Prepared for CpuPrepared {
         f.u.fill(0.0);
         let start = Instant::now();
         if self.hierarchy.smoothing == Smoothing::Lines {
-            smooth_lines(&self.system.op, &mut f.u, &f.s, sweeps.div_ceil(2), false);
+            f.smooth_lines_finest(&self.system.op, &self.lines[0], sweeps.div_ceil(2), false);
         } else {
             smooth5(&self.system.op, f, sweeps);
         }
@@ -173,6 +216,7 @@ impl Prepared for CpuPrepared {
         let mg = Multigrid {
             system: &self.system,
             hierarchy: &self.hierarchy,
+            lines: &self.lines,
             options: &options,
         };
         let fields = &mut self.fields;
@@ -247,6 +291,7 @@ impl Prepared for CpuPrepared {
 struct Multigrid<'a> {
     system: &'a System,
     hierarchy: &'a Hierarchy,
+    lines: &'a [LineFactors],
     options: &'a SolveOptions,
 }
 
@@ -290,10 +335,11 @@ impl Multigrid<'_> {
         if self.hierarchy.smoothing == Smoothing::Lines {
             // an alternating line sweep does the work of two point sweeps
             let sweeps = sweeps.div_ceil(2);
+            let factors = &self.lines[level];
             if level == 0 {
-                smooth_lines(&self.system.op, &mut f.u, &f.s, sweeps, reverse);
+                f.smooth_lines_finest(&self.system.op, factors, sweeps, reverse);
             } else {
-                smooth_lines(&self.coarse(level).op, &mut f.u, &f.s, sweeps, reverse);
+                f.smooth_lines(&self.coarse(level).op, factors, sweeps, reverse);
             }
             return;
         }
@@ -896,16 +942,36 @@ pub fn prolong_add(w: &Weights, e: &[f64], fine_nx: usize, u: &mut [f64]) {
         }
     });
 }
-
 /// Alternating zebra line Gauss–Seidel: every other row solved exactly along x (a tridiagonal
 /// solve with the couplings to the rows around it taken from the current values), then the
 /// rows between; then the same for columns along y. Lines take strong couplings along them
 /// implicitly, which point smoothing cannot: a thin conductor in an insulating floor, say.
 /// Each line solve is in increment form (the residual of the line, then `u += delta`), so f32
 /// keeps the accuracy of the difference form.
-pub fn smooth_lines(op: &impl Stencil, u: &mut [f64], s: &[f64], sweeps: usize, reverse: bool) {
-    let (nx, ny) = (op.nx(), op.ny());
+///
+/// The lines' matrices do not change between sweeps, so their factorisations are made once
+/// ([`LineFactors`]); a sweep is then two passes over each line, no divisions. Memory is walked
+/// along rows in both directions: rows are relaxed four at a time (their recurrences
+/// interleaved, so none waits on its own previous point), and the columns of one colour are
+/// eliminated together, row after row, each thread a contiguous band of columns. The forward
+/// values live in `y` (the level's residual buffer, free while it is smoothed).
+fn smooth_lines(
+    op: &impl LineOp,
+    factors: &LineFactors,
+    u: &mut [f64],
+    s: &[f64],
+    y: &mut [f64],
+    sweeps: usize,
+    reverse: bool,
+) {
+    let (nx, ny) = op.dims();
     let cells = SharedCells::new(u);
+    let y = SharedCells::new(y);
+    let work = LineWork {
+        cells: &cells,
+        s,
+        y: &y,
+    };
     let threads = threads_for(nx * ny, ny.min(nx));
     for _ in 0..sweeps {
         let order: [(bool, usize); 4] = if reverse {
@@ -915,19 +981,21 @@ pub fn smooth_lines(op: &impl Stencil, u: &mut [f64], s: &[f64], sweeps: usize, 
         };
         for (along_x, parity) in order {
             let lines = if along_x { ny } else { nx };
+            // blocks of even length, so each block's lines of a parity are its own
+            let block = lines.div_ceil(threads).div_ceil(2) * 2;
             let run = |l0: usize, l1: usize| {
-                let mut work = LineWork::default();
-                for line in (l0..l1).filter(|l| l % 2 == parity) {
-                    relax_line(op, &cells, s, along_x, line, &mut work);
+                if along_x {
+                    work.rows(op, &factors.x, l0 + parity, l1);
+                } else {
+                    work.columns(op, &factors.y, l0 + parity, l1);
                 }
             };
             if threads == 1 {
                 run(0, lines);
             } else {
-                let block = lines.div_ceil(threads);
                 std::thread::scope(|scope| {
                     for t in 1..threads {
-                        let (l0, l1) = (t * block, ((t + 1) * block).min(lines));
+                        let (l0, l1) = ((t * block).min(lines), ((t + 1) * block).min(lines));
                         let run = &run;
                         scope.spawn(move || run(l0, l1));
                     }
@@ -938,73 +1006,284 @@ pub fn smooth_lines(op: &impl Stencil, u: &mut [f64], s: &[f64], sweeps: usize, 
     }
 }
 
-#[derive(Default)]
-struct LineWork {
-    sub: Vec<f64>,
-    diag: Vec<f64>,
-    sup: Vec<f64>,
-    rhs: Vec<f64>,
+/// Thomas's algorithm on every line of a level, in normalised form. Along a line with
+/// diagonal `diag_k` and couplings `prev_k`, `next_k` to its neighbours on the line (0 past its
+/// ends): `d_k = diag_k - prev_k g_(k-1)`, `g_k = next_k / d_k`; each point keeps
+/// `[g_k, 1 / d_k]`. A solve is then `y_k = (res_k + prev_k y_(k-1)) / d_k` forward and
+/// `delta_k = y_k + g_k delta_(k+1)` back. The lines' matrices are diagonally dominant (an
+/// M-matrix's), so no pivoting is needed.
+pub struct LineFactors {
+    /// Rows (lines along x), by point.
+    x: Vec<[f64; 2]>,
+    /// Columns (lines along y), by point.
+    y: Vec<[f64; 2]>,
 }
 
-/// Solves one row (`along_x`) or column exactly, the other lines held.
-fn relax_line(
-    op: &impl Stencil,
-    u: &SharedCells,
-    s: &[f64],
-    along_x: bool,
-    line: usize,
-    work: &mut LineWork,
-) {
-    let (nx, ny) = (op.nx() as isize, op.ny() as isize);
-    let len = if along_x { nx } else { ny } as usize;
-    let (prev_dir, next_dir) = if along_x {
-        (super::system::W, super::system::E)
-    } else {
-        (super::system::S, super::system::N)
-    };
-    work.sub.resize(len, 0.0);
-    work.diag.resize(len, 0.0);
-    work.sup.resize(len, 0.0);
-    work.rhs.resize(len, 0.0);
-    let at = |k: usize| -> (isize, isize) {
-        if along_x {
-            (k as isize, line as isize)
-        } else {
-            (line as isize, k as isize)
-        }
-    };
-    for k in 0..len {
-        let (i, j) = at(k);
-        let p = (j * nx + i) as usize;
-        let c = op.couplings(p);
-        let a = op.anchor(p);
-        // SAFETY: neighbour indices are checked against the grid; the cells of this line are
-        // written only by this thread, and the lines it reads are not written in this phase
-        let up = unsafe { u.read(p) };
-        let mut flux = 0.0;
-        for (d, &(di, dj)) in OFFSETS.iter().enumerate() {
-            let (x, y) = (i + di, j + dj);
-            if c[d] != 0.0 && x >= 0 && y >= 0 && x < nx && y < ny {
-                flux += c[d] * (up - unsafe { u.read((y * nx + x) as usize) });
+impl LineFactors {
+    pub fn new(op: &impl Stencil) -> Self {
+        let (nx, ny) = (op.nx(), op.ny());
+        let line = |c: [f64; 8], a: f64, k: usize, len: usize, (pi, ni): (usize, usize)| {
+            let diag = c.iter().sum::<f64>() + a;
+            let prev = if k > 0 { c[pi] } else { 0.0 };
+            let next = if k + 1 < len { c[ni] } else { 0.0 };
+            (diag, prev, next)
+        };
+        let mut x = vec![[0.0; 2]; nx * ny];
+        super::parallel::for_rows_of(&mut x, nx, |j, row| {
+            let mut g = 0.0;
+            for (i, f) in row.iter_mut().enumerate() {
+                let p = j * nx + i;
+                let (diag, prev, next) = line(op.couplings_ij(i, j), op.anchor(p), i, nx, (0, 1));
+                let inv = 1.0 / (diag - prev * g);
+                g = next * inv;
+                *f = [g, inv];
+            }
+        });
+        let mut y = vec![[0.0; 2]; nx * ny];
+        for j in 0..ny {
+            let (done, rest) = y.split_at_mut(j * nx);
+            let below = done.get(done.len().saturating_sub(nx)..).unwrap_or(&[]);
+            for (i, f) in rest[..nx].iter_mut().enumerate() {
+                let p = j * nx + i;
+                let (diag, prev, next) = line(op.couplings_ij(i, j), op.anchor(p), j, ny, (2, 3));
+                let g = if j > 0 { below[i][0] } else { 0.0 };
+                let inv = 1.0 / (diag - prev * g);
+                *f = [next * inv, inv];
             }
         }
-        work.rhs[k] = s[p] - flux - a * up;
-        work.diag[k] = c.iter().sum::<f64>() + a;
-        work.sub[k] = -c[prev_dir];
-        work.sup[k] = -c[next_dir];
+        LineFactors { x, y }
     }
-    // Thomas: forward elimination, back substitution (diagonally dominant: stable)
-    for k in 1..len {
-        let m = work.sub[k] / work.diag[k - 1];
-        work.diag[k] -= m * work.sup[k - 1];
-        work.rhs[k] -= m * work.rhs[k - 1];
+}
+
+/// A level's operator as the line smoother reads it.
+trait LineOp: Sync {
+    fn dims(&self) -> (usize, usize);
+    /// At point (i, j): the residual `s - A u` with the current values, and the couplings to
+    /// the previous and next point along x (`X`) or y (0 past the grid's edge).
+    ///
+    /// # Safety
+    /// (i, j) is on the grid and `u` follows [`SharedCells`]: no other thread writes (i, j)
+    /// or its neighbours now.
+    unsafe fn terms<const X: bool>(
+        &self,
+        u: &SharedCells,
+        s: &[f64],
+        i: usize,
+        j: usize,
+    ) -> [f64; 3];
+}
+
+/// The finest level with its interior couplings read unchecked.
+struct Fine<'a, I: Interior> {
+    op: &'a Operator,
+    interior: &'a I,
+}
+
+/// `[res, prev, next]` of a point from its couplings in W, E, S, N order.
+#[inline(always)]
+fn line_terms<const X: bool>(
+    res: f64,
+    c: [f64; 4],
+    (i, j): (usize, usize),
+    (nx, ny): (usize, usize),
+) -> [f64; 3] {
+    let (line, len) = if X { (i, nx) } else { (j, ny) };
+    let (prev, next) = if X { (c[0], c[1]) } else { (c[2], c[3]) };
+    [
+        res,
+        if line > 0 { prev } else { 0.0 },
+        if line + 1 < len { next } else { 0.0 },
+    ]
+}
+
+impl<I: Interior> LineOp for Fine<'_, I> {
+    fn dims(&self) -> (usize, usize) {
+        (self.op.nx, self.op.ny)
     }
-    let mut next = 0.0;
-    for k in (0..len).rev() {
-        let delta = (work.rhs[k] - work.sup[k] * next) / work.diag[k];
-        next = delta;
-        let (i, j) = at(k);
-        let p = (j * nx + i) as usize;
-        unsafe { u.write(p, u.read(p) + delta) };
+
+    #[inline(always)]
+    unsafe fn terms<const X: bool>(
+        &self,
+        u: &SharedCells,
+        s: &[f64],
+        i: usize,
+        j: usize,
+    ) -> [f64; 3] {
+        let (nx, ny) = (self.op.nx, self.op.ny);
+        let p = j * nx + i;
+        // SAFETY: interior points have all four neighbours; the rest are tested one by one
+        unsafe {
+            let a = *self.op.anchor.get_unchecked(p);
+            let v = u.read(p);
+            let (c, flux) = if i > 0 && j > 0 && i + 1 < nx && j + 1 < ny {
+                let c = self.interior.at(p);
+                let flux = c[0] * (v - u.read(p - 1))
+                    + c[1] * (v - u.read(p + 1))
+                    + c[2] * (v - u.read(p - nx))
+                    + c[3] * (v - u.read(p + nx));
+                (c, flux)
+            } else {
+                let c = self.op.couplings4_ij(i, j);
+                let mut flux = 0.0;
+                if i > 0 {
+                    flux += c[0] * (v - u.read(p - 1));
+                }
+                if i + 1 < nx {
+                    flux += c[1] * (v - u.read(p + 1));
+                }
+                if j > 0 {
+                    flux += c[2] * (v - u.read(p - nx));
+                }
+                if j + 1 < ny {
+                    flux += c[3] * (v - u.read(p + nx));
+                }
+                (c, flux)
+            };
+            let res = *s.get_unchecked(p) - flux - a * v;
+            line_terms::<X>(res, c, (i, j), (nx, ny))
+        }
+    }
+}
+
+impl LineOp for Stencil9 {
+    fn dims(&self) -> (usize, usize) {
+        (self.nx, self.ny)
+    }
+
+    #[inline(always)]
+    unsafe fn terms<const X: bool>(
+        &self,
+        u: &SharedCells,
+        s: &[f64],
+        i: usize,
+        j: usize,
+    ) -> [f64; 3] {
+        let (nx, ny) = (self.nx, self.ny);
+        let p = j * nx + i;
+        // SAFETY: interior points have all eight neighbours; edge points test each one
+        unsafe {
+            let k = self.c.get_unchecked(p);
+            let a = *self.anchor.get_unchecked(p);
+            let v = u.read(p);
+            let flux = if i > 0 && j > 0 && i + 1 < nx && j + 1 < ny {
+                k[0] * (v - u.read(p - 1))
+                    + k[1] * (v - u.read(p + 1))
+                    + k[2] * (v - u.read(p - nx))
+                    + k[3] * (v - u.read(p + nx))
+                    + k[4] * (v - u.read(p - nx - 1))
+                    + k[5] * (v - u.read(p - nx + 1))
+                    + k[6] * (v - u.read(p + nx - 1))
+                    + k[7] * (v - u.read(p + nx + 1))
+            } else {
+                let (sx, sy) = (nx as isize, ny as isize);
+                let mut flux = 0.0;
+                for (d, &(di, dj)) in OFFSETS.iter().enumerate() {
+                    let (x, y) = (i as isize + di, j as isize + dj);
+                    if k[d] != 0.0 && x >= 0 && y >= 0 && x < sx && y < sy {
+                        flux += k[d] * (v - u.read((y * sx + x) as usize));
+                    }
+                }
+                flux
+            };
+            let res = *s.get_unchecked(p) - flux - a * v;
+            line_terms::<X>(res, [k[0], k[1], k[2], k[3]], (i, j), (nx, ny))
+        }
+    }
+}
+
+/// The fields of one line sweep (see [`LineFactors`] for the recurrences).
+struct LineWork<'a> {
+    cells: &'a SharedCells,
+    s: &'a [f64],
+    y: &'a SharedCells,
+}
+
+/// Rows relaxed together, their recurrences interleaved.
+const ROW_GROUP: usize = 4;
+
+impl LineWork<'_> {
+    /// Solves the rows j0, j0 + 2, .. below j1 along x, the rows between held.
+    fn rows(&self, op: &impl LineOp, f: &[[f64; 2]], j0: usize, j1: usize) {
+        let rows: Vec<usize> = (j0..j1).step_by(2).collect();
+        for group in rows.chunks(ROW_GROUP) {
+            match *group {
+                [a, b, c, d] => self.row_group(op, f, [a, b, c, d]),
+                _ => {
+                    for &j in group {
+                        self.row_group(op, f, [j]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Solves the rows `js` along x at once, point by point.
+    fn row_group<const N: usize>(&self, op: &impl LineOp, f: &[[f64; 2]], js: [usize; N]) {
+        let nx = op.dims().0;
+        let base = js.map(|j| j * nx);
+        assert!(base
+            .iter()
+            .all(|&b| b + nx <= f.len() && b + nx <= self.y.len));
+        // SAFETY: this thread alone writes these rows (of u and y) in this phase, and the rows
+        // it reads around them are of the other parity, which no thread writes now; u changes
+        // only in the back substitution, after the row's residuals are all taken
+        unsafe {
+            let mut y = [0.0; N];
+            for i in 0..nx {
+                for r in 0..N {
+                    let p = base[r] + i;
+                    let [res, prev, _] = op.terms::<true>(self.cells, self.s, i, js[r]);
+                    let [_, inv] = *f.get_unchecked(p);
+                    y[r] = (res + prev * y[r]) * inv;
+                    self.y.write(p, y[r]);
+                }
+            }
+            let mut delta = [0.0; N];
+            for i in (0..nx).rev() {
+                for r in 0..N {
+                    let p = base[r] + i;
+                    let [g, _] = *f.get_unchecked(p);
+                    delta[r] = self.y.read(p) + g * delta[r];
+                    self.cells.write(p, self.cells.read(p) + delta[r]);
+                }
+            }
+        }
+    }
+
+    /// Solves the columns i0, i0 + 2, .. below i1 along y, the columns between held: all of
+    /// them at once, row by row, so memory is walked along rows.
+    fn columns(&self, op: &impl LineOp, f: &[[f64; 2]], i0: usize, i1: usize) {
+        let (nx, ny) = op.dims();
+        if i0 >= i1 {
+            return;
+        }
+        assert!(nx * ny <= f.len() && nx * ny <= self.y.len);
+        // SAFETY: this thread alone writes its columns (of u and y) in this phase; the columns
+        // it reads around them are of the other parity, which no thread writes now. The
+        // residual of row j reads u at rows j +- 1 of its own columns, still unchanged: u
+        // changes only in the back substitution, after every row's elimination.
+        unsafe {
+            for j in 0..ny {
+                let base = j * nx;
+                for i in (i0..i1).step_by(2) {
+                    let p = base + i;
+                    let [res, prev, _] = op.terms::<false>(self.cells, self.s, i, j);
+                    let below = if j > 0 { self.y.read(p - nx) } else { 0.0 };
+                    let [_, inv] = *f.get_unchecked(p);
+                    self.y.write(p, (res + prev * below) * inv);
+                }
+            }
+            for j in (0..ny).rev() {
+                let base = j * nx;
+                for i in (i0..i1).step_by(2) {
+                    let p = base + i;
+                    let above = if j + 1 < ny { self.y.read(p + nx) } else { 0.0 };
+                    let [g, _] = *f.get_unchecked(p);
+                    let delta = self.y.read(p) + g * above;
+                    self.y.write(p, delta);
+                    self.cells.write(p, self.cells.read(p) + delta);
+                }
+            }
+        }
     }
 }
