@@ -12,7 +12,7 @@ use super::hierarchy::{
     CoarseLevel, Hierarchy, Smoothing, Stencil, Stencil9, Weights, CNE, CNW, CSE, CSW, SLOTS, XE,
     XW, YN, YS,
 };
-use super::parallel::{dot, for_rows, threads, MIN_PARALLEL_CELLS};
+use super::parallel::{dot, each, for_rows, threads, MIN_PARALLEL_CELLS};
 use super::system::{Faces, Norms, Operator, Quality, System, OFFSETS};
 use super::{
     check_rhs, BackendInfo, Prepared, Probe, Problem, Rhs, Solution, SolveError, SolveOptions,
@@ -615,12 +615,9 @@ fn smooth5_with(op: &Operator, interior: &impl Interior, f: &mut Fields, sweeps:
     let block = op.ny.div_ceil(threads);
     for _ in 0..sweeps {
         let relax = |j: usize, colour: usize| relax_row5(op, interior, s, &cells, j, colour);
-        std::thread::scope(|scope| {
-            for t in 1..threads {
-                let (j0, j1) = (t * block, ((t + 1) * block).min(op.ny));
-                scope.spawn(move || sweep_block(j0, j1, &relax));
-            }
-            sweep_block(0, block.min(op.ny), &relax);
+        each(threads, |t| {
+            let (j0, j1) = ((t * block).min(op.ny), ((t + 1) * block).min(op.ny));
+            sweep_block(j0, j1, &relax);
         });
         for t in 0..threads {
             let (j0, j1) = (t * block, ((t + 1) * block).min(op.ny));
@@ -752,13 +749,7 @@ fn smooth9(op: &Stencil9, f: &mut Fields, sweeps: usize) {
         if blocks.len() == 1 {
             run(0, ny);
         } else {
-            std::thread::scope(|scope| {
-                for &(j0, j1) in &blocks[1..] {
-                    let run = &run;
-                    scope.spawn(move || run(j0, j1));
-                }
-                run(blocks[0].0, blocks[0].1);
-            });
+            each(blocks.len(), |b| run(blocks[b].0, blocks[b].1));
             for &(_, j1) in &blocks {
                 if j1 < ny {
                     relax_row9(op, s, &cells, j1 - 1);
@@ -990,18 +981,9 @@ fn smooth_lines(
                     work.columns(op, &factors.y, l0 + parity, l1);
                 }
             };
-            if threads == 1 {
-                run(0, lines);
-            } else {
-                std::thread::scope(|scope| {
-                    for t in 1..threads {
-                        let (l0, l1) = ((t * block).min(lines), ((t + 1) * block).min(lines));
-                        let run = &run;
-                        scope.spawn(move || run(l0, l1));
-                    }
-                    run(0, block.min(lines));
-                });
-            }
+            each(threads, |t| {
+                run((t * block).min(lines), ((t + 1) * block).min(lines))
+            });
         }
     }
 }
@@ -1203,48 +1185,55 @@ const ROW_GROUP: usize = 4;
 
 impl LineWork<'_> {
     /// Solves the rows j0, j0 + 2, .. below j1 along x, the rows between held.
+    #[inline(never)]
     fn rows(&self, op: &impl LineOp, f: &[[f64; 2]], j0: usize, j1: usize) {
-        let rows: Vec<usize> = (j0..j1).step_by(2).collect();
-        for group in rows.chunks(ROW_GROUP) {
-            match *group {
-                [a, b, c, d] => self.row_group(op, f, [a, b, c, d]),
-                _ => {
-                    for &j in group {
-                        self.row_group(op, f, [j]);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Solves the rows `js` along x at once, point by point.
-    fn row_group<const N: usize>(&self, op: &impl LineOp, f: &[[f64; 2]], js: [usize; N]) {
         let nx = op.dims().0;
-        let base = js.map(|j| j * nx);
-        assert!(base
+        let rows: Vec<usize> = (j0..j1).step_by(2).collect();
+        assert!(rows
             .iter()
-            .all(|&b| b + nx <= f.len() && b + nx <= self.y.len));
+            .all(|&j| (j + 1) * nx <= f.len() && (j + 1) * nx <= self.y.len));
         // SAFETY: this thread alone writes these rows (of u and y) in this phase, and the rows
         // it reads around them are of the other parity, which no thread writes now; u changes
-        // only in the back substitution, after the row's residuals are all taken
-        unsafe {
-            let mut y = [0.0; N];
-            for i in 0..nx {
-                for r in 0..N {
-                    let p = base[r] + i;
-                    let [res, prev, _] = op.terms::<true>(self.cells, self.s, i, js[r]);
-                    let [_, inv] = *f.get_unchecked(p);
-                    y[r] = (res + prev * y[r]) * inv;
-                    self.y.write(p, y[r]);
+        // only in the back substitution, after the row's residuals are all taken. Every index
+        // is in a row asserted above.
+        let forward = |j: usize, i: usize, y: f64| unsafe {
+            let p = j * nx + i;
+            let [res, prev, _] = op.terms::<true>(self.cells, self.s, i, j);
+            let y = (res + prev * y) * f.get_unchecked(p)[1];
+            self.y.write(p, y);
+            y
+        };
+        let back = |j: usize, i: usize, delta: f64| unsafe {
+            let p = j * nx + i;
+            let delta = self.y.read(p) + f.get_unchecked(p)[0] * delta;
+            self.cells.write(p, self.cells.read(p) + delta);
+            delta
+        };
+        for group in rows.chunks(ROW_GROUP) {
+            if let [a, b, c, d] = *group {
+                // four recurrences side by side: none waits on its own last point
+                let mut y = [0.0; 4];
+                for i in 0..nx {
+                    y = [
+                        forward(a, i, y[0]),
+                        forward(b, i, y[1]),
+                        forward(c, i, y[2]),
+                        forward(d, i, y[3]),
+                    ];
                 }
-            }
-            let mut delta = [0.0; N];
-            for i in (0..nx).rev() {
-                for r in 0..N {
-                    let p = base[r] + i;
-                    let [g, _] = *f.get_unchecked(p);
-                    delta[r] = self.y.read(p) + g * delta[r];
-                    self.cells.write(p, self.cells.read(p) + delta[r]);
+                let mut delta = [0.0; 4];
+                for i in (0..nx).rev() {
+                    delta = [
+                        back(a, i, delta[0]),
+                        back(b, i, delta[1]),
+                        back(c, i, delta[2]),
+                        back(d, i, delta[3]),
+                    ];
+                }
+            } else {
+                for &j in group {
+                    (0..nx).fold(0.0, |y, i| forward(j, i, y));
+                    (0..nx).rev().fold(0.0, |delta, i| back(j, i, delta));
                 }
             }
         }
@@ -1252,6 +1241,7 @@ impl LineWork<'_> {
 
     /// Solves the columns i0, i0 + 2, .. below i1 along y, the columns between held: all of
     /// them at once, row by row, so memory is walked along rows.
+    #[inline(never)]
     fn columns(&self, op: &impl LineOp, f: &[[f64; 2]], i0: usize, i1: usize) {
         let (nx, ny) = op.dims();
         if i0 >= i1 {

@@ -1,5 +1,11 @@
 //! Row-parallel loops for the CPU solver: each thread owns a contiguous block of output rows,
 //! so no two threads write the same cell and no synchronisation is needed inside a loop.
+//! The blocks run on rayon's pool of long-lived threads (a multigrid cycle has dozens of
+//! parallel loops, too short each to pay for starting threads). The work is split into one
+//! block per thread whichever thread runs it, so the split and the order of every sum are the
+//! same from run to run.
+
+use rayon::prelude::*;
 
 /// Grids smaller than this run on the calling thread (spawning costs more than it saves).
 pub const MIN_PARALLEL_CELLS: usize = 1 << 15;
@@ -25,16 +31,13 @@ pub fn for_rows_of<T: Send>(out: &mut [T], nx: usize, f: impl Fn(usize, &mut [T]
         return;
     }
     let block = rows.div_ceil(threads);
-    std::thread::scope(|scope| {
-        for (b, chunk) in out.chunks_mut(block * nx).enumerate() {
-            let f = &f;
-            scope.spawn(move || {
-                for (k, row) in chunk.chunks_mut(nx).enumerate() {
-                    f(b * block + k, row);
-                }
-            });
-        }
-    });
+    out.par_chunks_mut(block * nx)
+        .enumerate()
+        .for_each(|(b, chunk)| {
+            for (k, row) in chunk.chunks_mut(nx).enumerate() {
+                f(b * block + k, row);
+            }
+        });
 }
 
 /// Calls `f(j0, rows)` once per thread with a contiguous block of whole rows of `out` starting
@@ -47,12 +50,19 @@ pub fn for_row_blocks<T: Send>(out: &mut [T], nx: usize, f: impl Fn(usize, &mut 
         return;
     }
     let block = rows.div_ceil(threads);
-    std::thread::scope(|scope| {
-        for (b, chunk) in out.chunks_mut(block * nx).enumerate() {
-            let f = &f;
-            scope.spawn(move || f(b * block, chunk));
-        }
-    });
+    out.par_chunks_mut(block * nx)
+        .enumerate()
+        .for_each(|(b, chunk)| f(b * block, chunk));
+}
+
+/// Calls `f(t)` for every t in 0..n, in parallel on the pool (on the calling thread for
+/// n = 1).
+pub fn each(n: usize, f: impl Fn(usize) + Sync + Send) {
+    if n <= 1 {
+        (0..n).for_each(f);
+    } else {
+        (0..n).into_par_iter().with_max_len(1).for_each(f);
+    }
 }
 
 /// `sum_i a_i b_i`, split across threads for long vectors.
@@ -62,17 +72,12 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
         return a.iter().zip(b).map(|(x, y)| x * y).sum();
     }
     let block = a.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = a
-            .chunks(block)
-            .zip(b.chunks(block))
-            .map(|(a, b)| scope.spawn(move || a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>()))
-            .collect();
-        parts
-            .into_iter()
-            .map(|h| h.join().unwrap_or(f64::NAN))
-            .sum()
-    })
+    let parts: Vec<f64> = a
+        .par_chunks(block)
+        .zip(b.par_chunks(block))
+        .map(|(a, b)| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>())
+        .collect();
+    parts.iter().sum()
 }
 
 /// Memory copy bandwidth of the host (read + write bytes), best of five copies of `bytes`.
