@@ -80,6 +80,19 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     parts.iter().sum()
 }
 
+/// `y += alpha x`, split across threads for long vectors.
+pub fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
+    let threads = threads();
+    if threads == 1 || y.len() < MIN_PARALLEL_CELLS {
+        y.iter_mut().zip(x).for_each(|(y, x)| *y += alpha * x);
+        return;
+    }
+    let block = y.len().div_ceil(threads);
+    y.par_chunks_mut(block)
+        .zip(x.par_chunks(block))
+        .for_each(|(y, x)| y.iter_mut().zip(x).for_each(|(y, x)| *y += alpha * x));
+}
+
 /// Memory copy bandwidth of the host (read + write bytes), best of five copies of `bytes`.
 pub fn host_copy_gbps(bytes: usize) -> f64 {
     let src = vec![1.0f64; bytes / 8];

@@ -713,7 +713,31 @@ pub struct Quality {
 impl Quality {
     /// The quality of `u` whose residual is `r`.
     pub fn of(norms: &Norms, u: &[f64], r: &[f64]) -> Quality {
-        if r.iter().chain(u).any(|v| !v.is_finite()) {
+        // one pass over both vectors, in blocks of fixed size (so the sum's order does not
+        // depend on the threads)
+        const BLOCK: usize = 1 << 14;
+        let part = |k: usize| -> [f64; 4] {
+            let range = k * BLOCK..((k + 1) * BLOCK).min(r.len());
+            let (mut bad, mut r_inf, mut r_two, mut u_inf) = (false, 0.0f64, 0.0f64, 0.0f64);
+            for (&r, &u) in r[range.clone()].iter().zip(&u[range]) {
+                bad |= !(r.is_finite() && u.is_finite());
+                r_inf = r_inf.max(r.abs());
+                r_two += r * r;
+                u_inf = u_inf.max(u.abs());
+            }
+            [if bad { 1.0 } else { 0.0 }, r_inf, r_two, u_inf]
+        };
+        let blocks = r.len().min(u.len()).div_ceil(BLOCK);
+        let parts: Vec<[f64; 4]> = if blocks > 1 {
+            use rayon::prelude::*;
+            (0..blocks).into_par_iter().map(part).collect()
+        } else {
+            (0..blocks).map(part).collect()
+        };
+        let [bad, r_inf, r_two, u_inf] = parts.iter().fold([0.0; 4], |a, b| {
+            [a[0] + b[0], a[1].max(b[1]), a[2] + b[2], a[3].max(b[3])]
+        });
+        if bad > 0.0 {
             // a NaN must never read as converged
             return Quality {
                 eta: f64::INFINITY,
@@ -721,9 +745,7 @@ impl Quality {
                 residual_inf: f64::INFINITY,
             };
         }
-        let r_inf = r.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-        let r_two = r.iter().map(|x| x * x).sum::<f64>().sqrt();
-        let u_inf = u.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        let r_two = r_two.sqrt();
         let denom = norms.a_inf * u_inf + norms.b_inf;
         Quality {
             eta: if denom > 0.0 { r_inf / denom } else { 0.0 },
