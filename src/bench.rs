@@ -95,8 +95,14 @@ pub struct Record {
     pub total_s: f64,
     /// Whether solve_s comes from GPU timestamp queries.
     pub timestamped: bool,
+    /// Finest-level cells smoothed per second, per sweep.
     pub smoother_cups: f64,
+    /// Effective bandwidth of the smoother: the bytes a sweep would move reading and writing
+    /// each of its fields once (`Prepared::sweep_bytes_per_cell`) per second of sweep time.
+    /// Where sweeps share passes over memory (the CPU does two point sweeps in one pass) it can
+    /// exceed the copy bandwidth.
     pub smoother_gbps: f64,
+    /// Host (or device) memory copy bandwidth, read + write bytes per second.
     pub copy_gbps: f64,
     /// smoother_gbps / copy_gbps.
     pub bandwidth_fraction: f64,

@@ -332,22 +332,20 @@ fn ratio(part: f64, whole: f64) -> f64 {
 /// Operator-dependent interpolation from the coarse level of size (cnx, cny) into `fine`.
 pub fn interpolation(fine: &impl Stencil, cnx: usize, cny: usize, rx: usize, ry: usize) -> Weights {
     let (nx, ny) = (fine.nx(), fine.ny());
-    let mut w = vec![[0.0f64; 8]; cnx * cny];
-    // fine index of coarse index I along an axis coarsened by r
-    let fine_of = |ci: usize, r: usize| ci * r;
-    // edge points first: x-lines, then y-lines
-    for cj in 0..cny {
-        for ci in 0..cnx {
-            let c = cj * cnx + ci;
-            let (i, j) = (fine_of(ci, rx), fine_of(cj, ry));
+    // edge points first (x-lines, then y-lines), each coarse point's own; then the centre
+    // points, which read the edge weights of the coarse points around them
+    let mut edges = vec![[0.0f64; 4]; cnx * cny];
+    super::parallel::for_rows_of(&mut edges, cnx, |cj, row| {
+        for (ci, e) in row.iter_mut().enumerate() {
+            let (i, j) = (ci * rx, cj * ry);
             if rx == 2 && i + 1 < nx {
                 let f = j * nx + i + 1;
                 let k = fine.couplings_ij(i + 1, j);
                 let west = k[W] + k[SW] + k[NW];
                 let east = k[E] + k[SE] + k[NE];
                 let whole = west + east + fine.anchor(f);
-                w[c][XW] = ratio(west, whole);
-                w[c][XE] = ratio(east, whole);
+                e[XW] = ratio(west, whole);
+                e[XE] = ratio(east, whole);
             }
             if ry == 2 && j + 1 < ny {
                 let f = (j + 1) * nx + i;
@@ -355,43 +353,44 @@ pub fn interpolation(fine: &impl Stencil, cnx: usize, cny: usize, rx: usize, ry:
                 let south = k[S] + k[SW] + k[SE];
                 let north = k[N] + k[NW] + k[NE];
                 let whole = south + north + fine.anchor(f);
-                w[c][YS] = ratio(south, whole);
-                w[c][YN] = ratio(north, whole);
+                e[YS] = ratio(south, whole);
+                e[YN] = ratio(north, whole);
             }
         }
-    }
-    if rx == 2 && ry == 2 {
-        // centre points: the point's own row, with the edge points' interpolations substituted
-        for cj in 0..cny {
-            for ci in 0..cnx {
-                let (i, j) = (2 * ci + 1, 2 * cj + 1);
-                if i >= nx || j >= ny {
-                    continue;
+    });
+    let mut w = vec![[0.0f64; 8]; cnx * cny];
+    super::parallel::for_rows_of(&mut w, cnx, |cj, row| {
+        for (ci, out) in row.iter_mut().enumerate() {
+            let own = edges[cj * cnx + ci];
+            out[..4].copy_from_slice(&own);
+            let (i, j) = (2 * ci + 1, 2 * cj + 1);
+            if rx != 2 || ry != 2 || i >= nx || j >= ny {
+                continue;
+            }
+            // centre points: the point's own row, with the edge points' interpolations
+            // substituted
+            let f = j * nx + i;
+            let k = fine.couplings_ij(i, j);
+            let whole: f64 = k.iter().sum::<f64>() + fine.anchor(f);
+            let at = |x: usize, y: usize, slot: usize| -> f64 {
+                if x < cnx && y < cny {
+                    edges[y * cnx + x][slot]
+                } else {
+                    0.0
                 }
-                let f = j * nx + i;
-                let k = fine.couplings_ij(i, j);
-                let whole: f64 = k.iter().sum::<f64>() + fine.anchor(f);
-                let c = cj * cnx + ci;
-                let at = |x: usize, y: usize, slot: usize| -> f64 {
-                    if x < cnx && y < cny {
-                        w[y * cnx + x][slot]
-                    } else {
-                        0.0
-                    }
-                };
-                // west neighbour (2I, 2J+1): y-line of (I, J); east (2I+2, 2J+1): of (I+1, J);
-                // south (2I+1, 2J): x-line of (I, J); north (2I+1, 2J+2): of (I, J+1)
-                let sw = k[SW] + k[W] * at(ci, cj, YS) + k[S] * at(ci, cj, XW);
-                let se = k[SE] + k[E] * at(ci + 1, cj, YS) + k[S] * at(ci, cj, XE);
-                let nw = k[NW] + k[W] * at(ci, cj, YN) + k[N] * at(ci, cj + 1, XW);
-                let ne = k[NE] + k[E] * at(ci + 1, cj, YN) + k[N] * at(ci, cj + 1, XE);
-                w[c][CSW] = ratio(sw, whole);
-                w[c][CSE] = ratio(se, whole);
-                w[c][CNW] = ratio(nw, whole);
-                w[c][CNE] = ratio(ne, whole);
-            }
+            };
+            // west neighbour (2I, 2J+1): y-line of (I, J); east (2I+2, 2J+1): of (I+1, J);
+            // south (2I+1, 2J): x-line of (I, J); north (2I+1, 2J+2): of (I, J+1)
+            let sw = k[SW] + k[W] * at(ci, cj, YS) + k[S] * at(ci, cj, XW);
+            let se = k[SE] + k[E] * at(ci + 1, cj, YS) + k[S] * at(ci, cj, XE);
+            let nw = k[NW] + k[W] * at(ci, cj, YN) + k[N] * at(ci, cj + 1, XW);
+            let ne = k[NE] + k[E] * at(ci + 1, cj, YN) + k[N] * at(ci, cj + 1, XE);
+            out[CSW] = ratio(sw, whole);
+            out[CSE] = ratio(se, whole);
+            out[CNW] = ratio(nw, whole);
+            out[CNE] = ratio(ne, whole);
         }
-    }
+    });
     Weights {
         cnx,
         cny,
