@@ -850,33 +850,43 @@ fn smooth9(op: &Stencil9, f: &mut Fields, sweeps: usize) {
 /// point right after its east neighbour.
 fn relax_row9(op: &Stencil9, s: &[f64], u: &SharedCells, j: usize) {
     let nx = op.nx;
+    let interior_row = j > 0 && j + 1 < op.ny && nx >= 3;
+    if interior_row {
+        // every neighbour of an interior point of this row is in bounds
+        let end = (j + 1) * nx;
+        assert!(end + nx <= u.len && end <= op.c.len() && end <= op.anchor.len() && end <= s.len());
+    }
+    let point = |i: usize| {
+        if interior_row && i > 0 && i + 1 < nx {
+            // SAFETY: (i, j) is interior (bounds asserted above); see `SharedCells`
+            unsafe { relax_interior9(op, s, u, j * nx + i) }
+        } else {
+            relax_cell9(op, s, u, i, j);
+        }
+    };
     let mut last_even = 0;
     let mut i = 0;
     while i < nx {
-        relax_point9(op, s, u, i, j);
+        point(i);
         if i >= 2 {
-            relax_point9(op, s, u, i - 1, j);
+            point(i - 1);
         }
         last_even = i;
         i += 2;
     }
     if last_even + 1 < nx {
-        relax_point9(op, s, u, last_even + 1, j);
+        point(last_even + 1);
     }
 }
 
-/// Updates point (i, j) of a coarse level; interior points read their neighbours unchecked.
+/// Updates interior point p of a coarse level, its neighbours read unchecked.
+///
+/// # Safety
+/// p is an interior point of `op` (all eight neighbours exist) and `u` follows
+/// [`SharedCells`].
 #[inline(always)]
-fn relax_point9(op: &Stencil9, s: &[f64], u: &SharedCells, i: usize, j: usize) {
-    let (nx, ny) = (op.nx, op.ny);
-    if i == 0 || j == 0 || i + 1 == nx || j + 1 == ny {
-        relax_cell9(op, s, u, i, j);
-        return;
-    }
-    let p = j * nx + i;
-    assert!(p + nx + 1 < u.len && p < op.c.len() && p < s.len());
-    // SAFETY: (i, j) is interior, so every neighbour of p is in bounds (p + nx + 1 asserted);
-    // see `SharedCells` for the threads.
+unsafe fn relax_interior9(op: &Stencil9, s: &[f64], u: &SharedCells, p: usize) {
+    let nx = op.nx;
     unsafe {
         let k = op.c.get_unchecked(p);
         let a = *op.anchor.get_unchecked(p);
