@@ -16,6 +16,8 @@ pub fn tests() -> Vec<Trial> {
     trials![
         plain cpu_cycles_bounded_independent_of_contrast_and_size,
         gpu gpu_cycles_bounded_independent_of_contrast_and_size,
+        plain cpu_hall_power_sheet_cycles_bounded_from_0_3_to_0_05_m,
+        gpu gpu_hall_power_sheet_cycles_bounded_from_0_3_to_0_05_m,
         plain cpu_advection_matches_the_discrete_exponential_profile,
         gpu gpu_advection_matches_the_discrete_exponential_profile,
         plain cpu_advection_converges_and_conserves_heat_under_refinement,
@@ -162,6 +164,49 @@ fn gpu_cycles_bounded_independent_of_contrast_and_size() {
     let mut gpu = common::gpu();
     let options = gpu.default_options();
     check_contrast_sweep(&mut gpu, &options, [64, 128], 20, 4);
+}
+
+/// The shipped 20 MW hall's power (busway) sheet — 1e4 contrast between busway and floor, the
+/// unit substations' feeds fixed — at 0.3, 0.15, 0.1 and 0.05 m (25 k to 440 k cells): cycles
+/// within `max` and growing by at most `growth` from the coarsest grid to the finest.
+fn check_hall_power_sheet(
+    solver: &mut dyn Solver,
+    options: &SolveOptions,
+    max: usize,
+    growth: usize,
+) {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sites/facilities/ai-hall-20mw.json");
+    let facility = dcplan::site::validate::load_facility(&path)
+        .expect("shipped facility")
+        .into_inner();
+    let mut counts = Vec::new();
+    for cell_m in [0.3, 0.15, 0.1, 0.05] {
+        let p = dcplan::bench::power_sheet(&facility, cell_m).expect("power sheet");
+        let c = cycles(solver, &p, options, &format!("power sheet at {cell_m} m"));
+        eprintln!("power sheet {cell_m} m ({} x {}): {c} cycles", p.nx, p.ny);
+        counts.push((cell_m, c));
+    }
+    for &(cell_m, c) in &counts {
+        assert!(
+            c <= max,
+            "power sheet at {cell_m} m: {c} cycles > {max} ({counts:?})"
+        );
+    }
+    assert!(
+        counts[3].1 <= counts[0].1 + growth,
+        "cycles grow with refinement: {counts:?}"
+    );
+}
+
+fn cpu_hall_power_sheet_cycles_bounded_from_0_3_to_0_05_m() {
+    check_hall_power_sheet(&mut CpuMultigrid, &SolveOptions::f64_target(), 16, 3);
+}
+
+fn gpu_hall_power_sheet_cycles_bounded_from_0_3_to_0_05_m() {
+    let mut gpu = common::gpu();
+    let options = gpu.default_options();
+    check_hall_power_sheet(&mut gpu, &options, 20, 4);
 }
 
 /// A channel of `n` cells along x (and 3 rows, identical), flow `u_flux` (W/K) toward +x,
