@@ -38,6 +38,9 @@ use serde::Serialize;
 
 use super::criteria::{infeasibility, values, SPECS};
 use super::evaluate::Evaluated;
+use crate::grid::draws::GridDraws;
+use crate::grid::params::LineTypes;
+use crate::grid::HostingMap;
 use crate::layout::campus::{place, CampusRules};
 use crate::rank::{rank_order, weighted_sum, Matrix, RankError, WeightSampler, Weights};
 use crate::site::ranges::{
@@ -45,6 +48,44 @@ use crate::site::ranges::{
     site_ranged, unranged_assumed, Dist, Range, Ranged,
 };
 use crate::site::Facility;
+use std::path::Path;
+
+use super::error::PlanError;
+
+/// The sites whose headroom the grid model computes, and the grid's drawn figures at their buses.
+fn grid_inputs(
+    evaluated: &[Evaluated],
+    (map, line_types): GridModel<'_>,
+) -> Result<Option<GridInputs>, PlanError> {
+    let ranged = map
+        .snapshots
+        .iter()
+        .any(|s| !s.snapshot.rules.ranges.is_empty())
+        || line_types.is_some_and(|(_, t)| !t.ranges.is_empty());
+    if !ranged {
+        return Ok(None);
+    }
+    let mut buses = Vec::new();
+    let mut slot = Vec::new();
+    for e in evaluated {
+        let bus = e
+            .run
+            .metrics
+            .grid_fit
+            .hosting
+            .as_ref()
+            .and_then(|h| map.network.bus_index(&h.bus));
+        slot.push(bus.map(|b| {
+            buses.push(b);
+            buses.len() - 1
+        }));
+    }
+    let draws = GridDraws::new(map, line_types, &buses)?;
+    if draws.figures().is_empty() && draws.held().is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(GridInputs { draws, slot }))
+}
 
 /// How a figure's draws reach the criteria (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -52,6 +93,9 @@ use crate::site::Facility;
 pub enum Treatment {
     Direct,
     Replaced,
+    /// A grid-model figure: the snapshots dispatched again and the sites' buses screened again
+    /// (`grid::draws`).
+    Screened,
     NoEffect,
     Nominal,
 }
@@ -72,6 +116,8 @@ pub enum Lever {
     Yard,
     Substation,
     Setback,
+    /// Figure `j` of the grid model's drawn figures (`grid::draws::GridDraws::figures`).
+    Grid(usize),
 }
 
 /// One uncertain figure.
@@ -216,7 +262,7 @@ fn set(lever: Lever, x: f64, s: Option<&mut SiteBase>, rules: &mut CampusRules) 
         (Lever::Yard, _) => rules.yard_m2_per_mw = x,
         (Lever::Substation, _) => rules.substation_m2 = x,
         (Lever::Setback, _) => rules.setback_m = x,
-        (_, None) => {}
+        (_, None) | (Lever::Grid(_), _) => {}
         (Lever::Seismic, Some(s)) => s.hazards[0] = x,
         (Lever::Flood, Some(s)) => s.hazards[1] = x,
         (Lever::Typhoon, Some(s)) => s.hazards[2] = x,
@@ -236,18 +282,43 @@ pub struct Problem {
     pub inputs: Vec<Input>,
     /// Assumed figures held at their file value: (`site_id: path` or `facility: path`, why).
     pub held: Vec<(String, String)>,
+    /// The grid model's drawn figures, when a grid file gives ranges.
+    pub grid: Option<GridInputs>,
 }
 
+/// The grid model's figures in the analysis and the sites they move.
+pub struct GridInputs {
+    pub draws: GridDraws,
+    /// Per base: the slot of its bus among the buses of `draws` (`None`: its headroom is the
+    /// site file's override, which the grid figures do not move).
+    pub slot: Vec<Option<usize>>,
+}
+
+/// The national grid model a ranking used: its hosting map and, if found, the line-type table.
+pub type GridModel<'a> = (&'a HostingMap, Option<(&'a Path, &'a LineTypes)>);
+
 /// Default range of the computed hosting capacity (not a file figure: it rests on assumed line
-/// ratings and dispatch), relative.
+/// ratings and dispatch), relative; used only when no grid file gives a range.
 pub const COMPUTED_HOSTING_SPREAD: f64 = 0.20;
 
 impl Problem {
     /// The bases, figures and held figures of simulated sites. Fails (an internal error) if the
     /// re-evaluation at the file values does not reproduce a simulated site's feasibility and
     /// criteria (to one step of each criterion's resolution: the same sums in another order).
-    pub fn from_evaluated(evaluated: &[Evaluated], facility: &Facility) -> Result<Problem, String> {
+    /// With `grid`, the ranged figures of its snapshot files and line-type table are drawn
+    /// through a new dispatch and screen of the sites' buses (`grid::draws`), and replace the
+    /// default range of the computed hosting capacity.
+    pub fn from_evaluated(
+        evaluated: &[Evaluated],
+        facility: &Facility,
+        grid: Option<GridModel<'_>>,
+    ) -> Result<Problem, PlanError> {
         let rules = super::simulate::campus_rules(facility);
+        let grid = match grid {
+            Some(g) => grid_inputs(evaluated, g)?,
+            None => None,
+        };
+        let grid_drawn = grid.as_ref().is_some_and(|g| !g.draws.figures().is_empty());
         let mut bases = Vec::new();
         let mut inputs = Vec::new();
         let mut held = Vec::new();
@@ -268,12 +339,12 @@ impl Problem {
                 _ => false,
             };
             if !agree {
-                return Err(format!(
+                return Err(PlanError::Internal(format!(
                     "{}: the re-evaluation at the file values gives {:?}, the simulation {:?}",
                     site.id,
                     base.values(&base, &rules),
                     simulated
-                ));
+                )));
             }
             let ranged = site_ranged(site);
             for r in &ranged {
@@ -286,7 +357,7 @@ impl Problem {
                     ));
                 }
             }
-            if e.run.metrics.grid_fit.source == "computed" {
+            if e.run.metrics.grid_fit.source == "computed" && !grid_drawn {
                 let h = base.headroom_mw;
                 inputs.push(Input {
                     site: Some(i),
@@ -327,11 +398,28 @@ impl Problem {
                 "assumed, no range of its kind: held at its file value".into(),
             ));
         }
+        if let Some(g) = &grid {
+            for (j, f) in g.draws.figures().iter().enumerate() {
+                inputs.push(Input {
+                    site: None,
+                    path: f.name(),
+                    nominal: f.nominal,
+                    range: f.range,
+                    default_kind: None,
+                    lever: Some(Lever::Grid(j)),
+                    treatment: Treatment::Screened,
+                });
+            }
+            for h in g.draws.held() {
+                held.push((format!("grid: {} {}", h.file, h.path), h.why.into()));
+            }
+        }
         Ok(Problem {
             bases,
             rules,
             inputs,
             held,
+            grid,
         })
     }
 
@@ -339,9 +427,25 @@ impl Problem {
     fn evaluate(&self, x: &[Option<f64>]) -> Vec<Option<Vec<f64>>> {
         let mut states = self.bases.clone();
         let mut rules = self.rules;
+        let mut grid_values: Option<Vec<f64>> = None;
         for (input, x) in self.inputs.iter().zip(x) {
-            if let (Some(lever), Some(x)) = (input.lever, x) {
-                set(lever, *x, input.site.map(|i| &mut states[i]), &mut rules);
+            match (input.lever, x, &self.grid) {
+                (Some(Lever::Grid(j)), Some(x), Some(g)) => {
+                    grid_values.get_or_insert_with(|| g.draws.nominal())[j] = *x;
+                }
+                (Some(lever), Some(x), _) => {
+                    set(lever, *x, input.site.map(|i| &mut states[i]), &mut rules);
+                }
+                _ => {}
+            }
+        }
+        // every site sees the same drawn grid: one dispatch per snapshot, every bus screened
+        if let (Some(g), Some(v)) = (&self.grid, &grid_values) {
+            let hosting = g.draws.hosting_mw(v);
+            for (state, slot) in states.iter_mut().zip(&g.slot) {
+                if let Some(k) = slot {
+                    state.headroom_mw = hosting[*k];
+                }
             }
         }
         self.bases
@@ -449,6 +553,8 @@ pub struct Mode {
 #[derive(Debug, Clone, Serialize)]
 pub struct Bar {
     pub input: String,
+    /// Unit of `low` and `high` (empty: a dimensionless score, share or factor).
+    pub unit: String,
     pub low: f64,
     pub high: f64,
     /// `None`: one of the pair cannot host a hall there.
@@ -549,9 +655,10 @@ const EVPI_METHOD: &str = "partial EVPI by decile binning on the inputs-alone dr
     that moves nothing";
 
 fn name(p: &Problem, input: &Input) -> String {
-    match input.site {
-        Some(i) => format!("{}: {}", p.bases[i].id, input.path),
-        None => format!("facility: {}", input.path),
+    match (input.site, input.lever) {
+        (Some(i), _) => format!("{}: {}", p.bases[i].id, input.path),
+        (None, Some(Lever::Grid(_))) => format!("grid: {}", input.path),
+        (None, _) => format!("facility: {}", input.path),
     }
 }
 
@@ -695,6 +802,7 @@ pub fn analyse(
             }
             bars.push(Bar {
                 input: name(p, input),
+                unit: unit(p, input),
                 low: input.range.low,
                 high: input.range.high,
                 difference_at_low: lo,
@@ -803,7 +911,7 @@ pub fn analyse(
             .iter()
             .map(|i| InputInfo {
                 input: name(p, i),
-                unit: unit(i),
+                unit: unit(p, i),
                 nominal: i.nominal,
                 low: i.range.low,
                 high: i.range.high,
@@ -834,8 +942,10 @@ pub fn analyse(
 }
 
 /// The unit of a figure, from its rule.
-fn unit(i: &Input) -> String {
-    let u = if i.path.starts_with("grid.hosting_mw") {
+fn unit(p: &Problem, i: &Input) -> String {
+    let u = if let (Some(Lever::Grid(j)), Some(g)) = (i.lever, &p.grid) {
+        g.draws.figures()[j].unit
+    } else if i.path.starts_with("grid.hosting_mw") {
         " MW"
     } else if i.site.is_some() {
         site_rule(&i.path).map_or("", |r| r.unit)
@@ -942,6 +1052,7 @@ mod tests {
             rules: rules(),
             inputs: vec![uniform(0, "hazards.seismic", 0.3, 0.0, 1.0, Lever::Seismic)],
             held: Vec::new(),
+            grid: None,
         }
     }
 
@@ -1020,6 +1131,7 @@ mod tests {
                 uniform(2, "hazards.flood", 0.6, 0.3, 1.0, Lever::Flood),
             ],
             held: Vec::new(),
+            grid: None,
         };
         let u = analyse(&p, &settings(2_000, 3), &|_, _| {}).unwrap();
         for mode in &u.modes {
@@ -1073,6 +1185,7 @@ mod tests {
             rules: rules(),
             inputs: vec![input],
             held: Vec::new(),
+            grid: None,
         };
         let draws = 10_000;
         let u = analyse(&p, &settings(draws, 5), &|_, _| {}).unwrap();

@@ -14,8 +14,18 @@ fn treatment(t: Treatment) -> &'static str {
     match t {
         Treatment::Direct => "direct",
         Treatment::Replaced => "campus re-placed",
+        Treatment::Screened => "grid re-dispatched and re-screened",
         Treatment::NoEffect => "no effect",
         Treatment::Nominal => "held at nominal",
+    }
+}
+
+/// `450.0000 MW`, or the bare number for a dimensionless figure.
+fn with_unit(v: f64, unit: &str) -> String {
+    if unit.is_empty() {
+        format!("{v:.4}")
+    } else {
+        format!("{v:.4} {unit}")
     }
 }
 
@@ -86,10 +96,10 @@ pub fn to_markdown(u: &Uncertainty) -> String {
         for b in t.bars.iter().take(15) {
             let _ = writeln!(
                 s,
-                "| {} | {:.4} | {:.4} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 b.input,
-                b.low,
-                b.high,
+                with_unit(b.low, &b.unit),
+                with_unit(b.high, &b.unit),
                 diff(b.difference_at_low),
                 diff(b.difference_at_high),
                 if b.reverses { "**yes**" } else { "" }
@@ -154,10 +164,13 @@ pub fn to_markdown(u: &Uncertainty) -> String {
     for i in &u.inputs {
         let _ = writeln!(
             s,
-            "| {} | {} {} | {:.4} | {:.4} | {} | {} | {} |",
+            "| {} | {} | {:.4} | {:.4} | {} | {} | {} |",
             i.input,
-            i.nominal,
-            i.unit,
+            if i.unit.is_empty() {
+                i.nominal.to_string()
+            } else {
+                format!("{} {}", i.nominal, i.unit)
+            },
             i.low,
             i.high,
             i.dist,
