@@ -18,18 +18,23 @@
 //!   and every post-outage (emergency) rating by the drawn emergency factor over the file's.
 //!
 //! What is screened again per draw: for each site's bus, the minimum over its *candidate*
-//! constraints of room / |σ|, capped at the participating spare capacity, in the base case and
-//! after each credible single outage, in every snapshot; the worse snapshot's value is the
-//! site's hosting capacity, as in `grid::site`. The candidates are found once: a constraint
-//! whose |σ| stays below the distribution-factor cutoff for every mix of the participating
-//! tiers can never count (σ is a convex combination of the per-tier σ, so this pruning is
-//! exact); of the rest, those within [`CANDIDATE_SPREAD`] of the minimum (at most
-//! [`CANDIDATES_PER_SCENARIO`]) in each of a set of probe scenarios (the file values, every
-//! figure alone at either end of its range, two corners of the box of ranges and a few seeded
-//! random points) are kept. This is the approximation: a draw whose binding constraint is not
-//! a candidate reports a value too high. [`GridDraws::hosting_full_mw`] evaluates every live
-//! constraint instead, and the tests compare the two, and both against a fresh
-//! [`HostingMap::compute`] on the drawn files.
+//! constraints of room / |σ| (the rule of `grid::screen`: a constraint counts only when the
+//! new load moves it by the distribution-factor cutoff and it has room before the load),
+//! capped at the participating spare capacity, in the base case and after each credible single
+//! outage, in every snapshot; the worse snapshot's value is the site's hosting capacity, as in
+//! `grid::site`. The candidates are found once, from bounds over the whole box of ranges: each
+//! dispatch coefficient on its interval (a tier's output is monotone in the load, the must-run
+//! shares and the availabilities, so two corners bound it), so each flow on an interval; each
+//! rating on the interval of its class and of the emergency factor; σ within the hull of the
+//! participating tiers' σ. The greatest hosting capacity any draw can give is at most the
+//! least, over the constraints that count in every draw, of their greatest value (or the
+//! greatest spare capacity); a constraint whose least value exceeds it can never bind and is
+//! dropped. So the cheap screen gives the minimum over every constraint, not an approximation
+//! of it: [`GridDraws::hosting_full_mw`] scans every constraint instead, and the tests compare
+//! the two, and both against a fresh [`HostingMap::compute`] on the drawn files (they differ by
+//! rounding: flows here are sums of PTDF patterns, there solves). On the shipped network, with
+//! the 15 shipped sites and the seven drawn figures of the `BENCHMARKS.md` case, about 4,800 of
+//! the 790,000 constraints per bus and snapshot remain.
 //!
 //! Correlation, as the physics shares the figures: a snapshot figure is drawn once per draw and
 //! every site sees it (the sites' hosting capacities move together); a line type's rating is
@@ -42,9 +47,10 @@
 //! (`lines[i].overhead_x_ohm_per_km_50hz`, `underground_x…`, `reactance_frequency_factor`,
 //! `transformers[i].vk_percent`), which change the PTDF and outage factors and so every
 //! candidate; `transformers[i].unit_mva` is drawn as a rating only (its effect on the
-//! transformer's reactance is held). A rebuilt DC model costs about 0.02 s on the shipped
-//! network (`grid capacity` reports it as "analysis"), cheap for a few grid scenarios but not
-//! per draw.
+//! transformer's reactance is held). A new DC model costs about 0.02 s on the shipped network
+//! (`grid capacity` reports it as "analysis"), but every bound and candidate would follow it
+//! (0.4 s for 15 sites), too much per draw; a few grid scenarios would be affordable and are
+//! left for later. Branches of no type of the table keep their file ratings.
 //!
 //! Before any draw, the two corners of the box that bound the dispatch (least load with most
 //! must-run and availability; most load with least) are dispatched: a box in which some draw

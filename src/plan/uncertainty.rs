@@ -11,26 +11,41 @@
 //! - `direct`: the figure is a criterion or enters one linearly, so the re-evaluation is exact:
 //!   hazard scores (their mean is the hazard criterion), distance to Seoul, tariff (energy
 //!   cost ∝ tariff), grid carbon factor (carbon ∝ factor), grid headroom (margin = headroom −
-//!   peak; the IT the grid carries ∝ headroom) — the site file's override, or the computed
-//!   hosting capacity of the national model (an input of dcplan's own, default ±20 %);
+//!   peak; the IT the grid carries ∝ headroom) — the site file's override, or, when no grid
+//!   file gives a range, the computed hosting capacity of the national model as an input of
+//!   dcplan's own with the default range ±[`COMPUTED_HOSTING_SPREAD`];
 //! - `replaced`: the campus is placed again on the drawn land with the drawn campus
 //!   allowances, and the energy totals and the peak scale with the halls placed. This is exact:
 //!   the halls are identical and the plant is sized per hall, so the simulation itself scales
 //!   its one-hall year by the hall count; PUE, WUE and the thermal hours do not change;
+//! - `screened`: a figure of the grid model (a snapshot's national load, must-run share or
+//!   tier availability; a line type's or transformer type's rating; the emergency factor): the
+//!   snapshots are dispatched again and every computed site's bus screened again for its N-1
+//!   hosting capacity, which becomes the site's grid headroom in that draw (`grid::draws`: the
+//!   same minimum as a full screen, from the nominal PTDF and outage factors). These replace the
+//!   default ±20 % on the computed hosting capacity;
 //! - `no effect`: no criterion depends on the figure (the substation distance);
 //! - `nominal`: held at its file value, because it would need a new simulation (climate
 //!   series, coordinates, the facility's hall and plant design, the connection voltage, which
-//!   picks a bus) and the ranges of the grid model's snapshot files (a new dispatch and N-1
-//!   screen, see `grid::ranges`). Listed in the report with the assumed figures that have no
-//!   range.
+//!   picks a bus) or a new PTDF (the line-type table's reactances). Listed in the report with
+//!   the assumed figures that have no range.
 //!
 //! Feasibility is judged again in every draw (a hall must fit the land and the grid), and the
 //! criteria are min-max normalised over the sites feasible in that draw, as in the nominal
-//! ranking. Draws of different figures and sites are independent.
+//! ranking.
+//!
+//! Correlation: each figure is drawn once per draw, and everything it describes moves with it.
+//! A grid figure is national: every site whose headroom the model computes sees the same drawn
+//! load, dispatch and ratings, so their hosting capacities move together (one dispatch per
+//! snapshot, one rating per line or transformer type, one emergency factor); a facility figure
+//! moves every site. Different figures are independent: of different sites, of the site and the
+//! grid, and the same figure in two snapshot files (the summer peak's load and the light-load
+//! hour's).
 //!
 //! Determinism: every stream is ChaCha8 seeded from the seed through splitmix64 (one stream per
 //! mode, one for the noise reference), figures are drawn in a fixed order (sites in input order,
-//! then the facility, each in its format's field order), and nothing depends on threads or time.
+//! then the facility, each in its format's field order, then the grid's snapshot files by name
+//! and the line-type table, each by JSON path), and nothing depends on threads or time.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -51,6 +66,7 @@ use crate::site::Facility;
 use std::path::Path;
 
 use super::error::PlanError;
+use super::impact::margin_points;
 
 /// The sites whose headroom the grid model computes, and the grid's drawn figures at their buses.
 fn grid_inputs(
@@ -214,6 +230,12 @@ impl SiteBase {
             voltage_ok: m.power.within_limit,
             a1_utilisation_limit: m.hourly_thermal.a1_utilisation_limit,
         }
+    }
+
+    /// Peak facility demand (MW) of the campus that `rules` place on `s`'s land.
+    pub fn peak_mw(&self, s: &SiteBase, rules: &CampusRules) -> f64 {
+        let campus = place(rules, s.land_m[0], s.land_m[1]);
+        self.peak_mw_per_hall * campus.halls_placed.max(1) as f64
     }
 
     /// The criteria values (rounded like [`values`]) with the figures in `s` and the campus
@@ -425,6 +447,15 @@ impl Problem {
 
     /// Criteria values of every site with figure `j` of `inputs` at `x[j]` (`None`: nominal).
     fn evaluate(&self, x: &[Option<f64>]) -> Vec<Option<Vec<f64>>> {
+        let (values, _, _) = self.evaluate_states(x);
+        values
+    }
+
+    /// As [`Self::evaluate`], with the drawn state of every site and the drawn campus rules.
+    fn evaluate_states(
+        &self,
+        x: &[Option<f64>],
+    ) -> (Vec<Option<Vec<f64>>>, Vec<SiteBase>, CampusRules) {
         let mut states = self.bases.clone();
         let mut rules = self.rules;
         let mut grid_values: Option<Vec<f64>> = None;
@@ -448,11 +479,13 @@ impl Problem {
                 }
             }
         }
-        self.bases
+        let values = self
+            .bases
             .iter()
             .zip(&states)
             .map(|(b, s)| b.values(s, &rules))
-            .collect()
+            .collect();
+        (values, states, rules)
     }
 
     fn ids(&self) -> Vec<String> {
@@ -619,6 +652,10 @@ pub struct Uncertainty {
     pub inputs: Vec<InputInfo>,
     /// Assumed figures held at their file values, and why.
     pub held_at_nominal: Vec<HeldFigure>,
+    /// With drawn grid figures: each computed site's grid headroom over the inputs-alone draws,
+    /// and the grid-impact assessment's grid-margin item that follows it (nominal order).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grid_headroom: Vec<GridHeadroom>,
     pub modes: Vec<Mode>,
     pub tornadoes: Vec<Tornado>,
     /// Figures that alone, at one end of their range, reverse the leading pair.
@@ -632,6 +669,22 @@ pub struct Uncertainty {
     pub evpi_method: &'static str,
 }
 
+/// One site's grid headroom under the drawn grid figures (inputs alone).
+#[derive(Debug, Clone, Serialize)]
+pub struct GridHeadroom {
+    pub site_id: String,
+    /// Hosting capacity of its bus at the file values, MW.
+    pub nominal_mw: f64,
+    /// 5th, 50th and 95th percentiles over the draws (nearest rank), MW.
+    pub p05_mw: f64,
+    pub p50_mw: f64,
+    pub p95_mw: f64,
+    /// Grid-margin points (0–15, `plan::impact::margin_points`) at the file values and their
+    /// mean over the draws.
+    pub margin_points_nominal: f64,
+    pub margin_points_mean: f64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct HeldFigure {
     pub input: String,
@@ -639,13 +692,18 @@ pub struct HeldFigure {
 }
 
 const METHOD: &str =
-    "each draw sets every ranged figure by its distribution (independently) and/or \
+    "each draw sets every ranged figure by its distribution (each figure once, shared by all it \
+    describes; different figures independent) and/or \
     the weights ((1 - radius) w + radius s, s uniform on the simplex); sites are re-evaluated \
     from their simulation: hazards, distance, tariff, carbon factor and grid headroom enter the \
     criteria directly; land and campus allowances place the campus again and scale energy, \
-    carbon and peak by the halls placed (exact: identical halls, plant sized per hall); figures \
-    needing a new simulation are held at their file values (held_at_nominal); feasibility is \
-    judged again and the criteria normalised over the sites feasible in each draw";
+    carbon and peak by the halls placed (exact: identical halls, plant sized per hall); the grid \
+    model's figures (snapshot load, must-run shares, availabilities, line and transformer \
+    ratings, emergency factor) dispatch the snapshots again and screen every computed site's \
+    bus again for its N-1 hosting capacity, which is the site's grid headroom in that draw; \
+    figures needing a new simulation or a new PTDF are held at their file values \
+    (held_at_nominal); feasibility is judged again and the criteria normalised over the sites \
+    feasible in each draw";
 
 const EVPI_METHOD: &str = "partial EVPI by decile binning on the inputs-alone draws (weights as \
     chosen): sum over the \
@@ -687,6 +745,9 @@ pub fn analyse(
     let mut modes = Vec::new();
     let mut voi_scores: Vec<f64> = Vec::new();
     let mut voi_p: Vec<f64> = Vec::new();
+    // the grid headroom of every site in the inputs-alone draws, and its grid-margin points
+    let mut headroom: Vec<Vec<f64>> = vec![Vec::new(); n];
+    let mut points = vec![0.0; n];
     for (k, mode) in ["weights", "inputs", "joint"].into_iter().enumerate() {
         let seed = splitmix(s.seed ^ splitmix(k as u64 + 1));
         let mut sampler = WeightSampler::new(&s.weights, s.radius, splitmix(seed))?;
@@ -710,7 +771,14 @@ pub fn analyse(
                     }
                 }
             }
-            let (scores, ranks) = score(&p.evaluate(&x), &ids, &w);
+            let (values, states, rules) = p.evaluate_states(&x);
+            if mode == "inputs" && p.grid.is_some() {
+                for (i, (b, st)) in p.bases.iter().zip(&states).enumerate() {
+                    headroom[i].push(st.headroom_mw);
+                    points[i] += margin_points(st.headroom_mw, b.peak_mw(st, &rules));
+                }
+            }
+            let (scores, ranks) = score(&values, &ids, &w);
             for (i, r) in ranks.iter().enumerate() {
                 if let Some(r) = *r {
                     at[i][r - 1] += 1;
@@ -900,8 +968,32 @@ pub fn analyse(
         everything
     };
 
+    let grid_headroom = match &p.grid {
+        Some(g) => order_all(order, n)
+            .into_iter()
+            .filter(|&i| g.slot[i].is_some())
+            .map(|i| {
+                let mut h = headroom[i].clone();
+                h.sort_by(f64::total_cmp);
+                let q = |f: f64| h[((f * (h.len() - 1) as f64).round() as usize).min(h.len() - 1)];
+                let b = &p.bases[i];
+                GridHeadroom {
+                    site_id: ids[i].clone(),
+                    nominal_mw: b.headroom_mw,
+                    p05_mw: q(0.05),
+                    p50_mw: q(0.5),
+                    p95_mw: q(0.95),
+                    margin_points_nominal: margin_points(b.headroom_mw, b.peak_mw(b, &p.rules)),
+                    margin_points_mean: points[i] / s.draws as f64,
+                }
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+
     Ok(Uncertainty {
         draws: s.draws,
+        grid_headroom,
         seed: s.seed,
         top_k: s.top_k,
         radius: s.radius,

@@ -178,6 +178,34 @@ pub fn to_markdown(u: &Uncertainty) -> String {
             treatment(i.treatment)
         );
     }
+    if !u.grid_headroom.is_empty() {
+        let _ = writeln!(s, "\n### Grid headroom under the drawn grid figures\n");
+        let _ = writeln!(
+            s,
+            "Each computed site's N-1 hosting capacity over the inputs-alone draws (the grid \
+             files' ranged figures dispatched and screened again), and the grid-impact \
+             assessment's grid-margin item, 15 × clamp((H − L) / L, 0, 1) points, that follows \
+             it.\n"
+        );
+        let _ = writeln!(
+            s,
+            "| site | at file values (MW) | 5 % (MW) | median (MW) | 95 % (MW) | grid-margin points at file values | mean grid-margin points |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+        for g in &u.grid_headroom {
+            let _ = writeln!(
+                s,
+                "| {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} |",
+                g.site_id,
+                g.nominal_mw,
+                g.p05_mw,
+                g.p50_mw,
+                g.p95_mw,
+                g.margin_points_nominal,
+                g.margin_points_mean
+            );
+        }
+    }
     let _ = writeln!(s, "\n### Held at their file values\n");
     for h in &u.held_at_nominal {
         let _ = writeln!(s, "- {}: {}", h.input, h.why);

@@ -483,7 +483,43 @@ fn grid_file_ranges_are_checked_and_drawn_end_to_end() {
         .find(|b| b["input"] == "grid: summer_peak.json total_load_mw")
         .unwrap_or_else(|| panic!("the national load does not move the pair: {bars:?}"));
     assert_eq!(load["unit"], "MW");
+    // each computed site's drawn headroom, around its nominal hosting capacity, and the
+    // grid-margin points of the assessment that follow it
+    let spread = u["grid_headroom"].as_array().unwrap();
+    assert_eq!(spread.len(), 2, "{spread:?}");
+    for g in spread {
+        let id = g["site_id"].as_str().unwrap();
+        let q = |k: &str| g[k].as_f64().unwrap();
+        // at the file values, the points the ranking's own assessment gives
+        let row = r["ranking"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["site_id"] == id)
+            .unwrap();
+        let item = row["grid_impact"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["key"] == "grid_margin")
+            .unwrap();
+        let points = item["points"].as_f64().unwrap();
+        assert!(
+            (q("margin_points_nominal") - points).abs() <= 1e-9 * 15.0,
+            "{id}: {g:?} vs the assessment's {points}"
+        );
+        assert!(
+            q("p05_mw") <= q("p50_mw") && q("p50_mw") <= q("p95_mw"),
+            "{g:?}"
+        );
+        assert!(
+            q("p05_mw") < q("p95_mw"),
+            "the draws do not move {id}'s headroom: {g:?}"
+        );
+        assert!((0.0..=15.0).contains(&q("margin_points_mean")));
+    }
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("### Grid headroom under the drawn grid figures"));
     assert!(
         md.contains("| grid: summer_peak.json total_load_mw | 80000.0000 MW | 90000.0000 MW |"),
         "{md}"
