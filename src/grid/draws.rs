@@ -34,7 +34,8 @@
 //! the two, and both against a fresh [`HostingMap::compute`] on the drawn files (they differ by
 //! rounding: flows here are sums of PTDF patterns, there solves). On the shipped network, with
 //! the 15 shipped sites and the seven drawn figures of the `BENCHMARKS.md` case, about 4,800 of
-//! the 790,000 constraints per bus and snapshot remain.
+//! the 790,000 constraints per bus and snapshot remain. They are kept in the order of their
+//! least value, so a scan stops at the first that cannot beat the minimum found so far.
 //!
 //! Correlation, as the physics shares the figures: a snapshot figure is drawn once per draw and
 //! every site sees it (the sites' hosting capacities move together); a line type's rating is
@@ -127,6 +128,9 @@ struct Constraint {
     rating_mw: f64,
     /// −(PTDF[l][bus] + d PTDF[k][bus]): the bus's own part of σ.
     bus_part: f64,
+    /// Least value this constraint can take anywhere in the box of ranges, MW (0 until the
+    /// candidates are found).
+    least_mw: f64,
 }
 
 /// The linear pieces of one snapshot's dispatch.
@@ -378,10 +382,18 @@ impl GridDraws {
                     .iter()
                     .zip(&states)
                     .map(|(cons, st)| match st {
-                        Some(st) => cons
-                            .iter()
-                            .filter_map(|c| value(c, st, &self.class, &factor, emergency))
-                            .fold(st.cap_mw, f64::min),
+                        Some(st) => {
+                            let mut best = st.cap_mw;
+                            for c in cons {
+                                if c.least_mw >= best {
+                                    break;
+                                }
+                                if let Some(v) = value(c, st, &self.class, &factor, emergency) {
+                                    best = best.min(v);
+                                }
+                            }
+                            best
+                        }
                         None => 0.0,
                     })
                     .fold(f64::INFINITY, f64::min)
@@ -777,9 +789,16 @@ impl GridDraws {
                 let keep = upper * (1.0 + 1e-9) + 1e-9;
                 let mut kept = Vec::new();
                 for_each_constraint(map, bus, |c| {
-                    if bound(&c).is_some_and(|(lo, _)| lo <= keep) {
-                        kept.push(c);
+                    if let Some((lo, _)) = bound(&c).filter(|(lo, _)| *lo <= keep) {
+                        kept.push(Constraint { least_mw: lo, ..c });
                     }
+                });
+                // least first, so a scan can stop where no later one can beat its minimum
+                kept.sort_by(|a, b| {
+                    a.least_mw
+                        .total_cmp(&b.least_mw)
+                        .then(a.case.cmp(&b.case))
+                        .then(a.l.cmp(&b.l))
                 });
                 candidates[slot].push(kept);
             }
@@ -811,6 +830,7 @@ fn for_each_constraint(map: &HostingMap, bus: usize, mut f: impl FnMut(Constrain
                 d,
                 rating_mw,
                 bus_part,
+                least_mw: 0.0,
             });
         }
     }
