@@ -385,7 +385,8 @@ impl GridDraws {
                         Some(st) => {
                             let mut best = st.cap_mw;
                             for c in cons {
-                                if c.least_mw >= best {
+                                // the bound and the value round differently: a whisker
+                                if c.least_mw * (1.0 - 1e-9) >= best {
                                     break;
                                 }
                                 if let Some(v) = value(c, st, &self.class, &factor, emergency) {
