@@ -25,6 +25,7 @@ pub fn tests() -> Vec<Trial> {
         plain grid_file_ranges_are_checked_and_drawn_end_to_end,
         plain a_rating_or_load_draw_moves_hosting_capacity_by_the_hand_formula,
         plain grid_draws_match_full_screens_and_a_fresh_hosting_map,
+        plain a_national_grid_draw_moves_every_site_together,
     ]
 }
 
@@ -787,6 +788,104 @@ fn grid_draws_match_full_screens_and_a_fresh_hosting_map() {
                 cheap[slot]
             );
         }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two sites alike but for their bus: B and C of the triangle, whose hosting capacities are
+/// 60 − L and 55 − L for the national load L. The load is one national figure, so in every draw
+/// B keeps its 5 MW lead and ranks first; drawn apart for each site (two independent loads
+/// on U(20, 40)), C would lead in P(U₁ − U₂ > 5) = 15² / (2 · 20²) = 28 % of the draws.
+fn a_national_grid_draw_moves_every_site_together() {
+    use dcplan::grid::draws::GridDraws;
+    use dcplan::grid::{load_snapshots, HostingMap, Network, ScreenBackend};
+    use dcplan::layout::campus::CampusRules;
+    use dcplan::plan::uncertainty::{
+        analyse, GridInputs, Input, Lever, Problem, Settings, Treatment,
+    };
+    let dir = std::env::temp_dir().join(format!("dcplan-uncert-together-{}", std::process::id()));
+    triangle(
+        &dir,
+        serde_json::json!({"total_load_mw": {"low": 20.0, "high": 40.0}}),
+        serde_json::json!({}),
+    );
+    let net = Network::load(&dir).unwrap();
+    let snaps = load_snapshots(&dir.join("snapshots"), &net).unwrap();
+    let map = HostingMap::compute(&net, &snaps, ScreenBackend::Cpu { threads: 1 }).unwrap();
+    let draws = GridDraws::new(&map, None, &[1, 2]).unwrap();
+    let f = draws.figures()[0].clone();
+    let base = |id: &str, headroom_mw: f64| SiteBase {
+        id: id.into(),
+        hazards: [0.2; 3],
+        distance_km: 100.0,
+        tariff: 100.0,
+        carbon: 0.4,
+        headroom_mw,
+        land_m: [500.0, 500.0],
+        billed_per_it_kwh: 1.2,
+        peak_mw_per_hall: 1.2,
+        pue: 1.2,
+        wue: 0.1,
+        thermal_hours: 0.0,
+        voltage_drop_pct: 1.0,
+        voltage_ok: true,
+        a1_utilisation_limit: 1.0,
+    };
+    let problem = Problem {
+        // named so that a tie by name would favour C
+        bases: vec![base("alpha-c", 25.0), base("zulu-b", 30.0)],
+        rules: CampusRules {
+            halls: 1,
+            hall_width_m: 50.0,
+            hall_depth_m: 50.0,
+            hall_it_mw: 1.0,
+            hall_gap_m: 0.0,
+            yard_m2_per_mw: 0.0,
+            substation_m2: 0.0,
+            setback_m: 0.0,
+        },
+        inputs: vec![Input {
+            site: None,
+            path: f.name(),
+            nominal: f.nominal,
+            range: f.range,
+            default_kind: None,
+            lever: Some(Lever::Grid(0)),
+            treatment: Treatment::Screened,
+        }],
+        held: Vec::new(),
+        grid: Some(GridInputs {
+            draws,
+            slot: vec![Some(1), Some(0)],
+        }),
+    };
+    let n = 2_000;
+    let settings = Settings {
+        draws: n,
+        seed: 9,
+        top_k: 1,
+        radius: 0.3,
+        weights: dcplan::plan::criteria::default_weights(),
+    };
+    let u = analyse(&problem, &settings, &|_, _| {}).unwrap();
+    let inputs = u.modes.iter().find(|m| m.mode == "inputs").unwrap();
+    let b = inputs.sites.iter().find(|s| s.site_id == "zulu-b").unwrap();
+    assert_eq!(b.p_first, 1.0, "B must lead in every draw: {inputs:?}");
+    // both headrooms follow the one load: medians near 30 and 25 MW (sd of a median of
+    // U(a, a + 20) over 2,000 draws: 0.22 MW), the same 5 MW apart at every quantile
+    let spread = &u.grid_headroom;
+    let (hb, hc) = (&spread[0], &spread[1]);
+    assert_eq!(
+        (hb.site_id.as_str(), hc.site_id.as_str()),
+        ("zulu-b", "alpha-c")
+    );
+    assert!((hb.p50_mw - 30.0).abs() < 1.0, "{hb:?}");
+    for (x, y) in [
+        (hb.p05_mw, hc.p05_mw),
+        (hb.p50_mw, hc.p50_mw),
+        (hb.p95_mw, hc.p95_mw),
+    ] {
+        assert!((x - y - 5.0).abs() < 1e-9, "{hb:?} {hc:?}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
