@@ -23,6 +23,7 @@
 pub mod build;
 pub mod capacity;
 pub mod contingency;
+pub mod draws;
 pub mod error;
 pub mod export;
 pub mod flow;

@@ -8,9 +8,10 @@
 //! that file; `low` and `high` are finite and inside the number's own rule; `low <= value <=
 //! high`. No default ranges: the files' `assumed` entries are prose, not paths.
 //!
-//! Use: the ranges are checked and reported; the uncertainty analysis does not draw them (a
-//! draw of a dispatch rule needs a new dispatch and N-1 screen, a draw of a line type a new
-//! build), and lists them as held at their file values.
+//! Use: `rank --uncertainty` draws the snapshot figures and the ratings and emergency factor
+//! of the line-type table through a new dispatch and screen of the sites' buses
+//! (`grid::draws`); the reactances, which change the PTDF, are held at their file values and
+//! listed as such.
 
 use super::error::Problems;
 use crate::site::locate::Locator;

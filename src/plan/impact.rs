@@ -144,15 +144,21 @@ pub fn in_capital_region(province: &str) -> bool {
     CAPITAL_REGION.iter().any(|c| p.contains(c))
 }
 
+/// Points of the grid-margin item: `15 × clamp((H − L) / L, 0, 1)` for headroom `H` and peak
+/// load `L` (MW); 0 without a load.
+pub fn margin_points(headroom_mw: f64, load_mw: f64) -> f64 {
+    if load_mw > 0.0 {
+        15.0 * ((headroom_mw - load_mw) / load_mw).clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
 /// The assessment of a simulated site: its voltage check, energy year and grid fit.
 pub fn assess(site: &Site, power: &PowerMetrics, energy: &Annual, grid: &GridFit) -> GridImpact {
     let load = energy.peak_facility_mw;
     let margin = grid.headroom_mw - load;
-    let margin_points = if load > 0.0 {
-        15.0 * (margin / load).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
+    let margin_points = margin_points(grid.headroom_mw, load);
     let no_flows = "the site file gives the headroom (power.grid_headroom_mw): no network flows";
     let overload = match &grid.hosting {
         None => not_modelled(

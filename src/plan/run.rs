@@ -252,19 +252,17 @@ pub fn rank_sites(
         &info,
     )?;
     if let Some(draws) = inputs.settings.uncertainty {
-        let mut problem = uncertainty::Problem::from_evaluated(&sites, &inputs.facility.facility)
-            .map_err(PlanError::Internal)?;
-        // ranges of the snapshot files are validated but not drawn (see `grid::ranges`)
-        for snap in map.iter().flat_map(|m| &m.snapshots) {
-            for key in snap.snapshot.rules.ranges.keys() {
-                problem.held.push((
-                    format!("grid: {} {key}", snap.snapshot.name()),
-                    "ranged in the snapshot file, held at its file value: a draw needs a new \
-                     dispatch and N-1 screen"
-                        .into(),
-                ));
-            }
-        }
+        // the line-type table beside the network, whose rating ranges the draws reach
+        let table = map
+            .map(|m| m.network.dir.join("line_types.json"))
+            .filter(|f| f.is_file());
+        let types = match &table {
+            Some(f) => Some(crate::grid::params::LineTypes::load(f).map_err(PlanError::Grid)?),
+            None => None,
+        };
+        let grid = map.map(|m| (m, table.as_deref().zip(types.as_ref())));
+        let problem =
+            uncertainty::Problem::from_evaluated(&sites, &inputs.facility.facility, grid)?;
         let s = &inputs.settings;
         let settings = uncertainty::Settings {
             draws,

@@ -11,26 +11,41 @@
 //! - `direct`: the figure is a criterion or enters one linearly, so the re-evaluation is exact:
 //!   hazard scores (their mean is the hazard criterion), distance to Seoul, tariff (energy
 //!   cost ∝ tariff), grid carbon factor (carbon ∝ factor), grid headroom (margin = headroom −
-//!   peak; the IT the grid carries ∝ headroom) — the site file's override, or the computed
-//!   hosting capacity of the national model (an input of dcplan's own, default ±20 %);
+//!   peak; the IT the grid carries ∝ headroom) — the site file's override, or, when no grid
+//!   file gives a range, the computed hosting capacity of the national model as an input of
+//!   dcplan's own with the default range ±[`COMPUTED_HOSTING_SPREAD`];
 //! - `replaced`: the campus is placed again on the drawn land with the drawn campus
 //!   allowances, and the energy totals and the peak scale with the halls placed. This is exact:
 //!   the halls are identical and the plant is sized per hall, so the simulation itself scales
 //!   its one-hall year by the hall count; PUE, WUE and the thermal hours do not change;
+//! - `screened`: a figure of the grid model (a snapshot's national load, must-run share or
+//!   tier availability; a line type's or transformer type's rating; the emergency factor): the
+//!   snapshots are dispatched again and every computed site's bus screened again for its N-1
+//!   hosting capacity, which becomes the site's grid headroom in that draw (`grid::draws`: the
+//!   same minimum as a full screen, from the nominal PTDF and outage factors). These replace the
+//!   default ±20 % on the computed hosting capacity;
 //! - `no effect`: no criterion depends on the figure (the substation distance);
 //! - `nominal`: held at its file value, because it would need a new simulation (climate
 //!   series, coordinates, the facility's hall and plant design, the connection voltage, which
-//!   picks a bus) and the ranges of the grid model's snapshot files (a new dispatch and N-1
-//!   screen, see `grid::ranges`). Listed in the report with the assumed figures that have no
-//!   range.
+//!   picks a bus) or a new PTDF (the line-type table's reactances). Listed in the report with
+//!   the assumed figures that have no range.
 //!
 //! Feasibility is judged again in every draw (a hall must fit the land and the grid), and the
 //! criteria are min-max normalised over the sites feasible in that draw, as in the nominal
-//! ranking. Draws of different figures and sites are independent.
+//! ranking.
+//!
+//! Correlation: each figure is drawn once per draw, and everything it describes moves with it.
+//! A grid figure is national: every site whose headroom the model computes sees the same drawn
+//! load, dispatch and ratings, so their hosting capacities move together (one dispatch per
+//! snapshot, one rating per line or transformer type, one emergency factor); a facility figure
+//! moves every site. Different figures are independent: of different sites, of the site and the
+//! grid, and the same figure in two snapshot files (the summer peak's load and the light-load
+//! hour's).
 //!
 //! Determinism: every stream is ChaCha8 seeded from the seed through splitmix64 (one stream per
 //! mode, one for the noise reference), figures are drawn in a fixed order (sites in input order,
-//! then the facility, each in its format's field order), and nothing depends on threads or time.
+//! then the facility, each in its format's field order, then the grid's snapshot files by name
+//! and the line-type table, each by JSON path), and nothing depends on threads or time.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -38,6 +53,9 @@ use serde::Serialize;
 
 use super::criteria::{infeasibility, values, SPECS};
 use super::evaluate::Evaluated;
+use crate::grid::draws::GridDraws;
+use crate::grid::params::LineTypes;
+use crate::grid::HostingMap;
 use crate::layout::campus::{place, CampusRules};
 use crate::rank::{rank_order, weighted_sum, Matrix, RankError, WeightSampler, Weights};
 use crate::site::ranges::{
@@ -45,6 +63,45 @@ use crate::site::ranges::{
     site_ranged, unranged_assumed, Dist, Range, Ranged,
 };
 use crate::site::Facility;
+use std::path::Path;
+
+use super::error::PlanError;
+use super::impact::margin_points;
+
+/// The sites whose headroom the grid model computes, and the grid's drawn figures at their buses.
+fn grid_inputs(
+    evaluated: &[Evaluated],
+    (map, line_types): GridModel<'_>,
+) -> Result<Option<GridInputs>, PlanError> {
+    let ranged = map
+        .snapshots
+        .iter()
+        .any(|s| !s.snapshot.rules.ranges.is_empty())
+        || line_types.is_some_and(|(_, t)| !t.ranges.is_empty());
+    if !ranged {
+        return Ok(None);
+    }
+    let mut buses = Vec::new();
+    let mut slot = Vec::new();
+    for e in evaluated {
+        let bus = e
+            .run
+            .metrics
+            .grid_fit
+            .hosting
+            .as_ref()
+            .and_then(|h| map.network.bus_index(&h.bus));
+        slot.push(bus.map(|b| {
+            buses.push(b);
+            buses.len() - 1
+        }));
+    }
+    let draws = GridDraws::new(map, line_types, &buses)?;
+    if draws.figures().is_empty() && draws.held().is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(GridInputs { draws, slot }))
+}
 
 /// How a figure's draws reach the criteria (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -52,6 +109,9 @@ use crate::site::Facility;
 pub enum Treatment {
     Direct,
     Replaced,
+    /// A grid-model figure: the snapshots dispatched again and the sites' buses screened again
+    /// (`grid::draws`).
+    Screened,
     NoEffect,
     Nominal,
 }
@@ -72,6 +132,8 @@ pub enum Lever {
     Yard,
     Substation,
     Setback,
+    /// Figure `j` of the grid model's drawn figures (`grid::draws::GridDraws::figures`).
+    Grid(usize),
 }
 
 /// One uncertain figure.
@@ -170,6 +232,12 @@ impl SiteBase {
         }
     }
 
+    /// Peak facility demand (MW) of the campus that `rules` place on `s`'s land.
+    pub fn peak_mw(&self, s: &SiteBase, rules: &CampusRules) -> f64 {
+        let campus = place(rules, s.land_m[0], s.land_m[1]);
+        self.peak_mw_per_hall * campus.halls_placed.max(1) as f64
+    }
+
     /// The criteria values (rounded like [`values`]) with the figures in `s` and the campus
     /// `rules`; `None` when the site cannot host one hall (as [`infeasibility`] judges).
     pub fn values(&self, s: &SiteBase, rules: &CampusRules) -> Option<Vec<f64>> {
@@ -216,7 +284,7 @@ fn set(lever: Lever, x: f64, s: Option<&mut SiteBase>, rules: &mut CampusRules) 
         (Lever::Yard, _) => rules.yard_m2_per_mw = x,
         (Lever::Substation, _) => rules.substation_m2 = x,
         (Lever::Setback, _) => rules.setback_m = x,
-        (_, None) => {}
+        (_, None) | (Lever::Grid(_), _) => {}
         (Lever::Seismic, Some(s)) => s.hazards[0] = x,
         (Lever::Flood, Some(s)) => s.hazards[1] = x,
         (Lever::Typhoon, Some(s)) => s.hazards[2] = x,
@@ -236,18 +304,43 @@ pub struct Problem {
     pub inputs: Vec<Input>,
     /// Assumed figures held at their file value: (`site_id: path` or `facility: path`, why).
     pub held: Vec<(String, String)>,
+    /// The grid model's drawn figures, when a grid file gives ranges.
+    pub grid: Option<GridInputs>,
 }
 
+/// The grid model's figures in the analysis and the sites they move.
+pub struct GridInputs {
+    pub draws: GridDraws,
+    /// Per base: the slot of its bus among the buses of `draws` (`None`: its headroom is the
+    /// site file's override, which the grid figures do not move).
+    pub slot: Vec<Option<usize>>,
+}
+
+/// The national grid model a ranking used: its hosting map and, if found, the line-type table.
+pub type GridModel<'a> = (&'a HostingMap, Option<(&'a Path, &'a LineTypes)>);
+
 /// Default range of the computed hosting capacity (not a file figure: it rests on assumed line
-/// ratings and dispatch), relative.
+/// ratings and dispatch), relative; used only when no grid file gives a range.
 pub const COMPUTED_HOSTING_SPREAD: f64 = 0.20;
 
 impl Problem {
     /// The bases, figures and held figures of simulated sites. Fails (an internal error) if the
     /// re-evaluation at the file values does not reproduce a simulated site's feasibility and
     /// criteria (to one step of each criterion's resolution: the same sums in another order).
-    pub fn from_evaluated(evaluated: &[Evaluated], facility: &Facility) -> Result<Problem, String> {
+    /// With `grid`, the ranged figures of its snapshot files and line-type table are drawn
+    /// through a new dispatch and screen of the sites' buses (`grid::draws`), and replace the
+    /// default range of the computed hosting capacity.
+    pub fn from_evaluated(
+        evaluated: &[Evaluated],
+        facility: &Facility,
+        grid: Option<GridModel<'_>>,
+    ) -> Result<Problem, PlanError> {
         let rules = super::simulate::campus_rules(facility);
+        let grid = match grid {
+            Some(g) => grid_inputs(evaluated, g)?,
+            None => None,
+        };
+        let grid_drawn = grid.as_ref().is_some_and(|g| !g.draws.figures().is_empty());
         let mut bases = Vec::new();
         let mut inputs = Vec::new();
         let mut held = Vec::new();
@@ -268,12 +361,12 @@ impl Problem {
                 _ => false,
             };
             if !agree {
-                return Err(format!(
+                return Err(PlanError::Internal(format!(
                     "{}: the re-evaluation at the file values gives {:?}, the simulation {:?}",
                     site.id,
                     base.values(&base, &rules),
                     simulated
-                ));
+                )));
             }
             let ranged = site_ranged(site);
             for r in &ranged {
@@ -286,7 +379,7 @@ impl Problem {
                     ));
                 }
             }
-            if e.run.metrics.grid_fit.source == "computed" {
+            if e.run.metrics.grid_fit.source == "computed" && !grid_drawn {
                 let h = base.headroom_mw;
                 inputs.push(Input {
                     site: Some(i),
@@ -327,28 +420,72 @@ impl Problem {
                 "assumed, no range of its kind: held at its file value".into(),
             ));
         }
+        if let Some(g) = &grid {
+            for (j, f) in g.draws.figures().iter().enumerate() {
+                inputs.push(Input {
+                    site: None,
+                    path: f.name(),
+                    nominal: f.nominal,
+                    range: f.range,
+                    default_kind: None,
+                    lever: Some(Lever::Grid(j)),
+                    treatment: Treatment::Screened,
+                });
+            }
+            for h in g.draws.held() {
+                held.push((format!("grid: {} {}", h.file, h.path), h.why.into()));
+            }
+        }
         Ok(Problem {
             bases,
             rules,
             inputs,
             held,
+            grid,
         })
     }
 
     /// Criteria values of every site with figure `j` of `inputs` at `x[j]` (`None`: nominal).
     fn evaluate(&self, x: &[Option<f64>]) -> Vec<Option<Vec<f64>>> {
+        let (values, _, _) = self.evaluate_states(x);
+        values
+    }
+
+    /// As [`Self::evaluate`], with the drawn state of every site and the drawn campus rules.
+    fn evaluate_states(
+        &self,
+        x: &[Option<f64>],
+    ) -> (Vec<Option<Vec<f64>>>, Vec<SiteBase>, CampusRules) {
         let mut states = self.bases.clone();
         let mut rules = self.rules;
+        let mut grid_values: Option<Vec<f64>> = None;
         for (input, x) in self.inputs.iter().zip(x) {
-            if let (Some(lever), Some(x)) = (input.lever, x) {
-                set(lever, *x, input.site.map(|i| &mut states[i]), &mut rules);
+            match (input.lever, x, &self.grid) {
+                (Some(Lever::Grid(j)), Some(x), Some(g)) => {
+                    grid_values.get_or_insert_with(|| g.draws.nominal())[j] = *x;
+                }
+                (Some(lever), Some(x), _) => {
+                    set(lever, *x, input.site.map(|i| &mut states[i]), &mut rules);
+                }
+                _ => {}
             }
         }
-        self.bases
+        // every site sees the same drawn grid: one dispatch per snapshot, every bus screened
+        if let (Some(g), Some(v)) = (&self.grid, &grid_values) {
+            let hosting = g.draws.hosting_mw(v);
+            for (state, slot) in states.iter_mut().zip(&g.slot) {
+                if let Some(k) = slot {
+                    state.headroom_mw = hosting[*k];
+                }
+            }
+        }
+        let values = self
+            .bases
             .iter()
             .zip(&states)
             .map(|(b, s)| b.values(s, &rules))
-            .collect()
+            .collect();
+        (values, states, rules)
     }
 
     fn ids(&self) -> Vec<String> {
@@ -449,6 +586,8 @@ pub struct Mode {
 #[derive(Debug, Clone, Serialize)]
 pub struct Bar {
     pub input: String,
+    /// Unit of `low` and `high` (empty: a dimensionless score, share or factor).
+    pub unit: String,
     pub low: f64,
     pub high: f64,
     /// `None`: one of the pair cannot host a hall there.
@@ -513,6 +652,10 @@ pub struct Uncertainty {
     pub inputs: Vec<InputInfo>,
     /// Assumed figures held at their file values, and why.
     pub held_at_nominal: Vec<HeldFigure>,
+    /// With drawn grid figures: each computed site's grid headroom over the inputs-alone draws,
+    /// and the grid-impact assessment's grid-margin item that follows it (nominal order).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grid_headroom: Vec<GridHeadroom>,
     pub modes: Vec<Mode>,
     pub tornadoes: Vec<Tornado>,
     /// Figures that alone, at one end of their range, reverse the leading pair.
@@ -526,6 +669,22 @@ pub struct Uncertainty {
     pub evpi_method: &'static str,
 }
 
+/// One site's grid headroom under the drawn grid figures (inputs alone).
+#[derive(Debug, Clone, Serialize)]
+pub struct GridHeadroom {
+    pub site_id: String,
+    /// Hosting capacity of its bus at the file values, MW.
+    pub nominal_mw: f64,
+    /// 5th, 50th and 95th percentiles over the draws (nearest rank), MW.
+    pub p05_mw: f64,
+    pub p50_mw: f64,
+    pub p95_mw: f64,
+    /// Grid-margin points (0–15, `plan::impact::margin_points`) at the file values and their
+    /// mean over the draws.
+    pub margin_points_nominal: f64,
+    pub margin_points_mean: f64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct HeldFigure {
     pub input: String,
@@ -533,13 +692,18 @@ pub struct HeldFigure {
 }
 
 const METHOD: &str =
-    "each draw sets every ranged figure by its distribution (independently) and/or \
+    "each draw sets every ranged figure by its distribution (each figure once, shared by all it \
+    describes; different figures independent) and/or \
     the weights ((1 - radius) w + radius s, s uniform on the simplex); sites are re-evaluated \
     from their simulation: hazards, distance, tariff, carbon factor and grid headroom enter the \
     criteria directly; land and campus allowances place the campus again and scale energy, \
-    carbon and peak by the halls placed (exact: identical halls, plant sized per hall); figures \
-    needing a new simulation are held at their file values (held_at_nominal); feasibility is \
-    judged again and the criteria normalised over the sites feasible in each draw";
+    carbon and peak by the halls placed (exact: identical halls, plant sized per hall); the grid \
+    model's figures (snapshot load, must-run shares, availabilities, line and transformer \
+    ratings, emergency factor) dispatch the snapshots again and screen every computed site's \
+    bus again for its N-1 hosting capacity, which is the site's grid headroom in that draw; \
+    figures needing a new simulation or a new PTDF are held at their file values \
+    (held_at_nominal); feasibility is judged again and the criteria normalised over the sites \
+    feasible in each draw";
 
 const EVPI_METHOD: &str = "partial EVPI by decile binning on the inputs-alone draws (weights as \
     chosen): sum over the \
@@ -549,9 +713,10 @@ const EVPI_METHOD: &str = "partial EVPI by decile binning on the inputs-alone dr
     that moves nothing";
 
 fn name(p: &Problem, input: &Input) -> String {
-    match input.site {
-        Some(i) => format!("{}: {}", p.bases[i].id, input.path),
-        None => format!("facility: {}", input.path),
+    match (input.site, input.lever) {
+        (Some(i), _) => format!("{}: {}", p.bases[i].id, input.path),
+        (None, Some(Lever::Grid(_))) => format!("grid: {}", input.path),
+        (None, _) => format!("facility: {}", input.path),
     }
 }
 
@@ -580,6 +745,9 @@ pub fn analyse(
     let mut modes = Vec::new();
     let mut voi_scores: Vec<f64> = Vec::new();
     let mut voi_p: Vec<f64> = Vec::new();
+    // the grid headroom of every site in the inputs-alone draws, and its grid-margin points
+    let mut headroom: Vec<Vec<f64>> = vec![Vec::new(); n];
+    let mut points = vec![0.0; n];
     for (k, mode) in ["weights", "inputs", "joint"].into_iter().enumerate() {
         let seed = splitmix(s.seed ^ splitmix(k as u64 + 1));
         let mut sampler = WeightSampler::new(&s.weights, s.radius, splitmix(seed))?;
@@ -603,7 +771,14 @@ pub fn analyse(
                     }
                 }
             }
-            let (scores, ranks) = score(&p.evaluate(&x), &ids, &w);
+            let (values, states, rules) = p.evaluate_states(&x);
+            if mode == "inputs" && p.grid.is_some() {
+                for (i, (b, st)) in p.bases.iter().zip(&states).enumerate() {
+                    headroom[i].push(st.headroom_mw);
+                    points[i] += margin_points(st.headroom_mw, b.peak_mw(st, &rules));
+                }
+            }
+            let (scores, ranks) = score(&values, &ids, &w);
             for (i, r) in ranks.iter().enumerate() {
                 if let Some(r) = *r {
                     at[i][r - 1] += 1;
@@ -695,6 +870,7 @@ pub fn analyse(
             }
             bars.push(Bar {
                 input: name(p, input),
+                unit: unit(p, input),
                 low: input.range.low,
                 high: input.range.high,
                 difference_at_low: lo,
@@ -792,8 +968,32 @@ pub fn analyse(
         everything
     };
 
+    let grid_headroom = match &p.grid {
+        Some(g) => order_all(order, n)
+            .into_iter()
+            .filter(|&i| g.slot[i].is_some())
+            .map(|i| {
+                let mut h = headroom[i].clone();
+                h.sort_by(f64::total_cmp);
+                let q = |f: f64| h[((f * (h.len() - 1) as f64).round() as usize).min(h.len() - 1)];
+                let b = &p.bases[i];
+                GridHeadroom {
+                    site_id: ids[i].clone(),
+                    nominal_mw: b.headroom_mw,
+                    p05_mw: q(0.05),
+                    p50_mw: q(0.5),
+                    p95_mw: q(0.95),
+                    margin_points_nominal: margin_points(b.headroom_mw, b.peak_mw(b, &p.rules)),
+                    margin_points_mean: points[i] / s.draws as f64,
+                }
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+
     Ok(Uncertainty {
         draws: s.draws,
+        grid_headroom,
         seed: s.seed,
         top_k: s.top_k,
         radius: s.radius,
@@ -803,7 +1003,7 @@ pub fn analyse(
             .iter()
             .map(|i| InputInfo {
                 input: name(p, i),
-                unit: unit(i),
+                unit: unit(p, i),
                 nominal: i.nominal,
                 low: i.range.low,
                 high: i.range.high,
@@ -834,8 +1034,10 @@ pub fn analyse(
 }
 
 /// The unit of a figure, from its rule.
-fn unit(i: &Input) -> String {
-    let u = if i.path.starts_with("grid.hosting_mw") {
+fn unit(p: &Problem, i: &Input) -> String {
+    let u = if let (Some(Lever::Grid(j)), Some(g)) = (i.lever, &p.grid) {
+        g.draws.figures()[j].unit
+    } else if i.path.starts_with("grid.hosting_mw") {
         " MW"
     } else if i.site.is_some() {
         site_rule(&i.path).map_or("", |r| r.unit)
@@ -942,6 +1144,7 @@ mod tests {
             rules: rules(),
             inputs: vec![uniform(0, "hazards.seismic", 0.3, 0.0, 1.0, Lever::Seismic)],
             held: Vec::new(),
+            grid: None,
         }
     }
 
@@ -1020,6 +1223,7 @@ mod tests {
                 uniform(2, "hazards.flood", 0.6, 0.3, 1.0, Lever::Flood),
             ],
             held: Vec::new(),
+            grid: None,
         };
         let u = analyse(&p, &settings(2_000, 3), &|_, _| {}).unwrap();
         for mode in &u.modes {
@@ -1073,6 +1277,7 @@ mod tests {
             rules: rules(),
             inputs: vec![input],
             held: Vec::new(),
+            grid: None,
         };
         let draws = 10_000;
         let u = analyse(&p, &settings(draws, 5), &|_, _| {}).unwrap();

@@ -14,8 +14,18 @@ fn treatment(t: Treatment) -> &'static str {
     match t {
         Treatment::Direct => "direct",
         Treatment::Replaced => "campus re-placed",
+        Treatment::Screened => "grid re-dispatched and re-screened",
         Treatment::NoEffect => "no effect",
         Treatment::Nominal => "held at nominal",
+    }
+}
+
+/// `450.0000 MW`, or the bare number for a dimensionless figure.
+fn with_unit(v: f64, unit: &str) -> String {
+    if unit.is_empty() {
+        format!("{v:.4}")
+    } else {
+        format!("{v:.4} {unit}")
     }
 }
 
@@ -86,10 +96,10 @@ pub fn to_markdown(u: &Uncertainty) -> String {
         for b in t.bars.iter().take(15) {
             let _ = writeln!(
                 s,
-                "| {} | {:.4} | {:.4} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 b.input,
-                b.low,
-                b.high,
+                with_unit(b.low, &b.unit),
+                with_unit(b.high, &b.unit),
                 diff(b.difference_at_low),
                 diff(b.difference_at_high),
                 if b.reverses { "**yes**" } else { "" }
@@ -154,16 +164,47 @@ pub fn to_markdown(u: &Uncertainty) -> String {
     for i in &u.inputs {
         let _ = writeln!(
             s,
-            "| {} | {} {} | {:.4} | {:.4} | {} | {} | {} |",
+            "| {} | {} | {:.4} | {:.4} | {} | {} | {} |",
             i.input,
-            i.nominal,
-            i.unit,
+            if i.unit.is_empty() {
+                i.nominal.to_string()
+            } else {
+                format!("{} {}", i.nominal, i.unit)
+            },
             i.low,
             i.high,
             i.dist,
             i.range_from,
             treatment(i.treatment)
         );
+    }
+    if !u.grid_headroom.is_empty() {
+        let _ = writeln!(s, "\n### Grid headroom under the drawn grid figures\n");
+        let _ = writeln!(
+            s,
+            "Each computed site's N-1 hosting capacity over the inputs-alone draws (the grid \
+             files' ranged figures dispatched and screened again), and the grid-impact \
+             assessment's grid-margin item, 15 × clamp((H − L) / L, 0, 1) points, that follows \
+             it.\n"
+        );
+        let _ = writeln!(
+            s,
+            "| site | at file values (MW) | 5 % (MW) | median (MW) | 95 % (MW) | grid-margin points at file values | mean grid-margin points |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+        for g in &u.grid_headroom {
+            let _ = writeln!(
+                s,
+                "| {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} |",
+                g.site_id,
+                g.nominal_mw,
+                g.p05_mw,
+                g.p50_mw,
+                g.p95_mw,
+                g.margin_points_nominal,
+                g.margin_points_mean
+            );
+        }
     }
     let _ = writeln!(s, "\n### Held at their file values\n");
     for h in &u.held_at_nominal {
