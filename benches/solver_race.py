@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Race dcplan's CPU solver against HYPRE (PFMG-PCG, BoomerAMG-PCG) and pyamg on one system.
+"""Race dcplan's CPU solver against HYPRE (PFMG and BoomerAMG under Krylov) and pyamg on one system.
 
 Usage:
   benches/solver_race.py [--sizes 1024,2048] [--system DIR ...] [--dcplan PATH] [--rtol 1e-6]
-                         [--repeat 3] [--ranks 1,2] [--work DIR] [--out race.json]
+                         [--repeat 3] [--ranks 1,2] [--krylov gmres,bicgstab] [--work DIR]
+                         [--out race.json]
   benches/solver_race.py --self-test [--dcplan PATH]
 
 For each size N it exports dcplan's benchmark system (`dcplan bench --export DIR --sizes N`),
@@ -17,18 +18,32 @@ then, in rounds, times every entrant on that same system to the same relative re
   pyamg         classical Ruge-Stuben AMG as the preconditioner of CG, one thread, in this
                 process (the matrix is read once, outside the timing).
 
+A nonsymmetric system (A.mtx stored `coordinate real general`, as `dcplan bench --hall-air`
+exports the hall's advection-diffusion operator) is raced by the methods that accept one:
+
+  HYPRE         PFMG and BoomerAMG each under every Krylov method in --krylov (default GMRES(30)
+                and BiCGSTAB, both right-preconditioned, so they stop on the true residual);
+  pyamg         BiCGSTAB (right-preconditioned, stopping on ||b - Ax|| like the others; pyamg's
+                GMRES is left-preconditioned and stops on the preconditioned residual instead)
+                preconditioned by classical Ruge-Stuben AMG (the upwind operator is an M-matrix)
+                and, separately, by AIR, pyamg's approximate-ideal-restriction AMG for advection.
+                (Smoothed aggregation with symmetry='nonsymmetric' was tried on a 256 x 256
+                advection case: a setup over ten times AIR's, so it is left out.)
+
 It prints a table, for each entrant the round with its median total time, with the ratio
 dcplan total / each entrant's total (below 1: dcplan is faster), and writes a JSON with the machine, the versions, every run and its
 exact command. `--system DIR` adds an exported system of any nx x ny: DIR holds A.mtx (coordinate
-real symmetric, 5-point, cell index = j*nx + i), b.mtx, and meta.json {"nx": .., "ny": ..};
+real symmetric or general, 5-point, cell index = j*nx + i), b.mtx, and meta.json {"nx": .., "ny": ..};
 meta.json may add "name" and "dcplan_args", the dcplan arguments that re-solve that system and
 print JSON records with setup_s, solve_s and total_s ("{rtol}" is replaced by --rtol). Without
 dcplan_args, dcplan's times come from DIR/dcplan.json when it exists, marked as not re-timed.
 
-`--self-test` solves small systems (dcplan's 64 x 64 benchmark, and a 48 x 80 one with 1e6
-conductivity contrast built here) with every solver, recomputes each solver's residual here
-from its solution, checks that it agrees with what the driver reported and is <= rtol, checks
-that the driver rejects a matrix off the 5-point stencil, and runs the race itself at 64 x 64.
+`--self-test` solves small systems (dcplan's 64 x 64 benchmark, a 48 x 80 one with 1e6
+conductivity contrast built here, and two nonsymmetric ones: a 48 x 80 upwind advection-diffusion
+in a recirculating flow built here and dcplan's hall air system at 0.3 m) with every solver,
+recomputes each solver's residual here from its solution, checks that it agrees with what the
+driver reported and is <= rtol, checks that the driver rejects a matrix off the 5-point stencil
+(symmetric and general storage) and PCG on a general matrix, and runs the race itself.
 
 Needs: Debian's libhypre-dev, libopenmpi-dev and openmpi-bin (the driver is built with make),
 numpy, scipy and pyamg (pip install pyamg), and a release build of dcplan.
@@ -51,6 +66,8 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 DRIVER_DIR = REPO / "benches" / "hypre"
 DRIVER = DRIVER_DIR / "build" / "driver"
 HYPRE_SOLVERS = ("pfmg", "boomeramg")
+KRYLOV = ("gmres", "bicgstab")  # for general matrices; symmetric ones get PCG
+PYAMG_NONSYMMETRIC = ("rs-bicgstab", "air-bicgstab")
 
 
 class InputError(Exception):
@@ -157,8 +174,29 @@ def load_average():
 
 # ---- systems -----------------------------------------------------------------------------
 
+def matrix_storage(path):
+    """'symmetric' or 'general', from a Matrix Market coordinate file's header line."""
+    with open(path) as f:
+        banner = f.readline().split()
+    if (len(banner) != 5 or banner[0].lower() != "%%matrixmarket"
+            or [w.lower() for w in banner[1:4]] != ["matrix", "coordinate", "real"]
+            or banner[4].lower() not in ("symmetric", "general")):
+        raise InputError(f"{path}: line 1: expected '%%MatrixMarket matrix coordinate real "
+                         f"symmetric|general', found '{' '.join(banner)}'")
+    return banner[4].lower()
+
+
 def read_meta(folder):
-    """Grid shape and optional dcplan command of an exported system."""
+    """Grid shape, storage and optional dcplan command of an exported system."""
+    meta = read_shape(folder)
+    storage = matrix_storage(folder / "A.mtx")
+    said = meta.get("symmetric")
+    if said is not None and (not isinstance(said, bool) or said != (storage == "symmetric")):
+        raise InputError(f"{folder / 'meta.json'}: field symmetric: {said!r}, but A.mtx is stored '{storage}'")
+    return {**meta, "symmetric": storage == "symmetric"}
+
+
+def read_shape(folder):
     meta_path = folder / "meta.json"
     for name in ("A.mtx", "b.mtx"):
         if not (folder / name).is_file():
@@ -234,9 +272,12 @@ def run_dcplan(dcplan, args, rtol, one_thread):
     }
 
 
-def run_hypre(folder, nx, ny, ranks, solver, rtol, x_out=None):
+def run_hypre(folder, nx, ny, ranks, solver, rtol, x_out=None, krylov=None):
+    """One driver solve; krylov None lets the driver choose by the matrix (PCG if symmetric)."""
     cmd = ["mpirun", "-n", str(ranks), str(DRIVER), str(folder), "--nx", str(nx), "--ny", str(ny),
            "--rtol", repr(rtol), "--solver", solver]
+    if krylov is not None:
+        cmd += ["--krylov", krylov]
     if x_out is not None:
         cmd += ["--x-out", str(x_out)]
     done = subprocess.run(cmd, capture_output=True, text=True, env=mpi_env())
@@ -249,7 +290,7 @@ def run_hypre(folder, nx, ny, ranks, solver, rtol, x_out=None):
     return cmd, {
         "setup_s": rec["setup_s"], "solve_s": rec["solve_s"], "total_s": rec["total_s"],
         "iterations": rec["iterations"], "rel_residual": rec["rel_residual"],
-        "detail": f"assemble {rec['assemble_s']:.3f} s in setup", "record": rec,
+        "detail": f"{rec['solver']}; assemble {rec['assemble_s']:.3f} s in setup", "record": rec,
     }
 
 
@@ -281,17 +322,21 @@ class PyamgSystem:
         scale = abs(self.A) @ abs(x) + abs(self.b)
         return 2 * 6 * u * float(self.np.linalg.norm(scale)) / (self.b_norm if self.b_norm > 0 else 1.0)
 
-    def solve(self, rtol):
+    def solve(self, rtol, method="rs-cg"):
+        """method: rs-cg (symmetric), rs-bicgstab or air-bicgstab (nonsymmetric)."""
         import pyamg
+        setup, accel = {"rs-cg": ("ruge_stuben_solver", "cg"),
+                        "rs-bicgstab": ("ruge_stuben_solver", "bicgstab"),
+                        "air-bicgstab": ("air_solver", "bicgstab")}[method]
         t0 = time.perf_counter()
-        ml = pyamg.ruge_stuben_solver(self.A)
+        ml = getattr(pyamg, setup)(self.A)
         t1 = time.perf_counter()
         residuals = []
-        x = ml.solve(self.b, tol=rtol, accel="cg", maxiter=1000, residuals=residuals)
+        x = ml.solve(self.b, tol=rtol, accel=accel, maxiter=1000, residuals=residuals)
         t2 = time.perf_counter()
         cmd = (f"in process (benches/solver_race.py): A = csr_matrix(mmread('A.mtx')); "
-               f"b = mmread('b.mtx'); ml = pyamg.ruge_stuben_solver(A); "
-               f"ml.solve(b, tol={rtol!r}, accel='cg', maxiter=1000)")
+               f"b = mmread('b.mtx'); ml = pyamg.{setup}(A); "
+               f"ml.solve(b, tol={rtol!r}, accel='{accel}', maxiter=1000)")
         detail = f"{len(ml.levels)} levels, operator complexity {ml.operator_complexity():.2f}"
         if self.x_dcplan is not None and self.x_dcplan.shape == x.shape:
             spread = float(self.np.ptp(self.x_dcplan)) or 1.0
@@ -305,43 +350,61 @@ class PyamgSystem:
 
 # ---- the race ----------------------------------------------------------------------------
 
-def entrants(system, ranks, dcplan_ok):
-    """Names and how to run each, in the order of round 1."""
+def entrants(system, ranks, dcplan_ok, krylov=KRYLOV):
+    """(name, method, how) of each entrant, in the order of round 1. method is the Krylov
+    method for HYPRE (None: the driver's choice, PCG for a symmetric matrix), the setup and
+    Krylov method for pyamg."""
     out = []
     if system.get("dcplan_args") and dcplan_ok:
-        out.append(("dcplan", "all threads"))
+        out.append(("dcplan", None, "all threads"))
         if 1 in ranks and shutil.which("taskset") and len(os.sched_getaffinity(0)) > 1:
-            out.append(("dcplan", "1 thread"))
+            out.append(("dcplan", None, "1 thread"))
+    methods = [None] if system["symmetric"] else list(krylov)
     for solver in HYPRE_SOLVERS:
-        for r in ranks:
-            out.append((solver, f"{r} rank" + ("s" if r > 1 else "")))
-    out.append(("pyamg", "1 thread"))
+        for method in methods:
+            for r in ranks:
+                out.append((solver, method, f"{r} rank" + ("s" if r > 1 else "")))
+    for method in ["rs-cg"] if system["symmetric"] else PYAMG_NONSYMMETRIC:
+        out.append(("pyamg", method, "1 thread"))
     return out
 
 
-def race_system(system, dcplan, rtol, repeat, ranks, log):
+KRYLOV_LABEL = {None: "PCG", "pcg": "PCG", "gmres": "GMRES", "bicgstab": "BiCGSTAB"}
+
+
+def label(entrant, method):
+    if entrant == "dcplan":
+        return "dcplan"
+    if entrant in HYPRE_SOLVERS:
+        return f"HYPRE {'PFMG' if entrant == 'pfmg' else 'AMG'}-{KRYLOV_LABEL[method]}"
+    setup, accel = (method or "rs-cg").split("-")
+    return f"pyamg {setup.upper()}-{KRYLOV_LABEL.get(accel, accel.upper())}"
+
+
+def race_system(system, dcplan, rtol, repeat, ranks, log, krylov=KRYLOV):
     folder = system["dir"]
     nx, ny = system["nx"], system["ny"]
     log(f"system {system['name']}: {nx} x {ny} from {folder}")
     pyamg_system = PyamgSystem(folder)
     system["unknowns"] = nx * ny
     system["nonzeros"] = int(pyamg_system.A.nnz)
-    order = entrants(system, ranks, dcplan is not None)
+    order = entrants(system, ranks, dcplan is not None, krylov)
     runs = []
     for rnd in range(repeat):
         k = rnd % len(order)
-        for name, how in order[k:] + order[:k]:  # rotate the start each round
+        for name, method, how in order[k:] + order[:k]:  # rotate the start each round
             load = load_average()
             if name == "dcplan":
                 cmd, res = run_dcplan(dcplan, system["dcplan_args"], rtol, how == "1 thread")
             elif name in HYPRE_SOLVERS:
-                cmd, res = run_hypre(folder, nx, ny, int(how.split()[0]), name, rtol)
+                cmd, res = run_hypre(folder, nx, ny, int(how.split()[0]), name, rtol, krylov=method)
             else:
-                cmd, _, res = pyamg_system.solve(rtol)
-            res.update({"entrant": name, "how": how, "round": rnd + 1, "load_1min_before": load and load[0],
+                cmd, _, res = pyamg_system.solve(rtol, method)
+            res.update({"entrant": name, "method": method, "how": how, "round": rnd + 1,
+                        "load_1min_before": load and load[0],
                         "command": cmd if isinstance(cmd, str) else shlex.join(cmd)})
             runs.append(res)
-            log(f"  round {rnd + 1} {name:<10} {how:<12} total {res['total_s']:8.3f} s  "
+            log(f"  round {rnd + 1} {label(name, method):<20} {how:<12} total {res['total_s']:8.3f} s  "
                 f"iters {res['iterations']}  rel_res {res['rel_residual']:.2e}")
     system["runs"] = runs
     system["summary"] = summarise(system, runs, rtol)
@@ -352,16 +415,16 @@ def summarise(system, runs, rtol):
     rows = []
     keys = []
     for r in runs:
-        if (r["entrant"], r["how"]) not in keys:
-            keys.append((r["entrant"], r["how"]))
-    for name, how in keys:
-        mine = [r for r in runs if r["entrant"] == name and r["how"] == how]
+        if (r["entrant"], r.get("method"), r["how"]) not in keys:
+            keys.append((r["entrant"], r.get("method"), r["how"]))
+    for name, method, how in keys:
+        mine = [r for r in runs if r["entrant"] == name and r.get("method") == method and r["how"] == how]
         # the run with the median total (the lower one of an even count), so a row adds up
         middle = sorted(mine, key=lambda r: r["total_s"])[(len(mine) - 1) // 2]
         med = {k: middle[k] for k in ("setup_s", "solve_s", "total_s")}
         residuals = [r["rel_residual"] for r in mine if r["rel_residual"] is not None]
         rows.append({
-            "entrant": name, "how": how, "runs": len(mine), **med,
+            "entrant": name, "method": method, "how": how, "runs": len(mine), **med,
             "total_s_all": [r["total_s"] for r in mine],
             "iterations": sorted({r["iterations"] for r in mine}, key=str),
             "max_rel_residual": max(residuals) if residuals else None,
@@ -373,7 +436,7 @@ def summarise(system, runs, rtol):
         if record.is_file():
             rec = json.loads(record.read_text())
             rows.insert(0, {
-                "entrant": "dcplan", "how": "all threads", "runs": 1,
+                "entrant": "dcplan", "method": None, "how": "all threads", "runs": 1,
                 "setup_s": rec.get("setup_s"), "solve_s": rec.get("solve_s"), "total_s": rec.get("total_s"),
                 "total_s_all": [rec.get("total_s")], "iterations": [rec.get("cycles")],
                 "max_rel_residual": rec.get("rel_residual"),
@@ -393,15 +456,14 @@ def summarise(system, runs, rtol):
 def print_table(system, rtol, out=sys.stdout):
     loads = [r["load_1min_before"] for r in system["runs"] if r.get("load_1min_before") is not None]
     print(f"\n{system['name']}: {system['nx']} x {system['ny']} = {system['unknowns']:,} unknowns, "
-          f"{system['nonzeros']:,} nonzeros, relative residual <= {rtol:g}; "
+          f"{system['nonzeros']:,} nonzeros, {'symmetric' if system['symmetric'] else 'nonsymmetric'}, "
+          f"relative residual <= {rtol:g}; "
           f"the run with the median total of {max(r['runs'] for r in system['summary'])}"
           + (f"; 1-min load average {min(loads):.2f}-{max(loads):.2f}" if loads else ""), file=out)
-    head = (f"{'solver':<14} {'parallel':<12} {'setup_s':>8} {'solve_s':>8} {'total_s':>8} "
+    head = (f"{'solver':<21} {'parallel':<12} {'setup_s':>8} {'solve_s':>8} {'total_s':>8} "
             f"{'iters':>6} {'max_rel_res':>11} {'dcplan/this':>11} {'dcplan1t/this':>13}")
     print(head, file=out)
     print("-" * len(head), file=out)
-    label = {"dcplan": "dcplan", "pfmg": "HYPRE PFMG-PCG", "boomeramg": "HYPRE AMG-PCG",
-             "pyamg": "pyamg RS-CG"}
     for r in system["summary"]:
         def ratio(v):
             return f"{v:.2f}" if v is not None else "-"
@@ -409,7 +471,7 @@ def print_table(system, rtol, out=sys.stdout):
         res = f"{r['max_rel_residual']:.2e}" if r["max_rel_residual"] is not None else "-"
         mark = "" if r["met_rtol"] else " !"
         star = "" if r["retimed"] else " *"
-        print(f"{label[r['entrant']] + star:<14} {r['how'][:12]:<12} {r['setup_s']:>8.3f} {r['solve_s']:>8.3f} "
+        print(f"{label(r['entrant'], r.get('method')) + star:<21} {r['how'][:12]:<12} {r['setup_s']:>8.3f} {r['solve_s']:>8.3f} "
               f"{r['total_s']:>8.3f} {iters:>6} {res:>11} "
               f"{ratio(r['dcplan_all_threads_over_this']):>11} {ratio(r['dcplan_1_thread_over_this']):>13}{mark}",
               file=out)
@@ -437,6 +499,7 @@ def race(args, log):
         "machine": machine(),
         "versions": versions(dcplan),
         "rtol": args.rtol, "repeat": args.repeat, "ranks": args.ranks,
+        "krylov_for_general": list(getattr(args, "krylov", None) or KRYLOV),
         "load_average_before": load_average(),
         "invocation": shlex.join([sys.executable] + sys.argv),
         "systems": [], "export_commands": [],
@@ -456,7 +519,8 @@ def race(args, log):
         meta = read_meta(folder)
         systems.append({**meta, "dir": folder, "name": meta.get("name", folder.name)})
     for system in systems:
-        race_system(system, dcplan, args.rtol, args.repeat, args.ranks, log)
+        race_system(system, dcplan, args.rtol, args.repeat, args.ranks, log,
+                    getattr(args, "krylov", None) or KRYLOV)
         print_table(system, args.rtol)
     report["load_average_after"] = load_average()
     hypre = {r["record"]["hypre_version"] for s in systems for r in s["runs"] if r["entrant"] in HYPRE_SOLVERS}
@@ -520,6 +584,60 @@ def contrast_system(folder, nx, ny, contrast, seed=8):
     return full, b
 
 
+def advection_system(folder, nx, ny, peclet, seed=8):
+    """A nonsymmetric 5-point system: unit diffusion and first-order upwind advection by a
+    recirculating flow whose face fluxes come from a stream function on the cell corners (so
+    every cell's inflow equals its outflow exactly, and the operator is an M-matrix), peak
+    cell Peclet number about `peclet`; a fixed west wall, one sink, a source everywhere. Stored
+    'coordinate real general'."""
+    import numpy as np
+    import scipy.io
+    import scipy.sparse
+    rng = np.random.default_rng(seed)
+    xc = np.linspace(0.0, 1.0, nx + 1)[None, :]
+    yc = np.linspace(0.0, 1.0, ny + 1)[:, None]
+    psi = peclet * np.sin(np.pi * xc) * np.sin(np.pi * yc)
+    fx = psi[1:, 1:-1] - psi[:-1, 1:-1]  # through the face from (i, j) to (i+1, j)
+    fy = psi[1:-1, :-1] - psi[1:-1, 1:]  # through the face from (i, j) to (i, j+1)
+    idx = np.arange(nx * ny).reshape(ny, nx)
+    diag = np.zeros((ny, nx))
+    rows, cols, vals = [], [], []
+    for p, q, f, sp, sq in ((idx[:, :-1], idx[:, 1:], fx, np.s_[:, :-1], np.s_[:, 1:]),
+                            (idx[:-1, :], idx[1:, :], fy, np.s_[:-1, :], np.s_[1:, :])):
+        out, inn = np.maximum(f, 0.0), np.maximum(-f, 0.0)
+        # row p: (u_p - u_q) + out u_p - inn u_q; row q: (u_q - u_p) + inn u_q - out u_p
+        rows += [p.ravel(), q.ravel()]
+        cols += [q.ravel(), p.ravel()]
+        vals += [(-1.0 - inn).ravel(), (-1.0 - out).ravel()]
+        diag[sp] += 1.0 + out
+        diag[sq] += 1.0 + inn
+    anchor = np.zeros((ny, nx))
+    anchor[:, 0] = 2.0
+    anchor[ny // 3, nx // 2] += 50.0
+    diag += anchor
+    rows.append(idx.ravel())
+    cols.append(idx.ravel())
+    vals.append(diag.ravel())
+    A = scipy.sparse.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                                shape=(nx * ny, nx * ny)).tocsr()
+    b = rng.uniform(0.5, 1.5, nx * ny) + (anchor * 25.0).ravel()
+    folder.mkdir(parents=True, exist_ok=True)
+    scipy.io.mmwrite(folder / "A.mtx", A.tocoo(), symmetry="general")
+    scipy.io.mmwrite(folder / "b.mtx", b.reshape(-1, 1))
+    (folder / "meta.json").write_text(json.dumps(
+        {"nx": nx, "ny": ny, "name": f"advection Pe {peclet:g}", "symmetric": False}) + "\n")
+    return A, b
+
+
+def export_hall_air(dcplan, facility, cell_m, rtol, folder):
+    cmd = [str(dcplan), "-q", "--backend", "cpu", "bench", "--hall-air", str(facility), "--cell-m",
+           repr(cell_m), "--rtol", repr(rtol), "--json", "--export", str(folder)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{shlex.join(cmd)} failed ({done.returncode}):\n{done.stderr}")
+    return cmd
+
+
 def self_test(args, log):
     import numpy as np
     import scipy.io
@@ -539,35 +657,46 @@ def self_test(args, log):
         export_bench(dcplan, 64, rtol, bench)
         contrast = tmp / "contrast"
         contrast_system(contrast, 48, 80, 1e6)
-        for folder in (bench, contrast):
+        advection = tmp / "advection"
+        A_adv, _ = advection_system(advection, 48, 80, 100.0)
+        check(abs(A_adv - A_adv.T).max() > 1.0, "the advection system is nonsymmetric")
+        hall = tmp / "hall-air"
+        export_hall_air(dcplan, REPO / "sites" / "facilities" / "ai-hall-20mw.json", 0.3, rtol, hall)
+        for folder in (bench, contrast, advection, hall):
             meta = read_meta(folder)
             system = PyamgSystem(folder)
-            log(f"{folder.name}: {meta['nx']} x {meta['ny']}, {system.A.nnz} nonzeros")
-            if folder == bench:  # dcplan's own solution, exported at rtol
+            log(f"{folder.name}: {meta['nx']} x {meta['ny']}, {system.A.nnz} nonzeros, "
+                f"{'symmetric' if meta['symmetric'] else 'general'}")
+            if folder in (bench, hall):  # dcplan's own solution, exported at rtol
                 x = np.asarray(scipy.io.mmread(folder / "x.mtx")).ravel()
                 rec = json.loads((folder / "dcplan.json").read_text())
                 mine = system.rel_residual(x)
                 check(mine <= rtol, f"dcplan: residual recomputed here {mine:.3e} <= {rtol:g}")
                 check(abs(mine - rec["rel_residual"]) <= 1e-3 * mine + 1e-15,
                       f"dcplan: its own figure {rec['rel_residual']:.6e} agrees with {mine:.6e}")
-            for ranks in (1, 2):
-                for solver in HYPRE_SOLVERS:
-                    xdir = tmp / f"x-{folder.name}-{solver}-{ranks}"
-                    xdir.mkdir()
-                    _, res = run_hypre(folder, meta["nx"], meta["ny"], ranks, solver, rtol, x_out=xdir)
-                    x = np.asarray(scipy.io.mmread(xdir / f"x_{solver}.mtx")).ravel()
-                    mine = system.rel_residual(x)
-                    what = f"{solver} {ranks} rank(s), {res['iterations']} iterations"
-                    check(mine <= rtol and res["record"]["converged"],
-                          f"{what}: residual recomputed here {mine:.3e} <= {rtol:g}")
-                    # the driver sums each row in another order; the two can differ by the
-                    # rounding error of forming b - Ax, which high contrast makes large beside r
-                    bound = system.rounding_bound(x)
-                    check(abs(mine - res["rel_residual"]) <= 1e-9 * mine + bound,
-                          f"{what}: driver's residual {res['rel_residual']:.9e} agrees with {mine:.9e} "
-                          f"(rounding bound {bound:.1e})")
-            _, x, res = system.solve(rtol)
-            check(res["rel_residual"] <= rtol, f"pyamg: residual {res['rel_residual']:.3e} <= {rtol:g}")
+            methods = [None] if meta["symmetric"] else list(KRYLOV)
+            for ranks, solver, method in [(r, s, m) for r in (1, 2) for s in HYPRE_SOLVERS for m in methods]:
+                xdir = tmp / f"x-{folder.name}-{solver}-{method}-{ranks}"
+                xdir.mkdir()
+                _, res = run_hypre(folder, meta["nx"], meta["ny"], ranks, solver, rtol, x_out=xdir,
+                                   krylov=method)
+                x = np.asarray(scipy.io.mmread(xdir / f"x_{solver}.mtx")).ravel()
+                mine = system.rel_residual(x)
+                want = f"{solver}-{method or 'pcg'}"
+                check(res["record"]["solver"] == want, f"driver reports {res['record']['solver']} (want {want})")
+                what = f"{want} {ranks} rank(s), {res['iterations']} iterations"
+                check(mine <= rtol and res["record"]["converged"],
+                      f"{what}: residual recomputed here {mine:.3e} <= {rtol:g}")
+                # the driver sums each row in another order; the two can differ by the
+                # rounding error of forming b - Ax, which high contrast makes large beside r
+                bound = system.rounding_bound(x)
+                check(abs(mine - res["rel_residual"]) <= 1e-9 * mine + bound,
+                      f"{what}: driver's residual {res['rel_residual']:.9e} agrees with {mine:.9e} "
+                      f"(rounding bound {bound:.1e})")
+            for method in ["rs-cg"] if meta["symmetric"] else PYAMG_NONSYMMETRIC:
+                _, x, res = system.solve(rtol, method)
+                check(res["rel_residual"] <= rtol,
+                      f"pyamg {method}: residual recomputed here {res['rel_residual']:.3e} <= {rtol:g}")
 
         # the stencil check must be able to fail: read the 48 x 80 system as 80 x 48
         cmd = ["mpirun", "-n", "1", str(DRIVER), str(contrast), "--nx", "80", "--ny", "48"]
@@ -578,19 +707,34 @@ def self_test(args, log):
         done = subprocess.run(cmd, capture_output=True, text=True, env=mpi_env())
         check(done.returncode == 2 and "rows, but the grid is" in done.stderr,
               f"driver rejects a wrong cell count (exit {done.returncode})")
+        cmd = ["mpirun", "-n", "1", str(DRIVER), str(advection), "--nx", "80", "--ny", "48"]
+        done = subprocess.run(cmd, capture_output=True, text=True, env=mpi_env())
+        check(done.returncode == 2 and "not on the 5-point stencil" in done.stderr,
+              f"driver rejects a general matrix read with a transposed shape (exit {done.returncode})")
+        cmd = ["mpirun", "-n", "1", str(DRIVER), str(advection), "--krylov", "pcg"]
+        done = subprocess.run(cmd, capture_output=True, text=True, env=mpi_env())
+        check(done.returncode == 2 and "needs a symmetric matrix" in done.stderr,
+              f"driver refuses PCG on a general matrix (exit {done.returncode})")
 
         log("the race itself at 64 x 64, one round:")
-        race_args = argparse.Namespace(dcplan=str(dcplan), sizes=[64], system=[str(contrast)], rtol=rtol,
-                                       repeat=1, ranks=[1, 2], work=str(tmp / "race"), out=str(tmp / "race.json"),
-                                       keep=True)
+        race_args = argparse.Namespace(dcplan=str(dcplan), sizes=[64],
+                                       system=[str(contrast), str(advection), str(hall)], rtol=rtol,
+                                       repeat=1, ranks=[1, 2], krylov=list(KRYLOV), work=str(tmp / "race"),
+                                       out=str(tmp / "race.json"), keep=True)
         report = race(race_args, lambda m: None)
         for s in report["systems"]:
             for r in s["summary"]:
-                check(r["met_rtol"], f"race {s['name']}: {r['entrant']} {r['how']} max residual "
+                check(r["met_rtol"], f"race {s['name']}: {label(r['entrant'], r['method'])} {r['how']} max residual "
                       f"{r['max_rel_residual']:.2e} <= {rtol:g}")
         saved = json.loads((tmp / "race.json").read_text())
-        check(len(saved["systems"]) == 2 and all(s["runs"] for s in saved["systems"]),
-              "race.json holds both systems and their runs")
+        check(len(saved["systems"]) == 4 and all(s["runs"] for s in saved["systems"]),
+              "race.json holds all four systems and their runs")
+        general = [s for s in saved["systems"] if not s["symmetric"]]
+        raced = {(r["entrant"], r["method"]) for s in general for r in s["summary"]}
+        want = {(h, k) for h in HYPRE_SOLVERS for k in KRYLOV} | {("pyamg", m) for m in PYAMG_NONSYMMETRIC}
+        check(len(general) == 2 and want <= raced and ("dcplan", None) in raced,
+              f"the nonsymmetric systems raced dcplan, HYPRE under {'/'.join(KRYLOV)} and pyamg "
+              f"{'/'.join(PYAMG_NONSYMMETRIC)}")
     if failures:
         log(f"self-test: {len(failures)} check(s) failed")
         return 1
@@ -623,6 +767,9 @@ def main():
     ap.add_argument("--repeat", type=int, default=3, help="rounds; the table shows medians (default 3)")
     ap.add_argument("--ranks", type=lambda t: parse_list(t, int, "--ranks"), default=[1, 2],
                     help="MPI rank counts for HYPRE (default 1,2)")
+    ap.add_argument("--krylov", type=lambda t: parse_list(t, str, "--krylov"), default=list(KRYLOV),
+                    help="HYPRE's Krylov methods for nonsymmetric systems (default gmres,bicgstab; "
+                         "symmetric systems always get PCG)")
     ap.add_argument("--work", help="folder for the exported systems (default: a temporary one)")
     ap.add_argument("--out", help="JSON report (default WORK/race.json)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary work folder")
@@ -639,6 +786,8 @@ def main():
             raise InputError(f"--rtol: expected a number in (0, 1), found {args.rtol}")
         if args.repeat < 1:
             raise InputError(f"--repeat: expected at least 1, found {args.repeat}")
+        if any(k not in KRYLOV for k in args.krylov):
+            raise InputError(f"--krylov: expected gmres and/or bicgstab, found {','.join(args.krylov)}")
         if any(r < 1 for r in args.ranks):
             raise InputError(f"--ranks: expected positive rank counts, found {args.ranks}")
         if args.sizes is None:

@@ -74,10 +74,57 @@ pub fn power_sheet(
     ))
 }
 
+/// The hall air system of `bench --hall-air`, with what the table reports beside its times.
+pub struct HallAirSystem {
+    pub problem: Problem,
+    /// The largest cell Péclet number of its operator (advection against mixing).
+    pub max_cell_peclet: f64,
+}
+
+/// Why the hall air system could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum HallAirError {
+    #[error("floor plan: {0}")]
+    Layout(#[from] crate::layout::LayoutError),
+    #[error(transparent)]
+    Hall(#[from] crate::model::hall::HallError),
+}
+
+/// The air temperature system of a facility's hall at `cell_m`, at the design point `simulate`
+/// prepares the facility for (supply and outdoor air at the supply set point, full load): the
+/// advection–diffusion operator `simulate` builds on the hall's potential flow (nonsymmetric:
+/// first-order upwind), with each rack's exhaust at the supply temperature plus its rise
+/// `P / (rho c_p Q)` and the zone above at the supply plus the racks' mean rise, and no I²R
+/// heat. In `simulate` those loop temperatures and the busway heat come out of the coupling,
+/// which solves this same operator many times over; fixing them here makes the system one
+/// solve, the same size and operator, that other solvers can race. `options` solve the
+/// potential flow (the solver's own target, as in `simulate`).
+pub fn hall_air(
+    facility: &crate::site::Facility,
+    cell_m: f64,
+    solver: &dyn crate::solver::Solver,
+    options: &SolveOptions,
+) -> Result<HallAirSystem, HallAirError> {
+    let plan = crate::layout::FloorPlan::build(facility, cell_m)?;
+    let params = crate::model::HallParams::default();
+    let hall = crate::model::hall::HallModel::new(plan, facility, params, solver, options)?;
+    let air = &hall.air;
+    let racks = air.layout.racks.len();
+    let supply_c = facility.cooling.supply_setpoint_c;
+    let rises = air.rises_k(&vec![hall.rack_heat_w; racks]);
+    let mean_rise = rises.iter().sum::<f64>() / racks.max(1) as f64;
+    let mut loop_c: Vec<f64> = rises.iter().map(|r| supply_c + r).collect();
+    loop_c.resize(air.loop_count(), supply_c + mean_rise);
+    Ok(HallAirSystem {
+        problem: air.field_problem(supply_c, supply_c, &loop_c, &[]),
+        max_cell_peclet: air.max_cell_peclet(),
+    })
+}
+
 /// One line of the sweep.
 #[derive(Clone, Debug, Serialize)]
 pub struct Record {
-    /// What was solved: `benchmark` (the synthetic problem) or `power sheet`.
+    /// What was solved: `benchmark` (the synthetic problem), `power sheet` or `hall air`.
     pub system: String,
     pub backend: String,
     pub adapter: String,

@@ -1,11 +1,15 @@
 /* A small HYPRE driver for racing dcplan on its own exported systems.
  *
- * Reads DIR/A.mtx (Matrix Market, coordinate real symmetric: the lower triangle of a
- * 5-point finite-volume operator on an nx x ny grid, cell index = j*nx + i) and DIR/b.mtx
- * (array), takes the grid shape from --nx/--ny or DIR/meta.json ({"nx": .., "ny": ..}), and
- * solves A x = b to ||b - A x||2 / ||b||2 <= rtol with
- *   pfmg       PCG preconditioned by one PFMG V-cycle, Struct interface;
- *   boomeramg  PCG preconditioned by one BoomerAMG V-cycle, IJ (ParCSR) interface.
+ * Reads DIR/A.mtx (Matrix Market coordinate real, a 5-point finite-volume operator on an
+ * nx x ny grid, cell index = j*nx + i: `symmetric` storage, the lower triangle, or `general`,
+ * every entry, for a nonsymmetric operator such as advection-diffusion) and DIR/b.mtx (array),
+ * takes the grid shape from --nx/--ny or DIR/meta.json ({"nx": .., "ny": ..}), and solves
+ * A x = b to ||b - A x||2 / ||b||2 <= rtol with
+ *   pfmg       a Krylov method preconditioned by one PFMG V-cycle, Struct interface;
+ *   boomeramg  a Krylov method preconditioned by one BoomerAMG V-cycle, IJ (ParCSR) interface.
+ * The Krylov method follows the matrix (--krylov auto): PCG for a symmetric file, GMRES for a
+ * general one; --krylov gmres|bicgstab chooses for either, pcg only for a symmetric file. The
+ * record names the pair ("pfmg-pcg", "pfmg-gmres", "boomeramg-bicgstab", ...).
  * Under MPI the grid rows are split into contiguous bands, one per rank, the same bands for
  * both interfaces (a Struct box per rank, the matching IJ row range).
  *
@@ -88,6 +92,9 @@ static void *xmalloc(size_t bytes)
 
 /* ---- settings ------------------------------------------------------------------------- */
 
+enum krylov { KRYLOV_AUTO, KRYLOV_PCG, KRYLOV_GMRES, KRYLOV_BICGSTAB };
+static const char *krylov_name[] = {"auto", "pcg", "gmres", "bicgstab"};
+
 struct settings {
     const char *dir;
     long nx, ny;
@@ -95,6 +102,8 @@ struct settings {
     int max_iter;
     int repeat;
     int run_pfmg, run_amg;
+    int krylov;        /* enum krylov; KRYLOV_AUTO until the matrix is read */
+    int gmres_kdim;    /* GMRES restart length */
     const char *x_out; /* folder for the solutions, or NULL */
     /* PFMG */
     int pfmg_relax, pfmg_rap, pfmg_skip, pfmg_pre, pfmg_post;
@@ -106,6 +115,7 @@ struct settings {
 
 static const char *usage =
     "usage: driver DIR [--nx N --ny N] [--rtol 1e-6] [--solver pfmg|boomeramg|both]\n"
+    "              [--krylov auto|pcg|gmres|bicgstab] [--gmres-kdim 30]\n"
     "              [--max-iter 1000] [--repeat 1] [--x-out FOLDER]\n"
     "              [--pfmg-relax 2] [--pfmg-rap 0] [--pfmg-skip 1] [--pfmg-pre 1] [--pfmg-post 1]\n"
     "              [--amg-coarsen 10] [--amg-interp 6] [--amg-pmax 4] [--amg-theta 0.25]\n"
@@ -136,7 +146,7 @@ static struct settings parse_args(int argc, char **argv)
 {
     struct settings s = {
         .dir = NULL, .nx = 0, .ny = 0, .rtol = 1e-6, .max_iter = 1000, .repeat = 1,
-        .run_pfmg = 1, .run_amg = 1, .x_out = NULL,
+        .run_pfmg = 1, .run_amg = 1, .krylov = KRYLOV_AUTO, .gmres_kdim = 30, .x_out = NULL,
         .pfmg_relax = 2, .pfmg_rap = 0, .pfmg_skip = 1, .pfmg_pre = 1, .pfmg_post = 1,
         .amg_coarsen = 10, .amg_interp = 6, .amg_pmax = 4, .amg_relax_down = 13,
         .amg_relax_up = 14, .amg_relax_coarse = 9, .amg_agg_levels = 0, .amg_theta = 0.25,
@@ -169,6 +179,14 @@ static struct settings parse_args(int argc, char **argv)
             else if (!strcmp(v, "both")) s.run_pfmg = 1, s.run_amg = 1;
             else input_error("--solver: expected pfmg, boomeramg or both, found '%s'", v);
         }
+        else if (!strcmp(f, "--krylov")) {
+            int k = -1;
+            for (int m = 0; m < 4; m++)
+                if (!strcmp(v, krylov_name[m])) k = m;
+            if (k < 0) input_error("--krylov: expected auto, pcg, gmres or bicgstab, found '%s'", v);
+            s.krylov = k;
+        }
+        else if (!strcmp(f, "--gmres-kdim")) s.gmres_kdim = (int)parse_long(f, v, 1, 1000);
         else if (!strcmp(f, "--pfmg-relax")) s.pfmg_relax = (int)parse_long(f, v, 0, 3);
         else if (!strcmp(f, "--pfmg-rap")) s.pfmg_rap = (int)parse_long(f, v, 0, 1);
         else if (!strcmp(f, "--pfmg-skip")) s.pfmg_skip = (int)parse_long(f, v, 0, 1);
@@ -249,8 +267,9 @@ static int reader_next(struct reader *r)
     return 1;
 }
 
-/* Header line, then the first line that is not a comment or blank. */
-static void reader_header(struct reader *r, const char *want_kind)
+/* Header line, then the first line that is not a comment or blank. For a coordinate file,
+ * *symmetric says which storage it declares (symmetric or general); NULL for an array. */
+static void reader_header(struct reader *r, const char *want_kind, int *symmetric)
 {
     if (!reader_next(r)) input_error("%s: empty file", r->path);
     char banner[64], object[64], format[64], field[64], symmetry[64];
@@ -258,9 +277,11 @@ static void reader_header(struct reader *r, const char *want_kind)
         strcasecmp(banner, "%%MatrixMarket") != 0 || strcasecmp(object, "matrix") != 0)
         input_error("%s line 1: not a Matrix Market header", r->path);
     if (!strcmp(want_kind, "coordinate")) {
-        if (strcasecmp(format, "coordinate") || strcasecmp(field, "real") || strcasecmp(symmetry, "symmetric"))
-            input_error("%s line 1: expected 'matrix coordinate real symmetric', found '%s %s %s'",
-                        r->path, format, field, symmetry);
+        if (strcasecmp(format, "coordinate") || strcasecmp(field, "real") ||
+            (strcasecmp(symmetry, "symmetric") && strcasecmp(symmetry, "general")))
+            input_error("%s line 1: expected 'matrix coordinate real symmetric' or 'matrix coordinate "
+                        "real general', found '%s %s %s'", r->path, format, field, symmetry);
+        *symmetric = !strcasecmp(symmetry, "symmetric");
     } else if (strcasecmp(format, "array") || strcasecmp(field, "real") || strcasecmp(symmetry, "general")) {
         input_error("%s line 1: expected 'matrix array real general', found '%s %s %s'", r->path,
                     format, field, symmetry);
@@ -317,11 +338,13 @@ static long parse_index(struct reader *r, const char **at, long n)
     return v - 1;
 }
 
-static void read_matrix(const char *dir, const struct band *b, struct stencil *A)
+/* Reads this rank's band of A; returns 1 for symmetric storage, 0 for general. */
+static int read_matrix(const char *dir, const struct band *b, struct stencil *A)
 {
     struct reader r;
+    int symmetric;
     reader_open(&r, dir, "A.mtx");
-    reader_header(&r, "coordinate");
+    reader_header(&r, "coordinate", &symmetric);
     long rows, cols, nnz;
     if (sscanf(r.line, "%ld %ld %ld", &rows, &cols, &nnz) != 3)
         input_error("%s line %ld: expected 'rows cols nonzeros'", r.path, r.line_no);
@@ -344,6 +367,20 @@ static void read_matrix(const char *dir, const struct band *b, struct stencil *A
         long row = parse_index(&r, &at, n), col = parse_index(&r, &at, n);
         double v = parse_value(&r, &at);
         seen++;
+        if (!symmetric) { /* every entry stands for itself, in its own row */
+            long d = col - row, i = row % b->nx;
+            double *slot = NULL;
+            if (d == 0) slot = A->c;
+            else if (d == -1 && i > 0) slot = A->w;
+            else if (d == 1 && i + 1 < b->nx) slot = A->e;
+            else if (d == -b->nx) slot = A->s;
+            else if (d == b->nx) slot = A->n;
+            else
+                input_error("%s line %ld: entry (%ld, %ld) is not on the 5-point stencil of a %ld x %ld "
+                            "grid (cell index = j*nx + i)", r.path, r.line_no, row + 1, col + 1, b->nx, b->ny);
+            if (row >= b->c0 && row < b->c1) slot[row - b->c0] += v;
+            continue;
+        }
         if (row < col) { long t = row; row = col; col = t; } /* tolerate the upper triangle */
         long d = row - col;
         if (d == 0) {
@@ -361,13 +398,14 @@ static void read_matrix(const char *dir, const struct band *b, struct stencil *A
     }
     if (seen != nnz) input_error("%s: %ld entries, but the size line declares %ld", r.path, seen, nnz);
     fclose(r.f);
+    return symmetric;
 }
 
 static double *read_rhs(const char *dir, const struct band *b)
 {
     struct reader r;
     reader_open(&r, dir, "b.mtx");
-    reader_header(&r, "array");
+    reader_header(&r, "array", NULL);
     long rows, cols;
     long n = b->nx * b->ny;
     if (sscanf(r.line, "%ld %ld", &rows, &cols) != 2)
@@ -485,12 +523,172 @@ static void print_result(const struct settings *s, const struct result *r, doubl
     fflush(stdout);
 }
 
-/* ---- PFMG-PCG on the Struct interface ------------------------------------------------- */
+/* ---- Krylov methods: one calling pattern per interface, the method chosen by enum krylov -- */
+
+static const char *pair_name(const char *precond, int krylov)
+{
+    static char names[2][4][32];
+    int p = strcmp(precond, "pfmg") != 0;
+    snprintf(names[p][krylov], sizeof names[p][krylov], "%s-%s", precond, krylov_name[krylov]);
+    return names[p][krylov];
+}
+
+static HYPRE_StructSolver struct_krylov_create(const struct settings *s, HYPRE_StructSolver pfmg)
+{
+    HYPRE_StructSolver k;
+    switch (s->krylov) {
+    case KRYLOV_PCG:
+        hypre_check(HYPRE_StructPCGCreate(MPI_COMM_WORLD, &k), "StructPCGCreate");
+        HYPRE_StructPCGSetTol(k, s->rtol);
+        HYPRE_StructPCGSetAbsoluteTol(k, 0.0);
+        HYPRE_StructPCGSetMaxIter(k, s->max_iter);
+        HYPRE_StructPCGSetTwoNorm(k, 1); /* stop on ||r||2 / ||b||2, not the preconditioned norm */
+        HYPRE_StructPCGSetRelChange(k, 0);
+        HYPRE_StructPCGSetLogging(k, 1);
+        HYPRE_StructPCGSetPrintLevel(k, 0);
+        HYPRE_StructPCGSetPrecond(k, HYPRE_StructPFMGSolve, HYPRE_StructPFMGSetup, pfmg);
+        break;
+    case KRYLOV_GMRES: /* right-preconditioned: its residual is the true one, ||r||2 / ||b||2 */
+        hypre_check(HYPRE_StructGMRESCreate(MPI_COMM_WORLD, &k), "StructGMRESCreate");
+        HYPRE_StructGMRESSetTol(k, s->rtol);
+        HYPRE_StructGMRESSetAbsoluteTol(k, 0.0);
+        HYPRE_StructGMRESSetMaxIter(k, s->max_iter);
+        HYPRE_StructGMRESSetKDim(k, s->gmres_kdim);
+        HYPRE_StructGMRESSetLogging(k, 1);
+        HYPRE_StructGMRESSetPrintLevel(k, 0);
+        HYPRE_StructGMRESSetPrecond(k, HYPRE_StructPFMGSolve, HYPRE_StructPFMGSetup, pfmg);
+        break;
+    default: /* KRYLOV_BICGSTAB, right-preconditioned too */
+        hypre_check(HYPRE_StructBiCGSTABCreate(MPI_COMM_WORLD, &k), "StructBiCGSTABCreate");
+        HYPRE_StructBiCGSTABSetTol(k, s->rtol);
+        HYPRE_StructBiCGSTABSetAbsoluteTol(k, 0.0);
+        HYPRE_StructBiCGSTABSetMaxIter(k, s->max_iter);
+        HYPRE_StructBiCGSTABSetLogging(k, 1);
+        HYPRE_StructBiCGSTABSetPrintLevel(k, 0);
+        HYPRE_StructBiCGSTABSetPrecond(k, HYPRE_StructPFMGSolve, HYPRE_StructPFMGSetup, pfmg);
+        break;
+    }
+    return k;
+}
+
+static void struct_krylov_setup(int krylov, HYPRE_StructSolver k, HYPRE_StructMatrix A,
+                                HYPRE_StructVector b, HYPRE_StructVector x)
+{
+    if (krylov == KRYLOV_PCG) hypre_check(HYPRE_StructPCGSetup(k, A, b, x), "StructPCGSetup");
+    else if (krylov == KRYLOV_GMRES) hypre_check(HYPRE_StructGMRESSetup(k, A, b, x), "StructGMRESSetup");
+    else hypre_check(HYPRE_StructBiCGSTABSetup(k, A, b, x), "StructBiCGSTABSetup");
+}
+
+static HYPRE_Int struct_krylov_solve(int krylov, HYPRE_StructSolver k, HYPRE_StructMatrix A,
+                                     HYPRE_StructVector b, HYPRE_StructVector x)
+{
+    if (krylov == KRYLOV_PCG) return HYPRE_StructPCGSolve(k, A, b, x);
+    if (krylov == KRYLOV_GMRES) return HYPRE_StructGMRESSolve(k, A, b, x);
+    return HYPRE_StructBiCGSTABSolve(k, A, b, x);
+}
+
+static void struct_krylov_finish(int krylov, HYPRE_StructSolver k, struct result *r)
+{
+    HYPRE_Int iters;
+    if (krylov == KRYLOV_PCG) {
+        HYPRE_StructPCGGetNumIterations(k, &iters);
+        HYPRE_StructPCGGetFinalRelativeResidualNorm(k, &r->hypre_rel_residual);
+        HYPRE_StructPCGDestroy(k);
+    } else if (krylov == KRYLOV_GMRES) {
+        HYPRE_StructGMRESGetNumIterations(k, &iters);
+        HYPRE_StructGMRESGetFinalRelativeResidualNorm(k, &r->hypre_rel_residual);
+        HYPRE_StructGMRESDestroy(k);
+    } else {
+        HYPRE_StructBiCGSTABGetNumIterations(k, &iters);
+        HYPRE_StructBiCGSTABGetFinalRelativeResidualNorm(k, &r->hypre_rel_residual);
+        HYPRE_StructBiCGSTABDestroy(k);
+    }
+    r->iterations = (int)iters;
+}
+
+/* The ParCSR Krylov methods: created by their ParCSR constructors, driven through HYPRE's
+ * generic Krylov interface. */
+static HYPRE_Solver parcsr_krylov_create(const struct settings *s, HYPRE_Solver amg)
+{
+    HYPRE_Solver k;
+    HYPRE_PtrToSolverFcn solve = (HYPRE_PtrToSolverFcn)HYPRE_BoomerAMGSolve;
+    HYPRE_PtrToSolverFcn setup = (HYPRE_PtrToSolverFcn)HYPRE_BoomerAMGSetup;
+    switch (s->krylov) {
+    case KRYLOV_PCG:
+        hypre_check(HYPRE_ParCSRPCGCreate(MPI_COMM_WORLD, &k), "ParCSRPCGCreate");
+        HYPRE_PCGSetTol(k, s->rtol);
+        HYPRE_PCGSetAbsoluteTol(k, 0.0);
+        HYPRE_PCGSetMaxIter(k, s->max_iter);
+        HYPRE_PCGSetTwoNorm(k, 1);
+        HYPRE_PCGSetRelChange(k, 0);
+        HYPRE_PCGSetLogging(k, 1);
+        HYPRE_PCGSetPrintLevel(k, 0);
+        HYPRE_PCGSetPrecond(k, solve, setup, amg);
+        break;
+    case KRYLOV_GMRES:
+        hypre_check(HYPRE_ParCSRGMRESCreate(MPI_COMM_WORLD, &k), "ParCSRGMRESCreate");
+        HYPRE_GMRESSetTol(k, s->rtol);
+        HYPRE_GMRESSetAbsoluteTol(k, 0.0);
+        HYPRE_GMRESSetMaxIter(k, s->max_iter);
+        HYPRE_GMRESSetKDim(k, s->gmres_kdim);
+        HYPRE_GMRESSetLogging(k, 1);
+        HYPRE_GMRESSetPrintLevel(k, 0);
+        HYPRE_GMRESSetPrecond(k, solve, setup, amg);
+        break;
+    default:
+        hypre_check(HYPRE_ParCSRBiCGSTABCreate(MPI_COMM_WORLD, &k), "ParCSRBiCGSTABCreate");
+        HYPRE_BiCGSTABSetTol(k, s->rtol);
+        HYPRE_BiCGSTABSetAbsoluteTol(k, 0.0);
+        HYPRE_BiCGSTABSetMaxIter(k, s->max_iter);
+        HYPRE_BiCGSTABSetLogging(k, 1);
+        HYPRE_BiCGSTABSetPrintLevel(k, 0);
+        HYPRE_BiCGSTABSetPrecond(k, solve, setup, amg);
+        break;
+    }
+    return k;
+}
+
+static void parcsr_krylov_setup(int krylov, HYPRE_Solver k, HYPRE_ParCSRMatrix A,
+                                HYPRE_ParVector b, HYPRE_ParVector x)
+{
+    if (krylov == KRYLOV_PCG) hypre_check(HYPRE_ParCSRPCGSetup(k, A, b, x), "ParCSRPCGSetup");
+    else if (krylov == KRYLOV_GMRES) hypre_check(HYPRE_ParCSRGMRESSetup(k, A, b, x), "ParCSRGMRESSetup");
+    else hypre_check(HYPRE_ParCSRBiCGSTABSetup(k, A, b, x), "ParCSRBiCGSTABSetup");
+}
+
+static HYPRE_Int parcsr_krylov_solve(int krylov, HYPRE_Solver k, HYPRE_ParCSRMatrix A,
+                                     HYPRE_ParVector b, HYPRE_ParVector x)
+{
+    if (krylov == KRYLOV_PCG) return HYPRE_ParCSRPCGSolve(k, A, b, x);
+    if (krylov == KRYLOV_GMRES) return HYPRE_ParCSRGMRESSolve(k, A, b, x);
+    return HYPRE_ParCSRBiCGSTABSolve(k, A, b, x);
+}
+
+static void parcsr_krylov_finish(int krylov, HYPRE_Solver k, struct result *r)
+{
+    HYPRE_Int iters;
+    if (krylov == KRYLOV_PCG) {
+        HYPRE_PCGGetNumIterations(k, &iters);
+        HYPRE_PCGGetFinalRelativeResidualNorm(k, &r->hypre_rel_residual);
+        HYPRE_ParCSRPCGDestroy(k);
+    } else if (krylov == KRYLOV_GMRES) {
+        HYPRE_GMRESGetNumIterations(k, &iters);
+        HYPRE_GMRESGetFinalRelativeResidualNorm(k, &r->hypre_rel_residual);
+        HYPRE_ParCSRGMRESDestroy(k);
+    } else {
+        HYPRE_BiCGSTABGetNumIterations(k, &iters);
+        HYPRE_BiCGSTABGetFinalRelativeResidualNorm(k, &r->hypre_rel_residual);
+        HYPRE_ParCSRBiCGSTABDestroy(k);
+    }
+    r->iterations = (int)iters;
+}
+
+/* ---- PFMG-preconditioned Krylov on the Struct interface --------------------------------- */
 
 static struct result solve_pfmg(const struct settings *s, const struct band *b,
                                 const struct stencil *A, const double *rhs, double *x)
 {
-    struct result r = {.solver = "pfmg-pcg", .interface = "struct"};
+    struct result r = {.solver = pair_name("pfmg", s->krylov), .interface = "struct"};
     HYPRE_Int lower[2] = {0, (HYPRE_Int)b->j0}, upper[2] = {(HYPRE_Int)b->nx - 1, (HYPRE_Int)b->j1 - 1};
     HYPRE_Int offsets[5][2] = {{0, 0}, {-1, 0}, {1, 0}, {0, -1}, {0, 1}};
     HYPRE_Int entries[5] = {0, 1, 2, 3, 4};
@@ -533,15 +731,7 @@ static struct result solve_pfmg(const struct settings *s, const struct band *b,
     hypre_check(HYPRE_StructVectorAssemble(vx), "StructVectorAssemble");
     double t1 = MPI_Wtime();
 
-    HYPRE_StructSolver pcg, pfmg;
-    hypre_check(HYPRE_StructPCGCreate(MPI_COMM_WORLD, &pcg), "StructPCGCreate");
-    HYPRE_StructPCGSetTol(pcg, s->rtol);
-    HYPRE_StructPCGSetAbsoluteTol(pcg, 0.0);
-    HYPRE_StructPCGSetMaxIter(pcg, s->max_iter);
-    HYPRE_StructPCGSetTwoNorm(pcg, 1); /* stop on ||r||2 / ||b||2, not the preconditioned norm */
-    HYPRE_StructPCGSetRelChange(pcg, 0);
-    HYPRE_StructPCGSetLogging(pcg, 1);
-    HYPRE_StructPCGSetPrintLevel(pcg, 0);
+    HYPRE_StructSolver krylov, pfmg;
     hypre_check(HYPRE_StructPFMGCreate(MPI_COMM_WORLD, &pfmg), "StructPFMGCreate");
     HYPRE_StructPFMGSetMaxIter(pfmg, 1); /* one V-cycle per preconditioner application */
     HYPRE_StructPFMGSetTol(pfmg, 0.0);
@@ -553,22 +743,19 @@ static struct result solve_pfmg(const struct settings *s, const struct band *b,
     HYPRE_StructPFMGSetSkipRelax(pfmg, s->pfmg_skip);
     HYPRE_StructPFMGSetLogging(pfmg, 0);
     HYPRE_StructPFMGSetPrintLevel(pfmg, 0);
-    HYPRE_StructPCGSetPrecond(pcg, HYPRE_StructPFMGSolve, HYPRE_StructPFMGSetup, pfmg);
-    hypre_check(HYPRE_StructPCGSetup(pcg, mat, vb, vx), "StructPCGSetup");
+    krylov = struct_krylov_create(s, pfmg);
+    struct_krylov_setup(s->krylov, krylov, mat, vb, vx);
     MPI_Barrier(MPI_COMM_WORLD);
     double t2 = MPI_Wtime();
-    HYPRE_Int solve_code = HYPRE_StructPCGSolve(pcg, mat, vb, vx);
+    HYPRE_Int solve_code = struct_krylov_solve(s->krylov, krylov, mat, vb, vx);
     MPI_Barrier(MPI_COMM_WORLD);
     double t3 = MPI_Wtime();
     /* not converging within max-iter is reported through "converged", not as a failure */
     if (solve_code != 0 && !HYPRE_CheckError(solve_code, HYPRE_ERROR_CONV))
-        hypre_check(solve_code, "StructPCGSolve");
+        hypre_check(solve_code, "Struct Krylov solve");
     HYPRE_ClearAllErrors();
 
-    HYPRE_Int iters;
-    HYPRE_StructPCGGetNumIterations(pcg, &iters);
-    HYPRE_StructPCGGetFinalRelativeResidualNorm(pcg, &r.hypre_rel_residual);
-    r.iterations = (int)iters;
+    struct_krylov_finish(s->krylov, krylov, &r);
     r.assemble_s = slowest(t1 - t0);
     r.setup_s = slowest(t2 - t0);
     r.solve_s = slowest(t3 - t2);
@@ -576,7 +763,6 @@ static struct result solve_pfmg(const struct settings *s, const struct band *b,
     r.rel_residual = rel_residual(b, A, rhs, x);
 
     HYPRE_StructPFMGDestroy(pfmg);
-    HYPRE_StructPCGDestroy(pcg);
     HYPRE_StructVectorDestroy(vx);
     HYPRE_StructVectorDestroy(vb);
     HYPRE_StructMatrixDestroy(mat);
@@ -585,12 +771,12 @@ static struct result solve_pfmg(const struct settings *s, const struct band *b,
     return r;
 }
 
-/* ---- BoomerAMG-PCG on the IJ interface ------------------------------------------------ */
+/* ---- BoomerAMG-preconditioned Krylov on the IJ interface ------------------------------ */
 
 static struct result solve_boomeramg(const struct settings *s, const struct band *b,
                                      const struct stencil *A, const double *rhs, double *x)
 {
-    struct result r = {.solver = "boomeramg-pcg", .interface = "ij"};
+    struct result r = {.solver = pair_name("boomeramg", s->krylov), .interface = "ij"};
     long nx = b->nx, n = b->nx * b->ny;
     HYPRE_BigInt first = (HYPRE_BigInt)b->c0, last = (HYPRE_BigInt)b->c1 - 1;
 
@@ -646,15 +832,7 @@ static struct result solve_boomeramg(const struct settings *s, const struct band
     hypre_check(HYPRE_IJVectorGetObject(ix, (void **)&px), "IJVectorGetObject");
     double t1 = MPI_Wtime();
 
-    HYPRE_Solver pcg, amg;
-    hypre_check(HYPRE_ParCSRPCGCreate(MPI_COMM_WORLD, &pcg), "ParCSRPCGCreate");
-    HYPRE_PCGSetTol(pcg, s->rtol);
-    HYPRE_PCGSetAbsoluteTol(pcg, 0.0);
-    HYPRE_PCGSetMaxIter(pcg, s->max_iter);
-    HYPRE_PCGSetTwoNorm(pcg, 1);
-    HYPRE_PCGSetRelChange(pcg, 0);
-    HYPRE_PCGSetLogging(pcg, 1);
-    HYPRE_PCGSetPrintLevel(pcg, 0);
+    HYPRE_Solver krylov, amg;
     hypre_check(HYPRE_BoomerAMGCreate(&amg), "BoomerAMGCreate");
     HYPRE_BoomerAMGSetMaxIter(amg, 1); /* one V-cycle per preconditioner application */
     HYPRE_BoomerAMGSetTol(amg, 0.0);
@@ -668,22 +846,18 @@ static struct result solve_boomeramg(const struct settings *s, const struct band
     HYPRE_BoomerAMGSetCycleRelaxType(amg, s->amg_relax_up, 2);
     HYPRE_BoomerAMGSetCycleRelaxType(amg, s->amg_relax_coarse, 3);
     HYPRE_BoomerAMGSetNumSweeps(amg, 1);
-    HYPRE_PCGSetPrecond(pcg, (HYPRE_PtrToSolverFcn)HYPRE_BoomerAMGSolve,
-                        (HYPRE_PtrToSolverFcn)HYPRE_BoomerAMGSetup, amg);
-    hypre_check(HYPRE_ParCSRPCGSetup(pcg, par, pb, px), "ParCSRPCGSetup");
+    krylov = parcsr_krylov_create(s, amg);
+    parcsr_krylov_setup(s->krylov, krylov, par, pb, px);
     MPI_Barrier(MPI_COMM_WORLD);
     double t2 = MPI_Wtime();
-    HYPRE_Int solve_code = HYPRE_ParCSRPCGSolve(pcg, par, pb, px);
+    HYPRE_Int solve_code = parcsr_krylov_solve(s->krylov, krylov, par, pb, px);
     MPI_Barrier(MPI_COMM_WORLD);
     double t3 = MPI_Wtime();
     if (solve_code != 0 && !HYPRE_CheckError(solve_code, HYPRE_ERROR_CONV))
-        hypre_check(solve_code, "ParCSRPCGSolve");
+        hypre_check(solve_code, "ParCSR Krylov solve");
     HYPRE_ClearAllErrors();
 
-    HYPRE_Int iters;
-    HYPRE_PCGGetNumIterations(pcg, &iters);
-    HYPRE_PCGGetFinalRelativeResidualNorm(pcg, &r.hypre_rel_residual);
-    r.iterations = (int)iters;
+    parcsr_krylov_finish(s->krylov, krylov, &r);
     r.assemble_s = slowest(t1 - t0);
     r.setup_s = slowest(t2 - t0);
     r.solve_s = slowest(t3 - t2);
@@ -692,7 +866,6 @@ static struct result solve_boomeramg(const struct settings *s, const struct band
 
     free(rows);
     HYPRE_BoomerAMGDestroy(amg);
-    HYPRE_ParCSRPCGDestroy(pcg);
     HYPRE_IJVectorDestroy(ix);
     HYPRE_IJVectorDestroy(ib);
     HYPRE_IJMatrixDestroy(ij);
@@ -717,21 +890,33 @@ int main(int argc, char **argv)
     struct band band = band_of(s.nx, s.ny, rank_id, rank_count);
     double t_read = MPI_Wtime();
     struct stencil A;
-    read_matrix(s.dir, &band, &A);
+    int symmetric = read_matrix(s.dir, &band, &A);
+    if (s.krylov == KRYLOV_AUTO) s.krylov = symmetric ? KRYLOV_PCG : KRYLOV_GMRES;
+    if (s.krylov == KRYLOV_PCG && !symmetric)
+        input_error("%s/A.mtx: --krylov pcg needs a symmetric matrix; this one is stored 'general' "
+                    "(use gmres or bicgstab)", s.dir);
     double *rhs = read_rhs(s.dir, &band);
     double read_s = slowest(MPI_Wtime() - t_read);
     double *x = xmalloc(band.cells * sizeof(double));
 
-    char pfmg_json[256], amg_json[512];
+    /* the Krylov settings: PCG's as they always were, the nonsymmetric methods' their own */
+    char krylov_json[128];
+    const char *storage = symmetric ? "symmetric" : "general";
+    if (s.krylov == KRYLOV_PCG) snprintf(krylov_json, sizeof krylov_json, "\"pcg_two_norm\":1");
+    else if (s.krylov == KRYLOV_GMRES)
+        snprintf(krylov_json, sizeof krylov_json, "\"matrix\":\"%s\",\"krylov\":\"gmres\",\"kdim\":%d",
+                 storage, s.gmres_kdim);
+    else snprintf(krylov_json, sizeof krylov_json, "\"matrix\":\"%s\",\"krylov\":\"bicgstab\"", storage);
+    char pfmg_json[384], amg_json[640];
     snprintf(pfmg_json, sizeof pfmg_json,
-             "{\"pcg_two_norm\":1,\"pfmg_max_iter\":1,\"relax_type\":%d,\"rap_type\":%d,"
+             "{%s,\"pfmg_max_iter\":1,\"relax_type\":%d,\"rap_type\":%d,"
              "\"skip_relax\":%d,\"num_pre_relax\":%d,\"num_post_relax\":%d}",
-             s.pfmg_relax, s.pfmg_rap, s.pfmg_skip, s.pfmg_pre, s.pfmg_post);
+             krylov_json, s.pfmg_relax, s.pfmg_rap, s.pfmg_skip, s.pfmg_pre, s.pfmg_post);
     snprintf(amg_json, sizeof amg_json,
-             "{\"pcg_two_norm\":1,\"amg_max_iter\":1,\"coarsen_type\":%d,\"interp_type\":%d,"
+             "{%s,\"amg_max_iter\":1,\"coarsen_type\":%d,\"interp_type\":%d,"
              "\"p_max_elmts\":%d,\"strong_threshold\":%g,\"agg_num_levels\":%d,"
              "\"relax_down\":%d,\"relax_up\":%d,\"relax_coarse\":%d,\"num_sweeps\":1}",
-             s.amg_coarsen, s.amg_interp, s.amg_pmax, s.amg_theta, s.amg_agg_levels,
+             krylov_json, s.amg_coarsen, s.amg_interp, s.amg_pmax, s.amg_theta, s.amg_agg_levels,
              s.amg_relax_down, s.amg_relax_up, s.amg_relax_coarse);
 
     /* alternate the two solvers run by run, so drift in the machine's load hits both */

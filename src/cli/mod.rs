@@ -91,6 +91,7 @@ pub enum SchemaKind {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("hall_system").args(["power_sheet", "hall_air"])))]
 pub struct BenchArgs {
     /// Grid sizes n (n × n cells), comma-separated. Default: up to 4096 on a hardware GPU,
     /// smaller on the CPU or a software adapter.
@@ -103,17 +104,32 @@ pub struct BenchArgs {
     /// (1e-12 on the CPU, 1e-6 on a GPU), to compare with other solvers' usual rule.
     #[arg(long)]
     pub rtol: Option<f64>,
-    /// Write the system of the (single) size in --sizes, or the power sheet, as A.mtx, b.mtx,
-    /// x.mtx, dcplan.json and meta.json (grid shape and the dcplan arguments that re-solve it,
-    /// for benches/solver_race.py --system) to this folder.
+    /// Write the system of the (single) size in --sizes, or the power sheet or hall air
+    /// system, as A.mtx, b.mtx, x.mtx, dcplan.json and (for the hall systems) meta.json (grid
+    /// shape and the dcplan arguments that re-solve it, for benches/solver_race.py --system) to
+    /// this folder. A.mtx is Matrix Market `coordinate real symmetric` (the lower triangle)
+    /// when the operator is symmetric, `coordinate real general` (every entry) otherwise.
     #[arg(long)]
     pub export: Option<PathBuf>,
     /// Solve the power (busway) sheet of this facility's hall instead of the synthetic
     /// benchmark problem: the product's own 1e4-contrast system.
     #[arg(long, value_name = "FACILITY.json", conflicts_with = "sizes")]
     pub power_sheet: Option<PathBuf>,
-    /// Cell size of the power sheet, m (default: the facility's default cell size).
-    #[arg(long, requires = "power_sheet")]
+    /// Solve this facility's hall air temperature instead: the advection–diffusion operator
+    /// `simulate` builds on the hall's airflow (nonsymmetric, first-order upwind), at the
+    /// design point (supply and outdoor air at the supply set point, full load), with each
+    /// rack's exhaust at supply + its rise, the zone above at supply + the mean rise and no
+    /// busway heat, so that it is one solve rather than simulate's coupled sequence of them.
+    /// Exported as a general (nonsymmetric) matrix; meta.json says "symmetric": false.
+    #[arg(
+        long,
+        value_name = "FACILITY.json",
+        conflicts_with_all = ["sizes", "power_sheet"]
+    )]
+    pub hall_air: Option<PathBuf>,
+    /// Cell size of the power sheet or hall air system, m (default: the facility's default
+    /// cell size).
+    #[arg(long, requires = "hall_system")]
     pub cell_m: Option<f64>,
 }
 
@@ -260,7 +276,10 @@ fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<Exit, CliError> {
         bench::check_sizes(sizes).map_err(CliError::Args)?;
     }
     if let Some(path) = &args.power_sheet {
-        return power_sheet_bench(cli, args, path);
+        return hall_system_bench(cli, args, path, HallSystem::PowerSheet);
+    }
+    if let Some(path) = &args.hall_air {
+        return hall_system_bench(cli, args, path, HallSystem::Air);
     }
     if args.export.is_some() && args.sizes.as_ref().is_none_or(|s| s.len() != 1) {
         return Err(CliError::Args(
@@ -317,12 +336,38 @@ fn bench_command(cli: &Cli, args: &BenchArgs) -> Result<Exit, CliError> {
     Ok(Exit::Success)
 }
 
-/// `bench --power-sheet FACILITY.json [--cell-m X]`: one timed solve of that hall's power
-/// sheet, printed and optionally exported like a benchmark size.
-fn power_sheet_bench(
+/// The hall systems `bench` can solve instead of the synthetic benchmark.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HallSystem {
+    /// `--power-sheet`: the busway sheet, symmetric.
+    PowerSheet,
+    /// `--hall-air`: the air temperature, nonsymmetric.
+    Air,
+}
+
+impl HallSystem {
+    fn name(self) -> &'static str {
+        match self {
+            HallSystem::PowerSheet => "power sheet",
+            HallSystem::Air => "hall air",
+        }
+    }
+
+    fn flag(self) -> &'static str {
+        match self {
+            HallSystem::PowerSheet => "--power-sheet",
+            HallSystem::Air => "--hall-air",
+        }
+    }
+}
+
+/// `bench --power-sheet|--hall-air FACILITY.json [--cell-m X]`: one timed solve of that hall's
+/// system, printed and optionally exported like a benchmark size.
+fn hall_system_bench(
     cli: &Cli,
     args: &BenchArgs,
     path: &std::path::Path,
+    kind: HallSystem,
 ) -> Result<Exit, CliError> {
     let input = crate::plan::inputs::load_facility(path).map_err(CliError::Inputs)?;
     let facility = &input.facility;
@@ -330,24 +375,38 @@ fn power_sheet_bench(
         .cell_m
         .unwrap_or_else(|| crate::layout::default_cell_m(facility));
     crate::plan::limits::check_grid(facility, cell_m)?;
-    let problem = bench::power_sheet(facility, cell_m)
-        .map_err(|e| CliError::Args(format!("--cell-m: {e}")))?;
     let mut backend = backend(cli, Announce::Status)?;
+    let mut peclet = None;
+    let problem = match kind {
+        HallSystem::PowerSheet => bench::power_sheet(facility, cell_m)
+            .map_err(|e| CliError::Args(format!("--cell-m: {e}")))?,
+        HallSystem::Air => {
+            // the airflow under the operator is solved to the backend's own target, as
+            // simulate solves it; --rtol applies to the timed solve only
+            let flow_options = backend.solver().default_options();
+            let system = bench::hall_air(facility, cell_m, backend.solver(), &flow_options)
+                .map_err(hall_air_error)?;
+            peclet = Some(system.max_cell_peclet);
+            system.problem
+        }
+    };
     let mut options = backend.solver().default_options();
     if let Some(r) = args.rtol {
         options.tolerance = Tolerance::RelResidual(r);
     }
     let records = bench::run_on(
         &mut backend,
-        [("power sheet", problem.clone())],
+        [(kind.name(), problem.clone())],
         &options,
         |r| {
             if args.json {
                 println!("{}", serde_json::to_string(r).unwrap_or_default());
             } else {
+                let peclet = peclet.map_or(String::new(), |p| format!(", max cell Péclet {p:.0}"));
                 println!(
-                    "power sheet of {} at {cell_m} m: {} x {} cells, {} cycles, rel. residual \
-                     {:.2e}, setup {:.4} s, solve {:.4} s, total {:.4} s",
+                    "{} of {} at {cell_m} m: {} x {} cells{peclet}, {} cycles, rel. residual \
+                 {:.2e}, setup {:.4} s, solve {:.4} s, total {:.4} s",
+                    kind.name(),
                     path.display(),
                     r.nx,
                     r.ny,
@@ -365,15 +424,23 @@ fn power_sheet_bench(
         let system = crate::solver::System::assemble(&problem);
         bench::export(dir, &system, &solution.u, record)?;
         let facility_arg = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        let meta = serde_json::json!({
+        let mut meta = serde_json::json!({
             "nx": problem.nx,
             "ny": problem.ny,
-            "name": format!("power sheet of {} at {cell_m} m", path.display()),
+            "name": format!("{} of {} at {cell_m} m", kind.name(), path.display()),
             "dcplan_args": [
-                "--backend", "cpu", "bench", "--power-sheet", facility_arg.display().to_string(),
+                "--backend", "cpu", "bench", kind.flag(), facility_arg.display().to_string(),
                 "--cell-m", cell_m.to_string(), "--rtol", "{rtol}", "--json"
             ],
         });
+        if kind == HallSystem::Air {
+            // the power sheet's meta.json stays as it was: readers take a missing key as
+            // symmetric, and A.mtx's header says the same
+            meta["symmetric"] = serde_json::Value::Bool(system.op.symmetric());
+            if let Some(p) = peclet {
+                meta["max_cell_peclet"] = serde_json::json!(p);
+            }
+        }
         crate::fsio::write_atomic_with(&dir.join("meta.json"), |o| {
             serde_json::to_writer_pretty(&mut *o, &meta).map_err(std::io::Error::other)?;
             writeln!(o)
@@ -386,6 +453,21 @@ fn power_sheet_bench(
         }
     }
     Ok(Exit::Success)
+}
+
+/// A hall air system that cannot be built: a cell size the floor plan refuses is the user's
+/// argument; a solver failure keeps its own exit code.
+fn hall_air_error(e: bench::HallAirError) -> CliError {
+    use crate::model::airflow::AirflowError;
+    use crate::model::HallError;
+    match e {
+        bench::HallAirError::Layout(e) => CliError::Args(format!("--cell-m: {e}")),
+        bench::HallAirError::Hall(HallError::Air(
+            AirflowError::Flow(s) | AirflowError::Heat(s),
+        ))
+        | bench::HallAirError::Hall(HallError::Power(s)) => CliError::Solve(s),
+        bench::HallAirError::Hall(other) => CliError::Other(anyhow::Error::from(other)),
+    }
 }
 
 fn validate(paths: &[PathBuf], facility: Option<&std::path::Path>) -> Result<Exit, CliError> {

@@ -576,6 +576,43 @@ impl HallAir {
         self.params.rho_cp_j_m3k * largest / mixing
     }
 
+    /// How many loops the coupling solves for: one per rack, then the zone above when it
+    /// exchanges air with the layer.
+    pub fn loop_count(&self) -> usize {
+        self.loops.len()
+    }
+
+    /// One field solve as a whole problem, operator and right-hand side together, so it can be
+    /// handed to another solver (`dcplan bench --hall-air`): supply air at `supply_c`, outdoor
+    /// air at `outdoor_c`, each loop (racks first, then the zone) returning air at its entry of
+    /// `loop_c` ([`HallAir::loop_count`] of them), heat sources `source_w_m2` (W/m², empty for
+    /// none). The operator is the one [`HallAir::new`] prepared.
+    pub fn field_problem(
+        &self,
+        supply_c: f64,
+        outdoor_c: f64,
+        loop_c: &[f64],
+        source_w_m2: &[f64],
+    ) -> Problem {
+        debug_assert_eq!(loop_c.len(), self.loops.len());
+        let rhs = self.rhs(supply_c, outdoor_c, loop_c, source_w_m2);
+        let mut p = self.problem.clone();
+        p.source = rhs.source;
+        p.sink_value = rhs.sink_value;
+        for (fixed, &v) in p.fixed.iter_mut().zip(&rhs.fixed_value) {
+            if let Some(value) = fixed {
+                *value = v;
+            }
+        }
+        for (side, &v) in p.boundary.iter_mut().zip(&rhs.boundary_value) {
+            match side {
+                Boundary::Fixed { value } | Boundary::Robin { value, .. } => *value = v,
+                Boundary::ZeroFlux => {}
+            }
+        }
+        p
+    }
+
     /// The right-hand side for given supply, outdoor and loop temperatures and sources.
     fn rhs(&self, supply_c: f64, outdoor_c: f64, loop_c: &[f64], source: &[f64]) -> Rhs {
         let mut rhs = self.problem.rhs();

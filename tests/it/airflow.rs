@@ -9,7 +9,7 @@ use dcplan::model::airflow::{
     potential_flow, AirConditions, AirLayout, AirParams, AirRack, HallAir,
 };
 use dcplan::solver::{
-    Advection, Boundary, CpuMultigrid, Problem, Side, SolveOptions, Solver, Tolerance,
+    Advection, Boundary, CpuMultigrid, Problem, Side, SolveOptions, Solver, System, Tolerance,
 };
 use libtest_mimic::Trial;
 
@@ -22,6 +22,7 @@ pub fn tests() -> Vec<Trial> {
         plain tile_jets_send_up_what_the_racks_do_not_capture,
         plain hall_with_no_heat_sits_at_the_supply_temperature,
         plain hall_heat_balances_and_racks_superpose,
+        plain field_problem_with_the_coupled_loop_temperatures_is_the_coupled_field,
         plain contained_cold_aisle_at_full_supply_feeds_every_rack_supply_air,
         plain sealed_under_supplied_aisle_is_refused,
         plain open_hall_is_hottest_at_the_row_ends,
@@ -477,6 +478,42 @@ fn hall_heat_balances_and_racks_superpose() {
         let rise = sum[k] / (HALL_PARAMS.rho_cp_j_m3k * 0.7);
         assert!((fab.exhaust_c[k] - fab.intake_c[k] - rise).abs() < 1e-9);
     }
+}
+
+/// `HallAir::field_problem` (what `bench --hall-air` exports) is the field solve the coupling
+/// makes: given the loop temperatures the coupling found, the coupled field satisfies the
+/// problem's assembled system to the solver's precision, and the operator is nonsymmetric.
+fn field_problem_with_the_coupled_loop_temperatures_is_the_coupled_field() {
+    let mut hall = HallAir::new(
+        small_hall(0.2),
+        HALL_PARAMS,
+        &CpuMultigrid,
+        &exact_options(),
+    )
+    .expect("hall");
+    let heat: Vec<f64> = (0..8).map(|k| 6_000.0 + 500.0 * k as f64).collect();
+    let cond = conditions(&heat, 27.0);
+    let field = hall.solve(&cond).expect("coupled solve");
+    let mut loop_c = field.exhaust_c.clone();
+    assert_eq!(
+        hall.loop_count(),
+        loop_c.len() + 1,
+        "racks and the zone above"
+    );
+    loop_c.push(field.zone_c);
+    let p = hall.field_problem(cond.supply_c, cond.outdoor_c, &loop_c, &[]);
+    assert!(!p.symmetric(), "advection makes the operator nonsymmetric");
+    let system = System::assemble(&p);
+    let eta = system.quality(&field.temperature_c).eta;
+    assert!(
+        eta < 1e-12,
+        "coupled field against the exported problem: eta {eta:.3e}"
+    );
+    // and it is not a problem every field satisfies: other loop temperatures leave a residual
+    let colder: Vec<f64> = loop_c.iter().map(|t| t - 1.0).collect();
+    let other = System::assemble(&hall.field_problem(cond.supply_c, cond.outdoor_c, &colder, &[]));
+    let eta_other = other.quality(&field.temperature_c).eta;
+    assert!(eta_other > 1e-6, "1 K colder loops: eta {eta_other:.3e}");
 }
 
 /// A cold aisle closed by doors and a roof, fed exactly its racks' airflow: no air enters it
