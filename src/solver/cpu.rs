@@ -148,10 +148,7 @@ impl CpuPrepared {
         let mut quality = self.system.quality_with(&norms, &x, &mut r);
         let mut fields = std::mem::take(&mut self.fields);
         let mg = self.multigrid(options);
-        if !options.tolerance.met(&quality)
-            && options.max_cycles > 0
-            && std::env::var("DCPLAN_EXP_NOFMG").is_err()
-        {
+        if !options.tolerance.met(&quality) && options.max_cycles > 0 {
             // full multigrid on the correction: a start within the discretisation error
             mg.full_multigrid(&r, &mut fields);
             for (x, e) in x.iter_mut().zip(&fields[0].u) {
@@ -312,13 +309,7 @@ impl Multigrid<'_> {
             self.hierarchy.coarsest.solve(&f.s, &mut f.u);
             return;
         }
-        let (pre, post) = match std::env::var("DCPLAN_EXP_SWEEPS") {
-            Ok(v) => {
-                let n: usize = v.parse().unwrap();
-                (n, n)
-            }
-            Err(_) => (self.options.pre_sweeps, self.options.post_sweeps),
-        };
+        let (pre, post) = (self.options.pre_sweeps, self.options.post_sweeps);
         self.smooth(level, &mut fields[level], pre, false);
         self.residual(level, &mut fields[level]);
         let (fine, rest) = fields.split_at_mut(level + 1);
@@ -341,9 +332,7 @@ impl Multigrid<'_> {
     }
 
     fn smooth(&self, level: usize, f: &mut Fields, sweeps: usize, reverse: bool) {
-        if self.hierarchy.smoothing == Smoothing::Lines
-            && (level == 0 || std::env::var("DCPLAN_EXP_CPOINT").is_err())
-        {
+        if self.hierarchy.smoothing == Smoothing::Lines {
             // an alternating line sweep does the work of two point sweeps
             let sweeps = sweeps.div_ceil(2);
             let factors = &self.lines[level];
@@ -649,15 +638,22 @@ fn smooth5_pair(op: &Operator, interior: &impl Interior, f: &mut Fields) {
 
 /// [`smooth5_pair`] in `threads` blocks of rows.
 fn smooth5_pair_in(op: &Operator, interior: &impl Interior, f: &mut Fields, threads: usize) {
-    let ny = op.ny;
-    let block = ny.div_ceil(threads);
-    if threads > 1 && block < PAIR_MIN_BLOCK {
+    if threads > 1 && op.ny.div_ceil(threads) < PAIR_MIN_BLOCK {
         smooth5_with(op, interior, f, 2);
         return;
     }
     let cells = SharedCells::new(&mut f.u);
     let s = &f.s;
-    let relax = |j: usize, stage: usize| relax_row5(op, interior, s, &cells, j, stage % 2);
+    sweep_pair(op.ny, threads, |j, stage| {
+        relax_row5(op, interior, s, &cells, j, stage % 2)
+    });
+}
+
+/// The wavefront of two red–black sweeps over `ny` rows in `threads` blocks (see
+/// [`smooth5_pair`]): `relax(j, stage)` does what stage `stage` (0 red 1, 1 black 1, 2 red 2,
+/// 3 black 2) updates in row j. Blocks are at least [`PAIR_MIN_BLOCK`] rows (but the last).
+fn sweep_pair(ny: usize, threads: usize, relax: impl Fn(usize, usize) + Sync) {
+    let block = ny.div_ceil(threads);
     let bounds = |t: usize| ((t * block).min(ny), ((t + 1) * block).min(ny));
     each(threads, |t| {
         let (j0, j1) = bounds(t);
@@ -810,8 +806,37 @@ fn relax_cell5(op: &Operator, s: &[f64], u: &SharedCells, p: usize) {
 /// point east of it), then the odd row below it — which gives exactly the colour-by-colour
 /// result. Rows are split into blocks of even length per thread; the odd row just above each
 /// block's start waits until every thread is done.
+///
+/// Sweeps go in pairs, each pair in one pass over memory: the even rows are a red–black
+/// sweep's red rows and the odd rows its black ones (an even row's points read only odd rows
+/// and the odd rows read the even rows' new values), so [`sweep_pair`]'s wavefront applies.
 fn smooth9(op: &Stencil9, f: &mut Fields, sweeps: usize) {
-    let threads = threads_for(op.cells(), op.ny);
+    smooth9_in(op, f, sweeps, threads_for(op.cells(), op.ny));
+}
+
+/// [`smooth9`] in `threads` blocks of rows.
+fn smooth9_in(op: &Stencil9, f: &mut Fields, sweeps: usize, threads: usize) {
+    let pairs = if threads > 1 && op.ny.div_ceil(threads) < PAIR_MIN_BLOCK {
+        0
+    } else {
+        sweeps / 2
+    };
+    {
+        let cells = SharedCells::new(&mut f.u);
+        let s = &f.s;
+        for _ in 0..pairs {
+            sweep_pair(op.ny, threads, |j, stage| {
+                if j % 2 == stage % 2 {
+                    relax_row9(op, s, &cells, j);
+                }
+            });
+        }
+    }
+    smooth9_plain(op, f, sweeps - 2 * pairs, threads);
+}
+
+/// `sweeps` single four-colour sweeps, one pass over memory each.
+fn smooth9_plain(op: &Stencil9, f: &mut Fields, sweeps: usize, threads: usize) {
     let cells = SharedCells::new(&mut f.u);
     let s = &f.s;
     let ny = op.ny;
@@ -846,36 +871,37 @@ fn smooth9(op: &Stencil9, f: &mut Fields, sweeps: usize) {
     }
 }
 
-/// Updates both colours of row j of a coarse level in one pass: the even points, each odd
-/// point right after its east neighbour.
+/// Updates both colours of row j of a coarse level: its even points, then its odd points
+/// (the colour order of the sweep). Each pass's points do not depend on each other, and each
+/// reads its own cache line of couplings.
 fn relax_row9(op: &Stencil9, s: &[f64], u: &SharedCells, j: usize) {
     let nx = op.nx;
-    let interior_row = j > 0 && j + 1 < op.ny && nx >= 3;
-    if interior_row {
-        // every neighbour of an interior point of this row is in bounds
-        let end = (j + 1) * nx;
-        assert!(end + nx <= u.len && end <= op.c.len() && end <= op.anchor.len() && end <= s.len());
-    }
-    let point = |i: usize| {
-        if interior_row && i > 0 && i + 1 < nx {
-            // SAFETY: (i, j) is interior (bounds asserted above); see `SharedCells`
-            unsafe { relax_interior9(op, s, u, j * nx + i) }
-        } else {
-            relax_cell9(op, s, u, i, j);
+    if j == 0 || j + 1 == op.ny || nx < 3 {
+        for parity in 0..2 {
+            for i in (parity..nx).step_by(2) {
+                relax_cell9(op, s, u, i, j);
+            }
         }
-    };
-    let mut last_even = 0;
-    let mut i = 0;
-    while i < nx {
-        point(i);
-        if i >= 2 {
-            point(i - 1);
-        }
-        last_even = i;
-        i += 2;
+        return;
     }
-    if last_even + 1 < nx {
-        point(last_even + 1);
+    // every neighbour of an interior point of this row is in bounds
+    let end = (j + 1) * nx;
+    assert!(end + nx <= u.len && end <= op.c.len() && end <= op.anchor.len() && end <= s.len());
+    for parity in 0..2 {
+        if parity == 0 {
+            relax_cell9(op, s, u, 0, j);
+        }
+        let mut p = j * nx + if parity == 0 { 2 } else { 1 };
+        let last = j * nx + nx - 1;
+        while p < last {
+            // SAFETY: 0 < i < nx - 1 in an interior row (bounds asserted above); see
+            // `SharedCells`
+            unsafe { relax_interior9(op, s, u, p) };
+            p += 2;
+        }
+        if (nx - 1) % 2 == parity {
+            relax_cell9(op, s, u, nx - 1, j);
+        }
     }
 }
 
@@ -1380,6 +1406,16 @@ mod tests {
     use super::*;
     use crate::solver::problem::{Boundary, Problem, Side};
 
+    /// max |a - b| against max |b|.
+    fn gap(a: &[f64], b: &[f64]) -> (f64, f64) {
+        let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let diff = a
+            .iter()
+            .zip(b)
+            .fold(0.0f64, |m, (x, y)| m.max((x - y).abs()));
+        (diff, scale)
+    }
+
     /// A pseudo-random value in [0, 1) from an integer (splitmix64).
     fn noise(k: u64) -> f64 {
         let mut z = k.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -1441,6 +1477,35 @@ mod tests {
                 .zip(&fused.u)
                 .any(|(a, b)| (a - b).abs() > 1e-3);
             assert!(moved, "{nx} x {ny}: the sweeps changed nothing");
+        }
+    }
+
+    /// The same on a coarse level's 9-point Galerkin operator (four-colour sweeps).
+    #[test]
+    fn fused_coarse_sweep_pair_equals_two_sweeps() {
+        for (nx, ny) in [(400, 300), (363, 261), (90, 61)] {
+            let (op, fine) = random_level(nx, ny);
+            let coarse = Hierarchy::build(&op).coarse.swap_remove(0).op;
+            let n = coarse.cells();
+            let start = |k: u64| Fields {
+                u: (0..n).map(|q| noise(3 * q as u64 + k) - 0.5).collect(),
+                s: fine.s[..n].to_vec(),
+                r: vec![0.0; n],
+            };
+            for blocks in [1, 2, 3, 7, 16] {
+                let (mut fused, mut plain) = (start(1), start(1));
+                smooth9_in(&coarse, &mut fused, 2, blocks);
+                smooth9_plain(&coarse, &mut plain, 2, 1);
+                let (diff, scale) = gap(&fused.u, &plain.u);
+                assert!(
+                    diff <= 1e-14 * scale,
+                    "{} x {}, {blocks} blocks: fused pair differs by {diff:e} (scale {scale:e})",
+                    coarse.nx,
+                    coarse.ny
+                );
+                let (moved, _) = gap(&fused.u, &start(1).u);
+                assert!(moved > 1e-3, "the sweeps changed nothing");
+            }
         }
     }
 }
