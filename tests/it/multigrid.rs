@@ -18,6 +18,8 @@ pub fn tests() -> Vec<Trial> {
         gpu gpu_cycles_bounded_independent_of_contrast_and_size,
         plain cpu_hall_power_sheet_cycles_bounded_from_0_3_to_0_05_m,
         gpu gpu_hall_power_sheet_cycles_bounded_from_0_3_to_0_05_m,
+        plain cpu_hall_air_cycles_bounded_from_0_3_to_0_05_m,
+        gpu gpu_hall_air_cycles_bounded_from_0_3_to_0_05_m,
         plain cpu_advection_matches_the_discrete_exponential_profile,
         gpu gpu_advection_matches_the_discrete_exponential_profile,
         plain cpu_advection_converges_and_conserves_heat_under_refinement,
@@ -197,6 +199,47 @@ fn check_hall_power_sheet(
         counts[3].1 <= counts[0].1 + growth,
         "cycles grow with refinement: {counts:?}"
     );
+}
+
+/// The same for the hall's nonsymmetric air-temperature system (advection on the hall's
+/// potential flow, `bench::hall_air`), whose cell Péclet number falls as the grid refines.
+fn check_hall_air(solver: &mut dyn Solver, options: &SolveOptions, max: usize, growth: usize) {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sites/facilities/ai-hall-20mw.json");
+    let facility = dcplan::site::validate::load_facility(&path)
+        .expect("shipped facility")
+        .into_inner();
+    let mut counts = Vec::new();
+    for cell_m in [0.3, 0.15, 0.1, 0.05] {
+        let flow = SolveOptions::f64_target();
+        let system = dcplan::bench::hall_air(&facility, cell_m, &CpuMultigrid, &flow)
+            .unwrap_or_else(|e| panic!("hall air at {cell_m} m: {e}"));
+        let p = &system.problem;
+        let c = cycles(solver, p, options, &format!("hall air at {cell_m} m"));
+        eprintln!("hall air {cell_m} m ({} x {}): {c} cycles", p.nx, p.ny);
+        counts.push((cell_m, c));
+    }
+    for &(cell_m, c) in &counts {
+        assert!(
+            c <= max,
+            "hall air at {cell_m} m: {c} cycles > {max} ({counts:?})"
+        );
+    }
+    assert!(
+        counts[3].1 <= counts[0].1 + growth,
+        "cycles grow with refinement: {counts:?}"
+    );
+}
+
+fn cpu_hall_air_cycles_bounded_from_0_3_to_0_05_m() {
+    // BiCGStab counts two cycles per iteration
+    check_hall_air(&mut CpuMultigrid, &SolveOptions::f64_target(), 16, 4);
+}
+
+fn gpu_hall_air_cycles_bounded_from_0_3_to_0_05_m() {
+    let mut gpu = common::gpu();
+    let options = gpu.default_options();
+    check_hall_air(&mut gpu, &options, 16, 4);
 }
 
 fn cpu_hall_power_sheet_cycles_bounded_from_0_3_to_0_05_m() {
