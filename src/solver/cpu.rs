@@ -773,6 +773,38 @@ fn relax_row5(
     }
 }
 
+/// `sum_N c_PN (v - u_N)` at (i, j) of the finest level (couplings W, E, S, N in `c`), each
+/// neighbour tested against the grid's edge.
+///
+/// # Safety
+/// (i, j) is on the nx × ny grid of `u`, and `u` follows [`SharedCells`].
+#[inline(always)]
+unsafe fn flux5_tested(
+    u: &SharedCells,
+    c: [f64; 4],
+    v: f64,
+    (i, j): (usize, usize),
+    (nx, ny): (usize, usize),
+) -> f64 {
+    let p = j * nx + i;
+    let mut flux = 0.0;
+    unsafe {
+        if i > 0 {
+            flux += c[0] * (v - u.read(p - 1));
+        }
+        if i + 1 < nx {
+            flux += c[1] * (v - u.read(p + 1));
+        }
+        if j > 0 {
+            flux += c[2] * (v - u.read(p - nx));
+        }
+        if j + 1 < ny {
+            flux += c[3] * (v - u.read(p + nx));
+        }
+    }
+    flux
+}
+
 /// Updates finest-level cell p, whichever neighbours it has (correction form: anchor value 0).
 fn relax_cell5(op: &Operator, s: &[f64], u: &SharedCells, p: usize) {
     let (nx, ny) = (op.nx, op.ny);
@@ -781,19 +813,7 @@ fn relax_cell5(op: &Operator, s: &[f64], u: &SharedCells, p: usize) {
     // SAFETY: every index is a neighbour that exists; see `SharedCells` for the threads.
     unsafe {
         let up = u.read(p);
-        let mut flux = 0.0;
-        if i > 0 {
-            flux += c[0] * (up - u.read(p - 1));
-        }
-        if i + 1 < nx {
-            flux += c[1] * (up - u.read(p + 1));
-        }
-        if j > 0 {
-            flux += c[2] * (up - u.read(p - nx));
-        }
-        if j + 1 < ny {
-            flux += c[3] * (up - u.read(p + nx));
-        }
+        let flux = flux5_tested(u, c, up, (i, j), (nx, ny));
         let a = op.anchor[p];
         let diag = c.iter().sum::<f64>() + a;
         u.write(p, up + (s[p] - flux - a * up) / diag);
@@ -1229,20 +1249,7 @@ impl<I: Interior> LineOp for Fine<'_, I> {
                 (c, flux)
             } else {
                 let c = self.op.couplings4_ij(i, j);
-                let mut flux = 0.0;
-                if i > 0 {
-                    flux += c[0] * (v - u.read(p - 1));
-                }
-                if i + 1 < nx {
-                    flux += c[1] * (v - u.read(p + 1));
-                }
-                if j > 0 {
-                    flux += c[2] * (v - u.read(p - nx));
-                }
-                if j + 1 < ny {
-                    flux += c[3] * (v - u.read(p + nx));
-                }
-                (c, flux)
+                (c, flux5_tested(u, c, v, (i, j), (nx, ny)))
             };
             let res = *s.get_unchecked(p) - flux - a * v;
             line_terms::<X>(res, c, (i, j), (nx, ny))

@@ -168,14 +168,15 @@ fn gpu_cycles_bounded_independent_of_contrast_and_size() {
     check_contrast_sweep(&mut gpu, &options, [64, 128], 20, 4);
 }
 
-/// The shipped 20 MW hall's power (busway) sheet — 1e4 contrast between busway and floor, the
-/// unit substations' feeds fixed — at 0.3, 0.15, 0.1 and 0.05 m (25 k to 440 k cells): cycles
-/// within `max` and growing by at most `growth` from the coarsest grid to the finest.
-fn check_hall_power_sheet(
+/// Cycles to solve one of the shipped 20 MW hall's systems, made by `system` at 0.3, 0.15, 0.1
+/// and 0.05 m (25 k to 440 k cells): within `max`, and growing by at most `growth` from the
+/// coarsest grid to the finest.
+fn check_hall_refinement(
+    what: &str,
+    system: impl Fn(&dcplan::site::Facility, f64) -> Problem,
     solver: &mut dyn Solver,
     options: &SolveOptions,
-    max: usize,
-    growth: usize,
+    (max, growth): (usize, usize),
 ) {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sites/facilities/ai-hall-20mw.json");
@@ -184,72 +185,65 @@ fn check_hall_power_sheet(
         .into_inner();
     let mut counts = Vec::new();
     for cell_m in [0.3, 0.15, 0.1, 0.05] {
-        let p = dcplan::bench::power_sheet(&facility, cell_m).expect("power sheet");
-        let c = cycles(solver, &p, options, &format!("power sheet at {cell_m} m"));
-        eprintln!("power sheet {cell_m} m ({} x {}): {c} cycles", p.nx, p.ny);
+        let p = system(&facility, cell_m);
+        let c = cycles(solver, &p, options, &format!("{what} at {cell_m} m"));
+        eprintln!("{what} {cell_m} m ({} x {}): {c} cycles", p.nx, p.ny);
         counts.push((cell_m, c));
     }
     for &(cell_m, c) in &counts {
         assert!(
             c <= max,
-            "power sheet at {cell_m} m: {c} cycles > {max} ({counts:?})"
+            "{what} at {cell_m} m: {c} cycles > {max} ({counts:?})"
         );
     }
     assert!(
         counts[3].1 <= counts[0].1 + growth,
-        "cycles grow with refinement: {counts:?}"
+        "{what}: cycles grow with refinement: {counts:?}"
     );
 }
 
-/// The same for the hall's nonsymmetric air-temperature system (advection on the hall's
-/// potential flow, `bench::hall_air`), whose cell Péclet number falls as the grid refines.
-fn check_hall_air(solver: &mut dyn Solver, options: &SolveOptions, max: usize, growth: usize) {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sites/facilities/ai-hall-20mw.json");
-    let facility = dcplan::site::validate::load_facility(&path)
-        .expect("shipped facility")
-        .into_inner();
-    let mut counts = Vec::new();
-    for cell_m in [0.3, 0.15, 0.1, 0.05] {
-        let flow = SolveOptions::f64_target();
-        let system = dcplan::bench::hall_air(&facility, cell_m, &CpuMultigrid, &flow)
-            .unwrap_or_else(|e| panic!("hall air at {cell_m} m: {e}"));
-        let p = &system.problem;
-        let c = cycles(solver, p, options, &format!("hall air at {cell_m} m"));
-        eprintln!("hall air {cell_m} m ({} x {}): {c} cycles", p.nx, p.ny);
-        counts.push((cell_m, c));
-    }
-    for &(cell_m, c) in &counts {
-        assert!(
-            c <= max,
-            "hall air at {cell_m} m: {c} cycles > {max} ({counts:?})"
-        );
-    }
-    assert!(
-        counts[3].1 <= counts[0].1 + growth,
-        "cycles grow with refinement: {counts:?}"
-    );
+/// The hall's power (busway) sheet: 1e4 contrast between busway and floor, the unit
+/// substations' feeds fixed.
+fn power_sheet(facility: &dcplan::site::Facility, cell_m: f64) -> Problem {
+    dcplan::bench::power_sheet(facility, cell_m).expect("power sheet")
+}
+
+/// The hall's nonsymmetric air-temperature system (advection on the hall's potential flow,
+/// `bench::hall_air`), whose cell Péclet number falls as the grid refines.
+fn hall_air(facility: &dcplan::site::Facility, cell_m: f64) -> Problem {
+    let flow = SolveOptions::f64_target();
+    dcplan::bench::hall_air(facility, cell_m, &CpuMultigrid, &flow)
+        .unwrap_or_else(|e| panic!("hall air at {cell_m} m: {e}"))
+        .problem
 }
 
 fn cpu_hall_air_cycles_bounded_from_0_3_to_0_05_m() {
     // BiCGStab counts two cycles per iteration
-    check_hall_air(&mut CpuMultigrid, &SolveOptions::f64_target(), 16, 4);
+    let options = SolveOptions::f64_target();
+    check_hall_refinement("hall air", hall_air, &mut CpuMultigrid, &options, (16, 4));
 }
 
 fn gpu_hall_air_cycles_bounded_from_0_3_to_0_05_m() {
     let mut gpu = common::gpu();
     let options = gpu.default_options();
-    check_hall_air(&mut gpu, &options, 16, 4);
+    check_hall_refinement("hall air", hall_air, &mut gpu, &options, (16, 4));
 }
 
 fn cpu_hall_power_sheet_cycles_bounded_from_0_3_to_0_05_m() {
-    check_hall_power_sheet(&mut CpuMultigrid, &SolveOptions::f64_target(), 16, 3);
+    let options = SolveOptions::f64_target();
+    check_hall_refinement(
+        "power sheet",
+        power_sheet,
+        &mut CpuMultigrid,
+        &options,
+        (16, 3),
+    );
 }
 
 fn gpu_hall_power_sheet_cycles_bounded_from_0_3_to_0_05_m() {
     let mut gpu = common::gpu();
     let options = gpu.default_options();
-    check_hall_power_sheet(&mut gpu, &options, 20, 4);
+    check_hall_refinement("power sheet", power_sheet, &mut gpu, &options, (20, 4));
 }
 
 /// A channel of `n` cells along x (and 3 rows, identical), flow `u_flux` (W/K) toward +x,
