@@ -79,6 +79,8 @@ pub struct CpuPrepared {
     /// Every level's line factorisations, finest first (none under point smoothing).
     lines: Vec<LineFactors>,
     fields: Vec<Fields>,
+    /// `||A||inf` of the finest operator (every right-hand side's norms divide by it).
+    a_inf: f64,
     setup_s: f64,
 }
 
@@ -117,6 +119,7 @@ impl CpuPrepared {
             Vec::new()
         };
         CpuPrepared {
+            a_inf: system.op.norm_inf(),
             system,
             hierarchy,
             lines,
@@ -142,7 +145,7 @@ impl CpuPrepared {
             levels: self.hierarchy.levels(),
             ..Default::default()
         };
-        let norms = self.system.norms();
+        let norms = self.system.norms_with(self.a_inf);
         let n = self.system.cells();
         let mut r = vec![0.0; n];
         let mut quality = self.system.quality_with(&norms, &x, &mut r);

@@ -193,7 +193,7 @@ pub fn check_rhs(system: &System, rhs: &Rhs) -> Result<(), ProblemError> {
                 format!("expected {n} cells, found {}", field.len()),
             );
         }
-        if let Some(p) = field.iter().position(|v| !v.is_finite()) {
+        if let Some(p) = parallel::position_first(field, |v| !v.is_finite()) {
             return err(
                 format!("{name}[{p}]"),
                 format!("expected a finite number, found {}", field[p]),

@@ -55,6 +55,26 @@ pub fn for_row_blocks<T: Send>(out: &mut [T], nx: usize, f: impl Fn(usize, &mut 
         .for_each(|(b, chunk)| f(b * block, chunk));
 }
 
+/// [`for_row_blocks`] over two outputs of the same shape, split alike.
+pub fn for_row_blocks2<T: Send, U: Send>(
+    a: &mut [T],
+    b: &mut [U],
+    nx: usize,
+    f: impl Fn(usize, &mut [T], &mut [U]) + Sync,
+) {
+    let rows = a.len() / nx.max(1);
+    let threads = threads().min(rows).max(1);
+    if threads == 1 || a.len() < MIN_PARALLEL_CELLS {
+        f(0, a, b);
+        return;
+    }
+    let block = rows.div_ceil(threads);
+    a.par_chunks_mut(block * nx)
+        .zip(b.par_chunks_mut(block * nx))
+        .enumerate()
+        .for_each(|(k, (a, b))| f(k * block, a, b));
+}
+
 /// Calls `f(t)` for every t in 0..n, in parallel on the pool (on the calling thread for
 /// n = 1).
 pub fn each(n: usize, f: impl Fn(usize) + Sync + Send) {
@@ -91,6 +111,77 @@ pub fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
     y.par_chunks_mut(block)
         .zip(x.par_chunks(block))
         .for_each(|(y, x)| y.iter_mut().zip(x).for_each(|(y, x)| *y += alpha * x));
+}
+
+/// Cells per block of [`fold_blocks`]: the blocks, and so the order of every sum, do not depend
+/// on the number of threads.
+pub const FOLD_BLOCK: usize = 1 << 14;
+
+/// `part` of every block of [`FOLD_BLOCK`] indices of 0..n, in parallel, combined in block
+/// order (`init` for n = 0).
+pub fn fold_blocks<T: Send>(
+    n: usize,
+    init: T,
+    part: impl Fn(std::ops::Range<usize>) -> T + Sync + Send,
+    combine: impl Fn(T, T) -> T,
+) -> T {
+    let blocks = n.div_ceil(FOLD_BLOCK);
+    let range = |k: usize| k * FOLD_BLOCK..((k + 1) * FOLD_BLOCK).min(n);
+    let parts: Vec<T> = if blocks > 1 && threads() > 1 {
+        (0..blocks)
+            .into_par_iter()
+            .map(|k| part(range(k)))
+            .collect()
+    } else {
+        (0..blocks).map(|k| part(range(k))).collect()
+    };
+    parts.into_iter().fold(init, combine)
+}
+
+/// The first index of `v` where `bad` holds, searched in parallel.
+pub fn position_first<T: Sync>(v: &[T], bad: impl Fn(&T) -> bool + Sync + Send) -> Option<usize> {
+    if v.len() < MIN_PARALLEL_CELLS || threads() == 1 {
+        return v.iter().position(bad);
+    }
+    // each block searched by a plain loop, the first block with a hit wins (rayon's own
+    // position_first checks a shared flag per item and is slower than the serial scan)
+    let part = |range: std::ops::Range<usize>| {
+        let start = range.start;
+        v[range].iter().position(&bad).map(|q| start + q)
+    };
+    fold_blocks(v.len(), None, part, |a, b| a.or(b))
+}
+
+/// Whether `f(p)` holds for some p in 0..n, searched in parallel.
+pub fn any(n: usize, f: impl Fn(usize) -> bool + Sync + Send) -> bool {
+    if n < MIN_PARALLEL_CELLS || threads() == 1 {
+        return (0..n).any(f);
+    }
+    fold_blocks(n, false, |mut range| range.any(&f), |a, b| a || b)
+}
+
+/// `f(p, &mut out[p])` for every p, in parallel for long vectors.
+pub fn each_mut<T: Send>(out: &mut [T], f: impl Fn(usize, &mut T) + Sync + Send) {
+    if out.len() < MIN_PARALLEL_CELLS || threads() == 1 {
+        out.iter_mut().enumerate().for_each(|(p, o)| f(p, o));
+        return;
+    }
+    out.par_iter_mut()
+        .with_min_len(FOLD_BLOCK)
+        .enumerate()
+        .for_each(|(p, o)| f(p, o));
+}
+
+/// `(0..n).map(f).collect()`, in parallel for long vectors.
+pub fn collect<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync + Send) -> Vec<T> {
+    if n < MIN_PARALLEL_CELLS || threads() == 1 {
+        return (0..n).map(f).collect();
+    }
+    (0..n)
+        .into_par_iter()
+        .with_min_len(FOLD_BLOCK)
+        .map(f)
+        .collect()
 }
 
 /// Memory copy bandwidth of the host (read + write bytes), best of five copies of `bytes`.

@@ -12,6 +12,7 @@
 //! and outflow `m` removing it at the local value. The flow must conserve mass cell by cell;
 //! the operator is then a nonsymmetric M-matrix (first-order upwind).
 
+use super::parallel::position_first;
 use std::fmt;
 
 /// Boundary condition on one side of the rectangle.
@@ -226,38 +227,43 @@ impl Problem {
                 return err(name, format!("expected {n} cells, found {len}"));
             }
         }
-        for (name, field, positive) in [
-            ("conductivity", &self.conductivity, true),
-            ("sink_coeff", &self.sink_coeff, false),
-            ("sink_value", &self.sink_value, false),
-            ("source", &self.source, false),
+        // one parallel pass per field finds the first cell that is not finite or out of range;
+        // a later non-finite value is reported before an earlier out-of-range one
+        for (name, field, rule) in [
+            ("conductivity", &self.conductivity, Some("> 0")),
+            ("sink_coeff", &self.sink_coeff, Some(">= 0")),
+            ("sink_value", &self.sink_value, None),
+            ("source", &self.source, None),
         ] {
-            if let Some(p) = field.iter().position(|v| !v.is_finite()) {
+            let bad = |v: f64| match rule {
+                Some("> 0") => v <= 0.0,
+                Some(_) => v < 0.0,
+                None => false,
+            };
+            let Some(first) = position_first(field, |&v| !v.is_finite() || bad(v)) else {
+                continue;
+            };
+            let p = if field[first].is_finite() {
+                position_first(&field[first..], |v| !v.is_finite()).map(|q| first + q)
+            } else {
+                Some(first)
+            };
+            if let Some(p) = p {
                 return err(
                     &format!("{name}[{p}]"),
                     format!("expected a finite number, found {}", field[p]),
                 );
             }
-            let bad = |v: f64| {
-                if positive {
-                    v <= 0.0
-                } else {
-                    name == "sink_coeff" && v < 0.0
-                }
-            };
-            if let Some(p) = field.iter().position(|&v| bad(v)) {
-                let want = if positive { "> 0" } else { ">= 0" };
-                return err(
-                    &format!("{name}[{p}]"),
-                    format!("expected {want}, found {}", field[p]),
-                );
-            }
+            return err(
+                &format!("{name}[{first}]"),
+                format!(
+                    "expected {}, found {}",
+                    rule.unwrap_or_default(),
+                    field[first]
+                ),
+            );
         }
-        if let Some(p) = self
-            .fixed
-            .iter()
-            .position(|v| v.is_some_and(|x| !x.is_finite()))
-        {
+        if let Some(p) = position_first(&self.fixed, |v| v.is_some_and(|x| !x.is_finite())) {
             return err(
                 &format!("fixed[{p}]"),
                 "expected a finite value".to_string(),
@@ -296,9 +302,8 @@ impl Problem {
                 if field.len() != n {
                     return err(name, format!("expected {n} cells, found {}", field.len()));
                 }
-                if let Some(p) = field
-                    .iter()
-                    .position(|v| !(v.is_finite() && (0.0..=1.0).contains(v)))
+                if let Some(p) =
+                    position_first(field, |v| !(v.is_finite() && (0.0..=1.0).contains(v)))
                 {
                     return err(
                         &format!("{name}[{p}]"),
@@ -311,8 +316,8 @@ impl Problem {
             self.validate_advection(adv)?;
         }
         let anchored = anchored_wall
-            || self.fixed.iter().any(Option::is_some)
-            || self.sink_coeff.iter().any(|&g| g > 0.0);
+            || position_first(&self.fixed, Option::is_some).is_some()
+            || position_first(&self.sink_coeff, |&g| g > 0.0).is_some();
         if !anchored {
             return err(
                 "problem",
@@ -338,7 +343,7 @@ impl Problem {
                     format!("expected {n} cells, found {}", field.len()),
                 );
             }
-            if let Some(p) = field.iter().position(|v| !v.is_finite()) {
+            if let Some(p) = position_first(field, |v| !v.is_finite()) {
                 return err(
                     format!("advection.{name}[{p}]"),
                     format!("expected a finite number, found {}", field[p]),

@@ -17,6 +17,7 @@
 //! value enters it, so new sources, sink values, fixed values or wall values give a new
 //! right-hand side without assembling the operator again.
 
+use super::parallel::{collect, each_mut, fold_blocks, position_first};
 use super::problem::{Boundary, Problem, Rhs};
 use std::io::{self, Write};
 
@@ -178,9 +179,12 @@ impl Operator {
 
     /// `||A||_inf = max_P (2 sum c + a)`.
     pub fn norm_inf(&self) -> f64 {
-        (0..self.cells()).fold(0.0f64, |m, p| {
-            m.max(2.0 * self.face_sum(p) + self.anchor[p])
-        })
+        let part = |range: std::ops::Range<usize>| {
+            range.fold(0.0f64, |m, p| {
+                m.max(2.0 * self.face_sum(p) + self.anchor[p])
+            })
+        };
+        fold_blocks(self.cells(), 0.0, part, f64::max)
     }
 
     /// `q = A p` (no anchor values: the linear part).
@@ -433,10 +437,14 @@ impl System {
                 *c = harmonic(k[p], k[p + nx]) * open;
             }
         });
-        let sink_area: Vec<f64> = problem.sink_coeff.iter().map(|g| g * h * h).collect();
-        let mut anchor = sink_area.clone();
-        let fixed: Vec<bool> = problem.fixed.iter().map(Option::is_some).collect();
-        let fixed_cells: Vec<usize> = (0..n).filter(|&p| fixed[p]).collect();
+        let sink_area = collect(n, |p| problem.sink_coeff[p] * h * h);
+        let mut anchor = collect(n, |p| sink_area[p]);
+        let fixed = collect(n, |p| problem.fixed[p].is_some());
+        let fixed_cells: Vec<usize> = if position_first(&fixed, |&f| f).is_some() {
+            (0..n).filter(|&p| fixed[p]).collect()
+        } else {
+            Vec::new()
+        };
         // a fixed cell's identity row is scaled like its neighbours' rows (sum of the links it
         // would have), so ||A|| and ||b|| stay meaningful
         let mut fixed_diag: Vec<(usize, f64)> = Vec::with_capacity(fixed_cells.len());
@@ -539,28 +547,30 @@ impl System {
         let h2 = known.spacing_m * known.spacing_m;
         // anchor_value holds sum(c v) until it is divided by the anchor
         let weighted = &mut self.anchor_value;
-        for (w, (a, v)) in weighted
-            .iter_mut()
-            .zip(known.sink_area.iter().zip(rhs.sink_value))
-        {
-            *w = a * v;
-        }
+        each_mut(weighted, |p, w| *w = known.sink_area[p] * rhs.sink_value[p]);
         for w in &known.walls {
             weighted[w.cell] += w.c * rhs.boundary_value[w.side];
         }
         for l in &known.cut {
             weighted[l.free] += l.c * rhs.fixed_value.at(l.fixed);
         }
-        for (p, (w, r)) in weighted.iter_mut().zip(self.rhs.iter_mut()).enumerate() {
-            let a = self.op.anchor[p];
-            if known.fixed[p] {
-                *w = rhs.fixed_value.at(p);
-                *r = 0.0;
+        let anchor = &self.op.anchor;
+        each_mut(weighted, |p, w| {
+            *w = if known.fixed[p] {
+                rhs.fixed_value.at(p)
+            } else if anchor[p] > 0.0 {
+                *w / anchor[p]
             } else {
-                *w = if a > 0.0 { *w / a } else { 0.0 };
-                *r = rhs.source[p] * h2;
+                0.0
             }
-        }
+        });
+        each_mut(&mut self.rhs, |p, r| {
+            *r = if known.fixed[p] {
+                0.0
+            } else {
+                rhs.source[p] * h2
+            }
+        });
     }
 
     pub fn cells(&self) -> usize {
@@ -595,11 +605,24 @@ impl System {
 
     /// The norms of `A` and `b` that [`Quality`] divides by, computed once per right-hand side.
     pub fn norms(&self) -> Norms {
-        let b = self.b();
+        self.norms_with(self.op.norm_inf())
+    }
+
+    /// [`System::norms`] with `||A||inf` known (it depends on the operator only).
+    pub fn norms_with(&self, a_inf: f64) -> Norms {
+        let part = |range: std::ops::Range<usize>| {
+            range.fold([0.0f64; 2], |[inf, two], p| {
+                let b = self.rhs[p] + self.op.anchor[p] * self.anchor_value[p];
+                [inf.max(b.abs()), two + b * b]
+            })
+        };
+        let [b_inf, b_two] = fold_blocks(self.cells(), [0.0; 2], part, |a, b| {
+            [a[0].max(b[0]), a[1] + b[1]]
+        });
         Norms {
-            a_inf: self.op.norm_inf(),
-            b_inf: b.iter().fold(0.0f64, |m, x| m.max(x.abs())),
-            b_two: b.iter().map(|x| x * x).sum::<f64>().sqrt(),
+            a_inf,
+            b_inf,
+            b_two: b_two.sqrt(),
         }
     }
 
@@ -715,9 +738,7 @@ impl Quality {
     pub fn of(norms: &Norms, u: &[f64], r: &[f64]) -> Quality {
         // one pass over both vectors, in blocks of fixed size (so the sum's order does not
         // depend on the threads)
-        const BLOCK: usize = 1 << 14;
-        let part = |k: usize| -> [f64; 4] {
-            let range = k * BLOCK..((k + 1) * BLOCK).min(r.len());
+        let part = |range: std::ops::Range<usize>| -> [f64; 4] {
             let (mut bad, mut r_inf, mut r_two, mut u_inf) = (false, 0.0f64, 0.0f64, 0.0f64);
             for (&r, &u) in r[range.clone()].iter().zip(&u[range]) {
                 bad |= !(r.is_finite() && u.is_finite());
@@ -727,16 +748,10 @@ impl Quality {
             }
             [if bad { 1.0 } else { 0.0 }, r_inf, r_two, u_inf]
         };
-        let blocks = r.len().min(u.len()).div_ceil(BLOCK);
-        let parts: Vec<[f64; 4]> = if blocks > 1 {
-            use rayon::prelude::*;
-            (0..blocks).into_par_iter().map(part).collect()
-        } else {
-            (0..blocks).map(part).collect()
-        };
-        let [bad, r_inf, r_two, u_inf] = parts.iter().fold([0.0; 4], |a, b| {
-            [a[0] + b[0], a[1].max(b[1]), a[2] + b[2], a[3].max(b[3])]
-        });
+        let [bad, r_inf, r_two, u_inf] =
+            fold_blocks(r.len().min(u.len()), [0.0; 4], part, |a, b| {
+                [a[0] + b[0], a[1].max(b[1]), a[2] + b[2], a[3].max(b[3])]
+            });
         if bad > 0.0 {
             // a NaN must never read as converged
             return Quality {
