@@ -9,10 +9,12 @@
 //! hardware GPU.
 
 use super::hierarchy::{
-    CoarseLevel, Hierarchy, Smoothing, Stencil, Stencil9, Weights, CNE, CNW, CSE, CSW, SLOTS, XE,
-    XW, YN, YS,
+    CoarseLevel, Hierarchy, Smoothing, Stencil, Stencil9, Weights, CNE, CNW, CSE, CSW, XE, XW, YN,
+    YS,
 };
-use super::parallel::{axpy, dot, each, for_rows, threads, MIN_PARALLEL_CELLS};
+use super::parallel::{
+    axpy, dot, each, each_mut, for_row_blocks2, for_rows, threads, FOLD_BLOCK, MIN_PARALLEL_CELLS,
+};
 use super::system::{Faces, Norms, Operator, Quality, System, OFFSETS};
 use super::{
     check_rhs, BackendInfo, Prepared, Probe, Problem, Rhs, Solution, SolveError, SolveOptions,
@@ -138,7 +140,13 @@ impl CpuPrepared {
     }
 
     /// The iteration on the system's current right-hand side, from `x`.
-    fn iterate(&mut self, mut x: Vec<f64>, options: &SolveOptions) -> Result<Solution, SolveError> {
+    /// `zero`: `x` is all zeros (no guess), so the first residual is `b` itself.
+    fn iterate(
+        &mut self,
+        mut x: Vec<f64>,
+        zero: bool,
+        options: &SolveOptions,
+    ) -> Result<Solution, SolveError> {
         let solve_start = Instant::now();
         let mut stats = SolveStats {
             setup_s: self.setup_s,
@@ -148,14 +156,22 @@ impl CpuPrepared {
         let norms = self.system.norms_with(self.a_inf);
         let n = self.system.cells();
         let mut r = vec![0.0; n];
-        let mut quality = self.system.quality_with(&norms, &x, &mut r);
+        let mut quality = if zero {
+            self.system.residual_of_zero(&mut r);
+            Quality::of(&norms, &x, &r)
+        } else {
+            self.system.quality_with(&norms, &x, &mut r)
+        };
         let mut fields = std::mem::take(&mut self.fields);
         let mg = self.multigrid(options);
         if !options.tolerance.met(&quality) && options.max_cycles > 0 {
             // full multigrid on the correction: a start within the discretisation error
-            mg.full_multigrid(&r, &mut fields);
-            for (x, e) in x.iter_mut().zip(&fields[0].u) {
-                *x += e;
+            mg.full_multigrid(&mut r, &mut fields);
+            if zero {
+                // 0 + e: take the correction's vector (the field gets the zeros)
+                std::mem::swap(&mut x, &mut fields[0].u);
+            } else {
+                axpy(1.0, &fields[0].u, &mut x);
             }
             stats.cycles += 1;
             quality = self.system.quality_with(&norms, &x, &mut r);
@@ -191,10 +207,11 @@ impl Prepared for CpuPrepared {
         self.system.set_rhs(rhs);
         let n = self.system.cells();
         let x = match guess {
-            Some(g) if g.len() == n && g.iter().all(|v| v.is_finite()) => g.to_vec(),
-            _ => vec![0.0; n],
+            Some(g) if g.len() == n && g.iter().all(|v| v.is_finite()) => Some(g.to_vec()),
+            _ => None,
         };
-        self.iterate(x, options)
+        let zero = x.is_none();
+        self.iterate(x.unwrap_or_else(|| vec![0.0; n]), zero, options)
     }
 
     fn levels(&self) -> usize {
@@ -313,17 +330,48 @@ impl Multigrid<'_> {
             return;
         }
         let (pre, post) = (self.options.pre_sweeps, self.options.post_sweeps);
-        self.smooth(level, &mut fields[level], pre, false);
-        self.residual(level, &mut fields[level]);
-        let (fine, rest) = fields.split_at_mut(level + 1);
-        let coarse = &mut rest[0];
         let next = self.coarse(level + 1);
-        restrict(&next.p, &fine[level].r, self.nx(level), &mut coarse.s);
-        coarse.u.fill(0.0);
+        // on the finest level under point smoothing, the last pre-smoothing pair goes in one
+        // pass with the residual and its restriction, the first post-smoothing pair with the
+        // interpolated correction
+        let (cells, ny) = if level == 0 {
+            (self.system.op.cells(), self.system.op.ny)
+        } else {
+            let op = &self.coarse(level).op;
+            (op.cells(), op.ny)
+        };
+        let threads = threads_for(cells, ny);
+        let fused = self.hierarchy.smoothing == Smoothing::Point && stages_fit(ny, threads, 6);
+        {
+            let (fine, rest) = fields.split_at_mut(level + 1);
+            let coarse = &mut rest[0];
+            if fused && pre >= 2 {
+                self.smooth(level, &mut fine[level], pre - 2, false);
+                let (f, s) = (&mut fine[level], &mut coarse.s);
+                match level {
+                    0 => pre_pass(&self.system.op, f, &next.p, s, threads),
+                    _ => pre_pass9(&self.coarse(level).op, f, &next.p, s, threads),
+                }
+            } else {
+                self.smooth(level, &mut fine[level], pre, false);
+                self.residual(level, &mut fine[level]);
+                restrict(&next.p, &fine[level].r, self.nx(level), &mut coarse.s);
+            }
+            coarse.u.fill(0.0);
+        }
         self.vcycle(level + 1, fields);
         let (fine, rest) = fields.split_at_mut(level + 1);
-        prolong_add(&next.p, &rest[0].u, self.nx(level), &mut fine[level].u);
-        self.smooth(level, &mut fields[level], post, true);
+        if fused && post >= 2 {
+            let (f, e) = (&mut fine[level], &rest[0].u);
+            match level {
+                0 => post_pass(&self.system.op, f, &next.p, e, threads),
+                _ => post_pass9(&self.coarse(level).op, f, &next.p, e, threads),
+            }
+            self.smooth(level, &mut fine[level], post - 2, true);
+        } else {
+            prolong_add(&next.p, &rest[0].u, self.nx(level), &mut fine[level].u);
+            self.smooth(level, &mut fine[level], post, true);
+        }
     }
 
     fn nx(&self, level: usize) -> usize {
@@ -364,9 +412,10 @@ impl Multigrid<'_> {
     /// Full multigrid for the correction of residual `r`: `r` restricted to every level, the
     /// coarsest solved, and each finer level started from the interpolated coarse correction
     /// plus one V-cycle. The correction ends in `fields[0].u`.
-    fn full_multigrid(&self, r: &[f64], fields: &mut [Fields]) {
+    fn full_multigrid(&self, r: &mut Vec<f64>, fields: &mut [Fields]) {
         let last = fields.len() - 1;
-        fields[0].s.copy_from_slice(r);
+        // r is lent to the finest level as its right-hand side (swapped in and back)
+        std::mem::swap(r, &mut fields[0].s);
         for level in 0..last {
             let (fine, rest) = fields.split_at_mut(level + 1);
             let next = self.coarse(level + 1);
@@ -387,13 +436,16 @@ impl Multigrid<'_> {
             );
             self.vcycle(level, fields);
         }
+        std::mem::swap(r, &mut fields[0].s);
     }
 
-    /// z = M r: one V-cycle from zero.
-    fn precondition(&self, r: &[f64], fields: &mut [Fields]) {
-        fields[0].s.copy_from_slice(r);
+    /// z = M r: one V-cycle from zero, z in `fields[0].u`; r is lent to the finest level as
+    /// its right-hand side (swapped in and back, not copied).
+    fn precondition(&self, r: &mut Vec<f64>, fields: &mut [Fields]) {
+        std::mem::swap(r, &mut fields[0].s);
         fields[0].u.fill(0.0);
         self.vcycle(0, fields);
+        std::mem::swap(r, &mut fields[0].s);
     }
 
     /// Flexible conjugate gradients with one V-cycle as the preconditioner: the cycle alone
@@ -401,7 +453,7 @@ impl Multigrid<'_> {
     fn fcg(
         &self,
         x: &mut [f64],
-        r: &mut [f64],
+        r: &mut Vec<f64>,
         norms: &Norms,
         fields: &mut [Fields],
         stats: &mut SolveStats,
@@ -409,32 +461,29 @@ impl Multigrid<'_> {
     ) -> Quality {
         let n = x.len();
         let op = &self.system.op;
-        let (mut p, mut q) = (vec![0.0; n], vec![0.0; n]);
+        // p and the next p in two vectors, so the pass that makes the next one can read the
+        // old one on the rows around its block while other threads write theirs
+        let (mut p, mut p_next, mut q) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
         let mut pq_prev = 0.0;
         while !self.options.tolerance.met(&quality) && stats.cycles < self.options.max_cycles {
             self.precondition(r, fields);
             let z = &fields[0].u;
-            if pq_prev > 0.0 {
-                let beta = dot(z, &q) / pq_prev;
-                for (p, z) in p.iter_mut().zip(z) {
-                    *p = z - beta * *p;
-                }
+            let beta = if pq_prev > 0.0 {
+                dot(z, &q) / pq_prev
             } else {
-                p.copy_from_slice(z);
-            }
-            op.apply(&p, &mut q);
-            let pq = dot(&p, &q);
+                0.0
+            };
+            let [pq, pr] = direction(op, z, beta, &p, &mut p_next, &mut q, r);
+            std::mem::swap(&mut p, &mut p_next);
             if pq.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
                 break; // p = 0: the residual is already at rounding level
             }
-            let alpha = dot(&p, r) / pq;
-            axpy(alpha, &p, x);
-            axpy(-alpha, &q, r);
+            let alpha = pr / pq;
             pq_prev = pq;
             stats.cycles += 1;
             // the recurrence's residual steers the iteration; where it says the tolerance is
             // met, the true residual decides (so eta is exact whatever rounding did)
-            quality = Quality::of(norms, x, r);
+            quality = Quality::from_sums(norms, step(alpha, &p, &q, x, r));
             if self.options.tolerance.met(&quality) {
                 quality = self.system.quality_with(norms, x, r);
             }
@@ -457,6 +506,7 @@ impl Multigrid<'_> {
         let n = x.len();
         let op = &self.system.op;
         let mut rhat = r.to_vec();
+        let mut phat = vec![0.0; n];
         let (mut p, mut v) = (vec![0.0; n], vec![0.0; n]);
         let (mut s, mut t) = (vec![0.0; n], vec![0.0; n]);
         let (mut rho_old, mut alpha, mut omega) = (1.0f64, 1.0f64, 1.0f64);
@@ -474,30 +524,24 @@ impl Multigrid<'_> {
                 }
             }
             let beta = (rho / rho_old) * (alpha / omega);
-            for k in 0..n {
-                p[k] = r[k] + beta * (p[k] - omega * v[k]);
-            }
-            self.precondition(&p, fields);
-            let phat = fields[0].u.clone();
+            each_mut(&mut p, |k, p| *p = r[k] + beta * (*p - omega * v[k]));
+            self.precondition(&mut p, fields);
+            std::mem::swap(&mut phat, &mut fields[0].u);
             op.apply(&phat, &mut v);
             let rv = dot(&rhat, &v);
             if rv == 0.0 || !rv.is_finite() {
                 break;
             }
             alpha = rho / rv;
-            for k in 0..n {
-                s[k] = r[k] - alpha * v[k];
-                x[k] += alpha * phat[k];
-            }
+            each_mut(&mut s, |k, s| *s = r[k] - alpha * v[k]);
+            axpy(alpha, &phat, x);
             stats.cycles += 1;
-            self.precondition(&s, fields);
+            self.precondition(&mut s, fields);
             let shat = &fields[0].u;
             op.apply(shat, &mut t);
             let tt = dot(&t, &t);
             omega = if tt > 0.0 { dot(&t, &s) / tt } else { 0.0 };
-            for k in 0..n {
-                x[k] += omega * shat[k];
-            }
+            axpy(omega, shat, x);
             stats.cycles += 1;
             rho_old = rho;
             quality = self.system.quality_with(norms, x, r);
@@ -512,6 +556,108 @@ impl Multigrid<'_> {
         }
         quality
     }
+}
+
+/// The next search direction `p_next = z - beta p` and `q = A p_next` in one pass over memory
+/// (each block of rows makes its rows of `p_next` just ahead of the rows of `q` that read them,
+/// and the rows around the block from `z` and `p`, which no thread writes), returning
+/// `[p_next . q, p_next . r]`.
+fn direction(
+    op: &Operator,
+    z: &[f64],
+    beta: f64,
+    p: &[f64],
+    p_next: &mut [f64],
+    q: &mut [f64],
+    r: &[f64],
+) -> [f64; 2] {
+    let (nx, ny) = (op.nx, op.ny);
+    let make = |j: usize, out: &mut [f64]| {
+        let row = j * nx;
+        for ((o, z), p) in out.iter_mut().zip(&z[row..row + nx]).zip(&p[row..row + nx]) {
+            *o = z - beta * p;
+        }
+    };
+    let parts = for_row_blocks2(q, p_next, nx, |j0, qb, pb| {
+        let rows = qb.len() / nx;
+        let j1 = j0 + rows;
+        let mut south = vec![0.0; if j0 > 0 { nx } else { 0 }];
+        if j0 > 0 {
+            make(j0 - 1, &mut south);
+        }
+        let mut north = vec![0.0; if j1 < ny { nx } else { 0 }];
+        if j1 < ny {
+            make(j1, &mut north);
+        }
+        if rows > 0 {
+            make(j0, &mut pb[..nx]);
+        }
+        let (mut pq, mut pr) = (0.0, 0.0);
+        for k in 0..rows {
+            let j = j0 + k;
+            if k + 1 < rows {
+                make(j + 1, &mut pb[(k + 1) * nx..(k + 2) * nx]);
+            }
+            let below: &[f64] = if k > 0 {
+                &pb[(k - 1) * nx..k * nx]
+            } else {
+                &south
+            };
+            let mid = &pb[k * nx..(k + 1) * nx];
+            let above: &[f64] = if k + 1 < rows {
+                &pb[(k + 1) * nx..(k + 2) * nx]
+            } else {
+                &north
+            };
+            let out = &mut qb[k * nx..(k + 1) * nx];
+            op.row_fluxes_of(j, [below, mid, above], out);
+            let base = j * nx;
+            let (anchor, r) = (&op.anchor[base..base + nx], &r[base..base + nx]);
+            for i in 0..nx {
+                out[i] += anchor[i] * mid[i];
+                pq += mid[i] * out[i];
+                pr += mid[i] * r[i];
+            }
+        }
+        [pq, pr]
+    });
+    parts
+        .iter()
+        .fold([0.0; 2], |a, b| [a[0] + b[0], a[1] + b[1]])
+}
+
+/// `x += alpha p`, `r -= alpha q` and the sums of [`Quality::from_sums`] over the new (r, x), in
+/// one pass (blocks of fixed size, so the sums do not depend on the threads).
+fn step(alpha: f64, p: &[f64], q: &[f64], x: &mut [f64], r: &mut [f64]) -> [f64; 4] {
+    use rayon::prelude::*;
+    type Block<'a> = ((&'a mut [f64], &'a mut [f64]), (&'a [f64], &'a [f64]));
+    let block = |((x, r), (p, q)): Block| {
+        let (mut bad, mut r_inf, mut r_two, mut x_inf) = (false, 0.0f64, 0.0f64, 0.0f64);
+        for k in 0..x.len() {
+            x[k] += alpha * p[k];
+            r[k] -= alpha * q[k];
+            let (xv, rv) = (x[k], r[k]);
+            bad |= !(rv.is_finite() && xv.is_finite());
+            r_inf = r_inf.max(rv.abs());
+            r_two += rv * rv;
+            x_inf = x_inf.max(xv.abs());
+        }
+        [if bad { 1.0 } else { 0.0 }, r_inf, r_two, x_inf]
+    };
+    let parts: Vec<[f64; 4]> = if x.len() < MIN_PARALLEL_CELLS || threads() == 1 {
+        x.chunks_mut(FOLD_BLOCK)
+            .zip(r.chunks_mut(FOLD_BLOCK))
+            .zip(p.chunks(FOLD_BLOCK).zip(q.chunks(FOLD_BLOCK)))
+            .map(block)
+            .collect()
+    } else {
+        x.par_chunks_mut(FOLD_BLOCK)
+            .zip(r.par_chunks_mut(FOLD_BLOCK))
+            .zip(p.par_chunks(FOLD_BLOCK).zip(q.par_chunks(FOLD_BLOCK)))
+            .map(block)
+            .collect()
+    };
+    parts.into_iter().fold([0.0; 4], Quality::combine)
 }
 
 /// A solution vector that smoothing threads update in place, each its own cells.
@@ -548,6 +694,53 @@ impl SharedCells {
     unsafe fn write(&self, p: usize, v: f64) {
         debug_assert!(p < self.len);
         unsafe { *self.ptr.add(p) = v }
+    }
+
+    /// Cells `from..to` to read.
+    ///
+    /// # Safety
+    /// `from <= to <= len`, and no thread writes those cells while the slice lives.
+    #[inline(always)]
+    unsafe fn cells(&self, from: usize, to: usize) -> &[f64] {
+        assert!(from <= to && to <= self.len);
+        unsafe { std::slice::from_raw_parts(self.ptr.add(from), to - from) }
+    }
+
+    /// Cells `from..to` to write.
+    ///
+    /// # Safety
+    /// `from <= to <= len`, and no other thread reads or writes those cells while the slice
+    /// lives.
+    #[allow(clippy::mut_from_ref)] // disjoint rows per thread, as `SharedCells` says
+    #[inline(always)]
+    unsafe fn cells_mut(&self, from: usize, to: usize) -> &mut [f64] {
+        assert!(from <= to && to <= self.len);
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(from), to - from) }
+    }
+
+    /// Row j of a grid nx wide and the rows either side of it (empty beyond the grid's
+    /// `ny` rows), to read.
+    ///
+    /// # Safety
+    /// As [`SharedCells::cells`] for rows j - 1 ..= j + 1.
+    #[inline(always)]
+    unsafe fn rows3(&self, j: usize, nx: usize, ny: usize) -> [&[f64]; 3] {
+        let row = j * nx;
+        unsafe {
+            [
+                if j > 0 {
+                    self.cells(row - nx, row)
+                } else {
+                    &[]
+                },
+                self.cells(row, row + nx),
+                if j + 1 < ny {
+                    self.cells(row + nx, row + 2 * nx)
+                } else {
+                    &[]
+                },
+            ]
+        }
     }
 }
 
@@ -620,10 +813,6 @@ fn smooth5_by_pairs(op: &Operator, interior: &impl Interior, f: &mut Fields, swe
     }
 }
 
-/// Rows a thread's block needs for [`smooth5_pair`]: its deferred rows at either end must not
-/// meet.
-const PAIR_MIN_BLOCK: usize = 8;
-
 /// Two red–black sweeps in one pass over memory (temporal blocking). The four stages — red 1,
 /// black 1, red 2, black 2 — follow each other down the rows as a wavefront: at row t, red 1 of
 /// row t, black 1 of t - 1, red 2 of t - 2, black 2 of t - 3, each reading only rows its stage
@@ -641,21 +830,201 @@ fn smooth5_pair(op: &Operator, interior: &impl Interior, f: &mut Fields) {
 
 /// [`smooth5_pair`] in `threads` blocks of rows.
 fn smooth5_pair_in(op: &Operator, interior: &impl Interior, f: &mut Fields, threads: usize) {
-    if threads > 1 && op.ny.div_ceil(threads) < PAIR_MIN_BLOCK {
+    if !stages_fit(op.ny, threads, 4) {
         smooth5_with(op, interior, f, 2);
         return;
     }
     let cells = SharedCells::new(&mut f.u);
     let s = &f.s;
-    sweep_pair(op.ny, threads, |j, stage| {
+    sweep_stages(op.ny, threads, 4, |j, stage| {
         relax_row5(op, interior, s, &cells, j, stage % 2)
     });
 }
 
-/// The wavefront of two red–black sweeps over `ny` rows in `threads` blocks (see
-/// [`smooth5_pair`]): `relax(j, stage)` does what stage `stage` (0 red 1, 1 black 1, 2 red 2,
-/// 3 black 2) updates in row j. Blocks are at least [`PAIR_MIN_BLOCK`] rows (but the last).
-fn sweep_pair(ny: usize, threads: usize, relax: impl Fn(usize, usize) + Sync) {
+/// Whether a level of `ny` rows in `threads` blocks can run a wavefront of `stages` stages
+/// (each block's rows that wait at either end must not meet).
+fn stages_fit(ny: usize, threads: usize, stages: usize) -> bool {
+    threads == 1 || ny.div_ceil(threads) >= 2 * stages
+}
+
+/// A level's last two pre-smoothing sweeps, its residual and the residual's restriction to the
+/// next level (into `coarse_s`) in one pass over memory: the wavefront of a sweep pair
+/// (`relax(j, stage)` for stages 0..4, as [`smooth5_pair`] or the coarse levels' pairs) with two
+/// stages more, the residual of row t - 4 (`residual(j, rows of u around j, out)`: its rows have
+/// had both sweeps by then) and the coarse row gathered from rows t - 6 .. t - 4. Exactly what
+/// the separate sweeps, residual and restriction give.
+#[allow(clippy::too_many_arguments)] // the level's fields, its operator's two kernels, the transfer
+fn pair_restrict_pass(
+    (nx, ny): (usize, usize),
+    threads: usize,
+    f: &mut Fields,
+    w: &Weights,
+    coarse_s: &mut [f64],
+    relax: impl Fn(&SharedCells, &[f64], usize, usize) + Sync,
+    residual: impl Fn(usize, &[f64], [&[f64]; 3], &mut [f64]) + Sync,
+) {
+    let (cells, res, out) = (
+        SharedCells::new(&mut f.u),
+        SharedCells::new(&mut f.r),
+        SharedCells::new(coarse_s),
+    );
+    let s = &f.s;
+    sweep_stages(ny, threads, 6, |j, stage| match stage {
+        0..=3 => relax(&cells, s, j, stage),
+        // SAFETY: the wavefront has finished rows j - 1 ..= j + 1 of u (no stage writes them
+        // now) and row j of r is this stage's alone
+        4 => unsafe {
+            residual(
+                j,
+                s,
+                cells.rows3(j, nx, ny),
+                res.cells_mut(j * nx, (j + 1) * nx),
+            );
+        },
+        _ => {
+            let cj = if w.ry == 2 {
+                if j % 2 == 1 {
+                    return;
+                }
+                j / 2
+            } else {
+                j
+            };
+            // SAFETY: rows j - 1 ..= j + 1 of r are final, coarse row cj is this stage's alone
+            unsafe {
+                let rows = if w.ry == 2 {
+                    res.rows3(j, nx, ny)
+                } else {
+                    [&[][..], res.cells(j * nx, (j + 1) * nx), &[][..]]
+                };
+                restrict_row(w, rows, nx, cj, out.cells_mut(cj * w.cnx, (cj + 1) * w.cnx));
+            }
+        }
+    });
+}
+
+/// The coarse correction `e` added to a level and its first two post-smoothing sweeps in one
+/// pass over memory: the wavefront of a sweep pair (`relax(j, stage)`, stages 0..4) behind a
+/// stage that interpolates row t. Exactly what `prolong_add` and the two sweeps give.
+fn prolong_pair_pass(
+    (nx, ny): (usize, usize),
+    threads: usize,
+    f: &mut Fields,
+    w: &Weights,
+    e: &[f64],
+    relax: impl Fn(&SharedCells, &[f64], usize, usize) + Sync,
+) {
+    let cells = SharedCells::new(&mut f.u);
+    let s = &f.s;
+    sweep_stages(ny, threads, 5, |j, stage| match stage {
+        // SAFETY: row j is this stage's alone until the sweeps behind it reach it
+        0 => prolong_row(w, e, j, unsafe { cells.cells_mut(j * nx, (j + 1) * nx) }),
+        _ => relax(&cells, s, j, stage - 1),
+    });
+}
+
+/// Row j of the residual `s - A u` (correction form), `out` holding the row's fluxes and `u`
+/// its values on entry.
+#[inline(always)]
+fn finish_residual(anchor: &[f64], s: &[f64], (j, nx): (usize, usize), u: &[f64], out: &mut [f64]) {
+    let row = j * nx;
+    let (s, a) = (&s[row..row + nx], &anchor[row..row + nx]);
+    for i in 0..nx {
+        out[i] = s[i] - out[i] - a[i] * u[i];
+    }
+}
+
+/// The finest level's [`pair_restrict_pass`] (red–black sweeps), whichever faces it has.
+fn pre_pass(op: &Operator, f: &mut Fields, w: &Weights, coarse_s: &mut [f64], threads: usize) {
+    fn run(
+        op: &Operator,
+        interior: &impl Interior,
+        f: &mut Fields,
+        (w, coarse_s): (&Weights, &mut [f64]),
+        threads: usize,
+    ) {
+        pair_restrict_pass(
+            (op.nx, op.ny),
+            threads,
+            f,
+            w,
+            coarse_s,
+            |u, s, j, stage| relax_row5(op, interior, s, u, j, stage % 2),
+            |j, s, rows, out| {
+                op.row_fluxes_of(j, rows, out);
+                finish_residual(&op.anchor, s, (j, op.nx), rows[1], out)
+            },
+        )
+    }
+    match &op.faces {
+        Faces::Symmetric { cx, cy } => {
+            let interior = SymInterior { cx, cy, nx: op.nx };
+            run(op, &interior, f, (w, coarse_s), threads)
+        }
+        Faces::General { c } => run(op, &GenInterior { c }, f, (w, coarse_s), threads),
+    }
+}
+
+/// The finest level's [`prolong_pair_pass`], whichever faces it has.
+fn post_pass(op: &Operator, f: &mut Fields, w: &Weights, e: &[f64], threads: usize) {
+    fn run(
+        op: &Operator,
+        interior: &impl Interior,
+        f: &mut Fields,
+        w: &Weights,
+        e: &[f64],
+        t: usize,
+    ) {
+        let relax = |u: &SharedCells, s: &[f64], j, stage: usize| {
+            relax_row5(op, interior, s, u, j, stage % 2)
+        };
+        prolong_pair_pass((op.nx, op.ny), t, f, w, e, relax)
+    }
+    match &op.faces {
+        Faces::Symmetric { cx, cy } => {
+            let interior = SymInterior { cx, cy, nx: op.nx };
+            run(op, &interior, f, w, e, threads)
+        }
+        Faces::General { c } => run(op, &GenInterior { c }, f, w, e, threads),
+    }
+}
+
+/// One stage of a coarse level's sweep pair: the even rows at stages 0 and 2, the odd rows at
+/// 1 and 3 (see [`smooth9`]).
+fn relax_stage9(op: &Stencil9, u: &SharedCells, s: &[f64], j: usize, stage: usize) {
+    if j % 2 == stage % 2 {
+        relax_row9(op, s, u, j);
+    }
+}
+
+/// A coarse level's [`pair_restrict_pass`] (four-colour sweeps).
+fn pre_pass9(op: &Stencil9, f: &mut Fields, w: &Weights, coarse_s: &mut [f64], threads: usize) {
+    pair_restrict_pass(
+        (op.nx, op.ny),
+        threads,
+        f,
+        w,
+        coarse_s,
+        |u, s, j, stage| relax_stage9(op, u, s, j, stage),
+        |j, s, rows, out| {
+            op.row_fluxes_of(j, rows, out);
+            finish_residual(&op.anchor, s, (j, op.nx), rows[1], out)
+        },
+    )
+}
+
+/// A coarse level's [`prolong_pair_pass`].
+fn post_pass9(op: &Stencil9, f: &mut Fields, w: &Weights, e: &[f64], threads: usize) {
+    let relax = |u: &SharedCells, s: &[f64], j, stage| relax_stage9(op, u, s, j, stage);
+    prolong_pair_pass((op.nx, op.ny), threads, f, w, e, relax)
+}
+
+/// The wavefront of `stages` stages over `ny` rows in `threads` blocks (see [`smooth5_pair`]
+/// for two red–black sweeps, four stages): `relax(j, stage)` does what stage `stage` does in
+/// row j, which may read what every earlier stage did in rows j - 1 ..= j + 1. Stage s of the
+/// s rows at each inner block edge waits until every block is done and then runs in stage
+/// order across the edge. Blocks are at least 2 `stages` rows (but the last).
+fn sweep_stages(ny: usize, threads: usize, stages: usize, relax: impl Fn(usize, usize) + Sync) {
     let block = ny.div_ceil(threads);
     let bounds = |t: usize| ((t * block).min(ny), ((t + 1) * block).min(ny));
     each(threads, |t| {
@@ -665,8 +1034,8 @@ fn sweep_pair(ny: usize, threads: usize, relax: impl Fn(usize, usize) + Sync) {
         }
         let (lo, hi) = (j0 > 0, j1 < ny);
         let waits = |stage: usize, j: usize| (lo && j < j0 + stage) || (hi && j + stage >= j1);
-        for front in j0..j1 + 3 {
-            for stage in 0..4 {
+        for front in j0..j1 + stages - 1 {
+            for stage in 0..stages {
                 let Some(j) = front.checked_sub(stage).filter(|&j| j >= j0 && j < j1) else {
                     continue;
                 };
@@ -682,7 +1051,7 @@ fn sweep_pair(ny: usize, threads: usize, relax: impl Fn(usize, usize) + Sync) {
         if b == 0 || b >= ny {
             continue;
         }
-        for stage in 1..4 {
+        for stage in 1..stages {
             for j in b.saturating_sub(stage)..(b + stage).min(ny) {
                 relax(j, stage);
             }
@@ -832,14 +1201,14 @@ fn relax_cell5(op: &Operator, s: &[f64], u: &SharedCells, p: usize) {
 ///
 /// Sweeps go in pairs, each pair in one pass over memory: the even rows are a red–black
 /// sweep's red rows and the odd rows its black ones (an even row's points read only odd rows
-/// and the odd rows read the even rows' new values), so [`sweep_pair`]'s wavefront applies.
+/// and the odd rows read the even rows' new values), so [`sweep_stages`]'s wavefront applies.
 fn smooth9(op: &Stencil9, f: &mut Fields, sweeps: usize) {
     smooth9_in(op, f, sweeps, threads_for(op.cells(), op.ny));
 }
 
 /// [`smooth9`] in `threads` blocks of rows.
 fn smooth9_in(op: &Stencil9, f: &mut Fields, sweeps: usize, threads: usize) {
-    let pairs = if threads > 1 && op.ny.div_ceil(threads) < PAIR_MIN_BLOCK {
+    let pairs = if !stages_fit(op.ny, threads, 4) {
         0
     } else {
         sweeps / 2
@@ -848,7 +1217,7 @@ fn smooth9_in(op: &Stencil9, f: &mut Fields, sweeps: usize, threads: usize) {
         let cells = SharedCells::new(&mut f.u);
         let s = &f.s;
         for _ in 0..pairs {
-            sweep_pair(op.ny, threads, |j, stage| {
+            sweep_stages(op.ny, threads, 4, |j, stage| {
                 if j % 2 == stage % 2 {
                     relax_row9(op, s, &cells, j);
                 }
@@ -1000,85 +1369,116 @@ fn residual9(op: &Stencil9, f: &mut Fields) {
 /// `out = R r` (R = P^T): each coarse point gathers the shares of the fine points around it.
 pub fn restrict(w: &Weights, r: &[f64], fine_nx: usize, out: &mut [f64]) {
     let fine_ny = r.len() / fine_nx;
-    let general = |ci: usize, cj: usize| -> f64 {
+    for_rows(out, w.cnx, |cj, row| {
+        let fj = cj * w.ry;
+        let at = |j: usize| &r[j * fine_nx..(j + 1) * fine_nx];
+        let rows = if w.ry == 2 {
+            [
+                if fj > 0 { at(fj - 1) } else { &[] },
+                at(fj),
+                if fj + 1 < fine_ny { at(fj + 1) } else { &[] },
+            ]
+        } else {
+            [&[][..], at(fj), &[][..]]
+        };
+        restrict_row(w, rows, fine_nx, cj, row);
+    });
+}
+
+/// Row cj of `R r` from the fine rows it gathers from: `rows` are fine rows 2cj - 1, 2cj,
+/// 2cj + 1 when y is coarsened (the first or last empty beyond the grid), else row cj alone
+/// in the middle.
+pub fn restrict_row(w: &Weights, rows: [&[f64]; 3], fine_nx: usize, cj: usize, out: &mut [f64]) {
+    let cnx = w.cnx;
+    let (fy0, ry) = (cj * w.ry, w.ry);
+    // the fine rows (first, last) of the window and their index into `rows`
+    let (j0, j1) = if ry == 2 {
+        (
+            fy0 - usize::from(!rows[0].is_empty()),
+            fy0 + usize::from(!rows[2].is_empty()),
+        )
+    } else {
+        (fy0, fy0)
+    };
+    let slot_of = |fj: usize| if ry == 2 { fj + 1 - fy0 } else { 1 };
+    let general = |ci: usize| -> f64 {
+        let (i0, i1) = if w.rx == 2 {
+            ((2 * ci).saturating_sub(1), (2 * ci + 1).min(fine_nx - 1))
+        } else {
+            (ci, ci)
+        };
         let mut acc = 0.0;
-        for (s, &(sx, sy)) in SLOTS.iter().enumerate() {
-            if (sx == 1 && w.rx == 1) || (sy == 1 && w.ry == 1) || sx > ci || sy > cj {
-                continue;
-            }
-            let (owned, len) = w.owned(ci - sx, cj - sy, fine_nx, fine_ny);
-            for &(fi, fj) in &owned[..len] {
-                acc += w.local(fi, fj).2[s] * r[fj * fine_nx + fi];
+        for fj in j0..=j1 {
+            let line = rows[slot_of(fj)];
+            for (fi, &v) in line.iter().enumerate().take(i1 + 1).skip(i0) {
+                let (ox, oy, l) = w.local(fi, fj);
+                acc += l[(cj - oy) * 2 + (ci - ox)] * v;
             }
         }
         acc
     };
-    let (cnx, cny) = (w.cnx, w.cny);
-    for_rows(out, cnx, |cj, row| {
-        // full coarsening away from the edges: the nine fine points of each coarse point by
-        // their place, with no tests
-        let fast = w.rx == 2 && w.ry == 2 && cj > 0 && 2 * cj + 1 < fine_ny;
-        for (ci, out) in row.iter_mut().enumerate() {
-            if !(fast && ci > 0 && 2 * ci + 1 < fine_nx) {
-                *out = general(ci, cj);
-                continue;
-            }
-            let (fi, fj) = (2 * ci, 2 * cj);
-            let at = |di: isize, dj: isize| {
-                r[(fj as isize + dj) as usize * fine_nx + (fi as isize + di) as usize]
-            };
-            let c = |x: usize, y: usize| &w.w[y * cnx + x];
-            let (own, west, south, sw) =
-                (c(ci, cj), c(ci - 1, cj), c(ci, cj - 1), c(ci - 1, cj - 1));
-            *out = at(0, 0)
-                + own[XW] * at(1, 0)
-                + west[XE] * at(-1, 0)
-                + own[YS] * at(0, 1)
-                + south[YN] * at(0, -1)
-                + own[CSW] * at(1, 1)
-                + west[CSE] * at(-1, 1)
-                + south[CNW] * at(1, -1)
-                + sw[CNE] * at(-1, -1);
+    // full coarsening away from the edges: the nine fine points of each coarse point by
+    // their place, with no tests
+    let fast = w.rx == 2 && ry == 2 && !rows[0].is_empty() && !rows[2].is_empty();
+    for (ci, out) in out.iter_mut().enumerate() {
+        if !(fast && ci > 0 && 2 * ci + 1 < fine_nx) {
+            *out = general(ci);
+            continue;
         }
-    });
-    let _ = cny;
+        let (fi, [dn, mid, up]) = (2 * ci, rows);
+        let c = |x: usize, y: usize| &w.w[y * cnx + x];
+        let (own, west, south, sw) = (c(ci, cj), c(ci - 1, cj), c(ci, cj - 1), c(ci - 1, cj - 1));
+        *out = mid[fi]
+            + own[XW] * mid[fi + 1]
+            + west[XE] * mid[fi - 1]
+            + own[YS] * up[fi]
+            + south[YN] * dn[fi]
+            + own[CSW] * up[fi + 1]
+            + west[CSE] * up[fi - 1]
+            + south[CNW] * dn[fi + 1]
+            + sw[CNE] * dn[fi - 1];
+    }
 }
 
-/// `u += P e`.
+/// `u += P e`: each fine point adds its interpolation from the coarse points around it.
 pub fn prolong_add(w: &Weights, e: &[f64], fine_nx: usize, u: &mut [f64]) {
-    let (cnx, cny) = (w.cnx, w.cny);
-    for_rows(u, fine_nx, |j, row| {
-        if w.rx == 2 && w.ry == 2 {
-            // full coarsening: each fine point's weights by the parity of its row and column
-            let (cj, odd_row) = (j / 2, j % 2 == 1);
-            let cj1 = (cj + 1).min(cny - 1);
-            let (e0, e1) = (&e[cj * cnx..(cj + 1) * cnx], &e[cj1 * cnx..(cj1 + 1) * cnx]);
-            let wr = &w.w[cj * cnx..(cj + 1) * cnx];
-            for (i, u) in row.iter_mut().enumerate() {
-                let ci = i / 2;
-                let ci1 = (ci + 1).min(cnx - 1);
-                let k = &wr[ci];
-                *u += match (i % 2 == 1, odd_row) {
-                    (false, false) => e0[ci],
-                    (true, false) => k[XW] * e0[ci] + k[XE] * e0[ci1],
-                    (false, true) => k[YS] * e0[ci] + k[YN] * e1[ci],
-                    (true, true) => {
-                        k[CSW] * e0[ci] + k[CSE] * e0[ci1] + k[CNW] * e1[ci] + k[CNE] * e1[ci1]
-                    }
-                };
-            }
-            return;
-        }
-        for (i, u) in row.iter_mut().enumerate() {
-            let (ox, oy, l) = w.local(i, j);
-            let (x1, y1) = ((ox + 1).min(cnx - 1), (oy + 1).min(cny - 1));
-            *u += l[0] * e[oy * cnx + ox]
-                + l[1] * e[oy * cnx + x1]
-                + l[2] * e[y1 * cnx + ox]
-                + l[3] * e[y1 * cnx + x1];
-        }
-    });
+    for_rows(u, fine_nx, |j, row| prolong_row(w, e, j, row));
 }
+
+/// Row j of [`prolong_add`].
+fn prolong_row(w: &Weights, e: &[f64], j: usize, row: &mut [f64]) {
+    let (cnx, cny) = (w.cnx, w.cny);
+    if w.rx == 2 && w.ry == 2 {
+        // full coarsening: each fine point's weights by the parity of its row and column
+        let (cj, odd_row) = (j / 2, j % 2 == 1);
+        let cj1 = (cj + 1).min(cny - 1);
+        let (e0, e1) = (&e[cj * cnx..(cj + 1) * cnx], &e[cj1 * cnx..(cj1 + 1) * cnx]);
+        let wr = &w.w[cj * cnx..(cj + 1) * cnx];
+        for (i, u) in row.iter_mut().enumerate() {
+            let ci = i / 2;
+            let ci1 = (ci + 1).min(cnx - 1);
+            let k = &wr[ci];
+            *u += match (i % 2 == 1, odd_row) {
+                (false, false) => e0[ci],
+                (true, false) => k[XW] * e0[ci] + k[XE] * e0[ci1],
+                (false, true) => k[YS] * e0[ci] + k[YN] * e1[ci],
+                (true, true) => {
+                    k[CSW] * e0[ci] + k[CSE] * e0[ci1] + k[CNW] * e1[ci] + k[CNE] * e1[ci1]
+                }
+            };
+        }
+        return;
+    }
+    for (i, u) in row.iter_mut().enumerate() {
+        let (ox, oy, l) = w.local(i, j);
+        let (x1, y1) = ((ox + 1).min(cnx - 1), (oy + 1).min(cny - 1));
+        *u += l[0] * e[oy * cnx + ox]
+            + l[1] * e[oy * cnx + x1]
+            + l[2] * e[y1 * cnx + ox]
+            + l[3] * e[y1 * cnx + x1];
+    }
+}
+
 /// Alternating zebra line Gauss–Seidel: every other row solved exactly along x (a tridiagonal
 /// solve with the couplings to the rows around it taken from the current values), then the
 /// rows between; then the same for columns along y. Lines take strong couplings along them
@@ -1515,6 +1915,92 @@ mod tests {
                 );
                 let (moved, _) = gap(&fused.u, &start(1).u);
                 assert!(moved > 1e-3, "the sweeps changed nothing");
+            }
+        }
+    }
+
+    /// The fused passes of a V-cycle — the last pre-smoothing pair with the residual and its
+    /// restriction, the interpolated correction with the first post-smoothing pair — give what
+    /// the separate steps give, on the finest level and a coarse one, for 1 to 16 blocks (as
+    /// far as the blocks are tall enough for the wavefront) and grids that coarsen on one axis.
+    #[test]
+    fn fused_transfer_passes_equal_the_separate_steps() {
+        for (nx, ny) in [
+            (200, 200),
+            (181, 203),
+            (257, 131),
+            (33, 129),
+            (600, 7),
+            (600, 2),
+        ] {
+            let (op, start) = random_level(nx, ny);
+            let hierarchy = Hierarchy::build(&op);
+            // (600 x 2 has one coarse level, reached by halving x only)
+            let two = hierarchy.coarse.len() > 1;
+            let w0 = &hierarchy.coarse[0].p;
+            let w1 = &hierarchy.coarse[usize::from(two)].p;
+            let level1 = &hierarchy.coarse[0].op;
+            let n1 = level1.cells();
+            let coarse_start = Fields {
+                u: (0..n1).map(|q| noise(5 * q as u64 + 3) - 0.5).collect(),
+                s: start.s[..n1].to_vec(),
+                r: vec![0.0; n1],
+            };
+            let n2 = w1.cnx * w1.cny;
+            let e1: Vec<f64> = (0..n1).map(|q| noise(9 * q as u64 + 4) - 0.5).collect();
+            let e2: Vec<f64> = (0..n2).map(|q| noise(9 * q as u64 + 5) - 0.5).collect();
+            for blocks in [1, 2, 3, 7, 16] {
+                let copy = |f: &Fields| Fields {
+                    u: f.u.clone(),
+                    s: f.s.clone(),
+                    r: f.r.clone(),
+                };
+                if stages_fit(ny, blocks, 6) {
+                    // finest: pre-pass
+                    let (mut fused, mut plain) = (copy(&start), copy(&start));
+                    let (mut fused_s, mut plain_s) = (vec![0.0; n1], vec![0.0; n1]);
+                    pre_pass(&op, &mut fused, w0, &mut fused_s, blocks);
+                    smooth5(&op, &mut plain, 2);
+                    residual5(&op, &mut plain);
+                    restrict(w0, &plain.r, nx, &mut plain_s);
+                    for (what, a, b) in [
+                        ("u", &fused.u, &plain.u),
+                        ("restricted residual", &fused_s, &plain_s),
+                    ] {
+                        let (diff, scale) = gap(a, b);
+                        assert!(diff <= 1e-14 * scale, "{nx} x {ny}, {blocks} blocks: fused {what} differs by {diff:e} (scale {scale:e})");
+                    }
+                    // finest: post-pass
+                    let (mut fused, mut plain) = (copy(&start), copy(&start));
+                    post_pass(&op, &mut fused, w0, &e1, blocks);
+                    prolong_add(w0, &e1, nx, &mut plain.u);
+                    smooth5(&op, &mut plain, 2);
+                    let (diff, scale) = gap(&fused.u, &plain.u);
+                    assert!(diff <= 1e-14 * scale, "{nx} x {ny}, {blocks} blocks: fused correction and pair differ by {diff:e}");
+                    let (moved, _) = gap(&fused.u, &start.u);
+                    assert!(moved > 1e-3, "the post-pass changed nothing");
+                }
+                if two && stages_fit(level1.ny, blocks, 6) {
+                    let (mut fused, mut plain) = (copy(&coarse_start), copy(&coarse_start));
+                    let (mut fused_s, mut plain_s) = (vec![0.0; n2], vec![0.0; n2]);
+                    pre_pass9(level1, &mut fused, w1, &mut fused_s, blocks);
+                    smooth9_plain(level1, &mut plain, 2, 1);
+                    residual9(level1, &mut plain);
+                    restrict(w1, &plain.r, level1.nx, &mut plain_s);
+                    for (what, a, b) in [
+                        ("u", &fused.u, &plain.u),
+                        ("restricted residual", &fused_s, &plain_s),
+                    ] {
+                        let (diff, scale) = gap(a, b);
+                        assert!(diff <= 1e-14 * scale, "level 1 of {nx} x {ny}, {blocks} blocks: fused {what} differs by {diff:e}");
+                    }
+                    let (mut fused, mut plain) = (copy(&coarse_start), copy(&coarse_start));
+                    post_pass9(level1, &mut fused, w1, &e2, blocks);
+                    prolong_add(w1, &e2, level1.nx, &mut plain.u);
+                    smooth9_plain(level1, &mut plain, 2, 1);
+                    let (diff, scale) = gap(&fused.u, &plain.u);
+                    assert!(diff <= 1e-14 * scale, "level 1 of {nx} x {ny}, {blocks} blocks: fused post-pass differs by {diff:e}");
+                }
             }
         }
     }

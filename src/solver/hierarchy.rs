@@ -111,21 +111,44 @@ impl Stencil9 {
 
     /// `sum_d c_d (u_P - u_d)` over row j into `out`; interior points skip the neighbour tests.
     pub fn row_fluxes(&self, u: &[f64], j: usize, out: &mut [f64]) {
+        let (nx, row) = (self.nx, j * self.nx);
+        let south = if j > 0 { &u[row - nx..row] } else { &[][..] };
+        let north = if j + 1 < self.ny {
+            &u[row + nx..row + 2 * nx]
+        } else {
+            &[][..]
+        };
+        self.row_fluxes_of(j, [south, &u[row..row + nx], north], out);
+    }
+
+    /// [`Stencil9::row_fluxes`] from the values of rows j - 1, j and j + 1 (`rows`; the first or
+    /// last empty on the grid's edge rows).
+    pub fn row_fluxes_of(&self, j: usize, rows: [&[f64]; 3], out: &mut [f64]) {
         let (nx, ny) = (self.nx, self.ny);
+        let row = j * nx;
+        let [dn, mid, up] = rows;
+        let edge = |i: usize| -> f64 {
+            let c = &self.c[row + i];
+            let v = mid[i];
+            let mut flux = 0.0;
+            for (d, &(di, dj)) in OFFSETS.iter().enumerate() {
+                let x = i as isize + di;
+                let y = j as isize + dj;
+                if c[d] != 0.0 && x >= 0 && y >= 0 && x < nx as isize && y < ny as isize {
+                    let line = [dn, mid, up][(dj + 1) as usize];
+                    flux += c[d] * (v - line[x as usize]);
+                }
+            }
+            flux
+        };
         if j == 0 || j + 1 == ny || nx < 3 {
             for (i, o) in out.iter_mut().enumerate() {
-                *o = self.flux_out(u, i, j);
+                *o = edge(i);
             }
             return;
         }
-        out[0] = self.flux_out(u, 0, j);
-        out[nx - 1] = self.flux_out(u, nx - 1, j);
-        let row = j * nx;
-        let (dn, mid, up) = (
-            &u[row - nx..row],
-            &u[row..row + nx],
-            &u[row + nx..row + 2 * nx],
-        );
+        out[0] = edge(0);
+        out[nx - 1] = edge(nx - 1);
         let c = &self.c[row..row + nx];
         for i in 1..nx - 1 {
             let (v, k) = (mid[i], &c[i]);

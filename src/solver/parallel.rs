@@ -55,24 +55,25 @@ pub fn for_row_blocks<T: Send>(out: &mut [T], nx: usize, f: impl Fn(usize, &mut 
         .for_each(|(b, chunk)| f(b * block, chunk));
 }
 
-/// [`for_row_blocks`] over two outputs of the same shape, split alike.
-pub fn for_row_blocks2<T: Send, U: Send>(
+/// [`for_row_blocks`] over two outputs of the same shape, split alike; what each block returns,
+/// in block order.
+pub fn for_row_blocks2<T: Send, U: Send, R: Send>(
     a: &mut [T],
     b: &mut [U],
     nx: usize,
-    f: impl Fn(usize, &mut [T], &mut [U]) + Sync,
-) {
+    f: impl Fn(usize, &mut [T], &mut [U]) -> R + Sync,
+) -> Vec<R> {
     let rows = a.len() / nx.max(1);
     let threads = threads().min(rows).max(1);
     if threads == 1 || a.len() < MIN_PARALLEL_CELLS {
-        f(0, a, b);
-        return;
+        return vec![f(0, a, b)];
     }
     let block = rows.div_ceil(threads);
     a.par_chunks_mut(block * nx)
         .zip(b.par_chunks_mut(block * nx))
         .enumerate()
-        .for_each(|(k, (a, b))| f(k * block, a, b));
+        .map(|(k, (a, b))| f(k * block, a, b))
+        .collect()
 }
 
 /// Calls `f(t)` for every t in 0..n, in parallel on the pool (on the calling thread for

@@ -108,21 +108,48 @@ impl Operator {
     /// `sum_N c_PN (u_P - u_N)` over row j into `out` (a row of nx values). Interior cells take
     /// a path without neighbour tests: this is most of a residual's time.
     pub fn row_fluxes(&self, u: &[f64], j: usize, out: &mut [f64]) {
+        let (nx, row) = (self.nx, j * self.nx);
+        let south = if j > 0 { &u[row - nx..row] } else { &[][..] };
+        let north = if j + 1 < self.ny {
+            &u[row + nx..row + 2 * nx]
+        } else {
+            &[][..]
+        };
+        self.row_fluxes_of(j, [south, &u[row..row + nx], north], out);
+    }
+
+    /// [`Operator::row_fluxes`] from the values of rows j - 1, j and j + 1 (`rows`; the first
+    /// or last empty on the grid's edge rows), wherever those rows are kept.
+    pub fn row_fluxes_of(&self, j: usize, rows: [&[f64]; 3], out: &mut [f64]) {
         let (nx, ny) = (self.nx, self.ny);
         let row = j * nx;
+        let [south, mid, north] = rows;
+        let edge = |i: usize| -> f64 {
+            let c = self.couplings4_ij(i, j);
+            let v = mid[i];
+            let mut flux = 0.0;
+            if i > 0 {
+                flux += c[W] * (v - mid[i - 1]);
+            }
+            if i + 1 < nx {
+                flux += c[E] * (v - mid[i + 1]);
+            }
+            if j > 0 {
+                flux += c[S] * (v - south[i]);
+            }
+            if j + 1 < ny {
+                flux += c[N] * (v - north[i]);
+            }
+            flux
+        };
         if j == 0 || j + 1 == ny || nx < 3 {
             for (i, o) in out.iter_mut().enumerate() {
-                *o = self.flux_out_ij(u, i, j);
+                *o = edge(i);
             }
             return;
         }
-        out[0] = self.flux_out_ij(u, 0, j);
-        out[nx - 1] = self.flux_out_ij(u, nx - 1, j);
-        let (up, mid, down) = (
-            &u[row - nx..row],
-            &u[row..row + nx],
-            &u[row + nx..row + 2 * nx],
-        );
+        out[0] = edge(0);
+        out[nx - 1] = edge(nx - 1);
         match &self.faces {
             Faces::Symmetric { cx, cy } => {
                 let (cx, cys, cyn) = (&cx[row..row + nx], &cy[row - nx..row], &cy[row..row + nx]);
@@ -130,8 +157,8 @@ impl Operator {
                     let c = mid[i];
                     out[i] = cx[i - 1] * (c - mid[i - 1])
                         + cx[i] * (c - mid[i + 1])
-                        + cys[i] * (c - up[i])
-                        + cyn[i] * (c - down[i]);
+                        + cys[i] * (c - south[i])
+                        + cyn[i] * (c - north[i]);
                 }
             }
             Faces::General { c } => {
@@ -141,8 +168,8 @@ impl Operator {
                     let k = c[i];
                     out[i] = k[W] * (v - mid[i - 1])
                         + k[E] * (v - mid[i + 1])
-                        + k[S] * (v - up[i])
-                        + k[N] * (v - down[i]);
+                        + k[S] * (v - south[i])
+                        + k[N] * (v - north[i]);
                 }
             }
         }
@@ -597,6 +624,14 @@ impl System {
         });
     }
 
+    /// The residual `b - A 0 = b` of the zero iterate, as [`System::residual`] computes it.
+    pub fn residual_of_zero(&self, r: &mut [f64]) {
+        let op = &self.op;
+        each_mut(r, |p, r| {
+            *r = self.rhs[p] + op.anchor[p] * self.anchor_value[p]
+        });
+    }
+
     /// Normwise backward error and relative residual of `u` (see [`Quality`]).
     pub fn quality(&self, u: &[f64]) -> Quality {
         let mut r = vec![0.0; self.cells()];
@@ -748,10 +783,19 @@ impl Quality {
             }
             [if bad { 1.0 } else { 0.0 }, r_inf, r_two, u_inf]
         };
-        let [bad, r_inf, r_two, u_inf] =
-            fold_blocks(r.len().min(u.len()), [0.0; 4], part, |a, b| {
-                [a[0] + b[0], a[1].max(b[1]), a[2] + b[2], a[3].max(b[3])]
-            });
+        let sums = fold_blocks(r.len().min(u.len()), [0.0; 4], part, Quality::combine);
+        Quality::from_sums(norms, sums)
+    }
+
+    /// Two blocks' sums for [`Quality::from_sums`] combined.
+    pub fn combine(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
+        [a[0] + b[0], a[1].max(b[1]), a[2] + b[2], a[3].max(b[3])]
+    }
+
+    /// The quality from sums over a residual r and an iterate u: [count of blocks with a
+    /// non-finite entry, max |r|, sum r², max |u|].
+    pub fn from_sums(norms: &Norms, sums: [f64; 4]) -> Quality {
+        let [bad, r_inf, r_two, u_inf] = sums;
         if bad > 0.0 {
             // a NaN must never read as converged
             return Quality {
