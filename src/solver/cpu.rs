@@ -461,20 +461,21 @@ impl Multigrid<'_> {
     ) -> Quality {
         let n = x.len();
         let op = &self.system.op;
-        // p and the next p in two vectors, so the pass that makes the next one can read the
-        // old one on the rows around its block while other threads write theirs
-        let (mut p, mut p_next, mut q) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        // the next p is made in the finest level's residual field (free between cycles), so
+        // the pass that makes it can read the old p on the rows around its block while other
+        // threads write theirs; the two then trade places
+        let (mut p, mut q) = (vec![0.0; n], vec![0.0; n]);
         let mut pq_prev = 0.0;
         while !self.options.tolerance.met(&quality) && stats.cycles < self.options.max_cycles {
             self.precondition(r, fields);
-            let z = &fields[0].u;
+            let finest = &mut fields[0];
             let beta = if pq_prev > 0.0 {
-                dot(z, &q) / pq_prev
+                dot(&finest.u, &q) / pq_prev
             } else {
                 0.0
             };
-            let [pq, pr] = direction(op, z, beta, &p, &mut p_next, &mut q, r);
-            std::mem::swap(&mut p, &mut p_next);
+            let [pq, pr] = direction(op, &finest.u, beta, &p, &mut finest.r, &mut q, r);
+            std::mem::swap(&mut p, &mut finest.r);
             if pq.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
                 break; // p = 0: the residual is already at rounding level
             }

@@ -287,8 +287,21 @@ impl Smoothing {
         if !op.symmetric() {
             return Smoothing::Lines;
         }
-        let strong = super::parallel::any(op.cells(), |p| {
-            let c = op.couplings4(p);
+        let strong = super::parallel::any(op.ny, |j| {
+            (0..op.nx).any(|i| contrasted(op.couplings4_ij(i, j)))
+        });
+        if strong {
+            Smoothing::Lines
+        } else {
+            Smoothing::Point
+        }
+    }
+}
+
+/// Whether a cell's couplings differ by more than [`LINE_CONTRAST`].
+fn contrasted(c: [f64; 4]) -> bool {
+    {
+        {
             let max = c.iter().copied().fold(0.0f64, f64::max);
             let min = c
                 .iter()
@@ -296,11 +309,6 @@ impl Smoothing {
                 .filter(|&v| v > 0.0)
                 .fold(f64::INFINITY, f64::min);
             max > LINE_CONTRAST * min
-        });
-        if strong {
-            Smoothing::Lines
-        } else {
-            Smoothing::Point
         }
     }
 }

@@ -155,34 +155,55 @@ pub fn position_first<T: Sync>(v: &[T], bad: impl Fn(&T) -> bool + Sync + Send) 
 
 /// Whether `f(p)` holds for some p in 0..n, searched in parallel.
 pub fn any(n: usize, f: impl Fn(usize) -> bool + Sync + Send) -> bool {
-    if n < MIN_PARALLEL_CELLS || threads() == 1 {
+    let threads = threads();
+    if threads == 1 || n < 2 {
         return (0..n).any(f);
     }
-    fold_blocks(n, false, |mut range| range.any(&f), |a, b| a || b)
+    // a few chunks per thread (the answer does not depend on the split)
+    let chunk = n.div_ceil(4 * threads);
+    (0..n.div_ceil(chunk))
+        .into_par_iter()
+        .any(|k| (k * chunk..((k + 1) * chunk).min(n)).any(&f))
 }
 
-/// `f(p, &mut out[p])` for every p, in parallel for long vectors.
+/// `f(p, &mut out[p])` for every p, in parallel for long vectors: one contiguous chunk per
+/// thread, each a plain loop.
 pub fn each_mut<T: Send>(out: &mut [T], f: impl Fn(usize, &mut T) + Sync + Send) {
-    if out.len() < MIN_PARALLEL_CELLS || threads() == 1 {
+    let threads = threads();
+    if out.len() < MIN_PARALLEL_CELLS || threads == 1 {
         out.iter_mut().enumerate().for_each(|(p, o)| f(p, o));
         return;
     }
-    out.par_iter_mut()
-        .with_min_len(FOLD_BLOCK)
-        .enumerate()
-        .for_each(|(p, o)| f(p, o));
+    let chunk = out.len().div_ceil(threads);
+    out.par_chunks_mut(chunk).enumerate().for_each(|(k, part)| {
+        let base = k * chunk;
+        for (q, o) in part.iter_mut().enumerate() {
+            f(base + q, o);
+        }
+    });
 }
 
-/// `(0..n).map(f).collect()`, in parallel for long vectors.
+/// `(0..n).map(f).collect()`, in parallel for long vectors (one contiguous chunk per thread).
 pub fn collect<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync + Send) -> Vec<T> {
-    if n < MIN_PARALLEL_CELLS || threads() == 1 {
+    let threads = threads();
+    if n < MIN_PARALLEL_CELLS || threads == 1 {
         return (0..n).map(f).collect();
     }
-    (0..n)
-        .into_par_iter()
-        .with_min_len(FOLD_BLOCK)
-        .map(f)
-        .collect()
+    let mut out: Vec<T> = Vec::with_capacity(n);
+    let chunk = n.div_ceil(threads);
+    out.spare_capacity_mut()[..n]
+        .par_chunks_mut(chunk)
+        .enumerate()
+        .for_each(|(k, part)| {
+            let base = k * chunk;
+            for (q, o) in part.iter_mut().enumerate() {
+                o.write(f(base + q));
+            }
+        });
+    // SAFETY: every one of the n slots was written above (the chunks cover 0..n; a panic in
+    // `f` unwinds before this line, leaking the written values but reading none)
+    unsafe { out.set_len(n) };
+    out
 }
 
 /// Memory copy bandwidth of the host (read + write bytes), best of five copies of `bytes`.

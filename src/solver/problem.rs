@@ -12,7 +12,7 @@
 //! and outflow `m` removing it at the local value. The flow must conserve mass cell by cell;
 //! the operator is then a nonsymmetric M-matrix (first-order upwind).
 
-use super::parallel::position_first;
+use super::parallel::{fold_blocks, position_first};
 use std::fmt;
 
 /// Boundary condition on one side of the rectangle.
@@ -235,11 +235,14 @@ impl Problem {
             ("sink_value", &self.sink_value, None),
             ("source", &self.source, None),
         ] {
-            let bad = |v: f64| match rule {
-                Some("> 0") => v <= 0.0,
-                Some(_) => v < 0.0,
-                None => false,
+            // every accepted value v has lo < v (strictly positive) or lo <= v: one comparison
+            // with a bound fixed per field (-inf where any finite number will do)
+            let (lo, strict) = match rule {
+                Some("> 0") => (0.0, true),
+                Some(_) => (0.0, false),
+                None => (f64::NEG_INFINITY, false),
             };
+            let bad = |v: f64| if strict { v <= lo } else { v < lo };
             let Some(first) = position_first(field, |&v| !v.is_finite() || bad(v)) else {
                 continue;
             };
@@ -263,7 +266,22 @@ impl Problem {
                 ),
             );
         }
-        if let Some(p) = position_first(&self.fixed, |v| v.is_some_and(|x| !x.is_finite())) {
+        // one pass over the fixed values: the first that is not finite, and whether any is set
+        let (bad_fixed, any_fixed) = fold_blocks(
+            n,
+            (None, false),
+            |range| {
+                let start = range.start;
+                let part = &self.fixed[range];
+                let bad = part
+                    .iter()
+                    .position(|v| v.is_some_and(|x| !x.is_finite()))
+                    .map(|q| start + q);
+                (bad, part.iter().any(Option::is_some))
+            },
+            |a: (Option<usize>, bool), b| (a.0.or(b.0), a.1 || b.1),
+        );
+        if let Some(p) = bad_fixed {
             return err(
                 &format!("fixed[{p}]"),
                 "expected a finite value".to_string(),
@@ -315,9 +333,8 @@ impl Problem {
         if let Some(adv) = &self.advection {
             self.validate_advection(adv)?;
         }
-        let anchored = anchored_wall
-            || position_first(&self.fixed, Option::is_some).is_some()
-            || position_first(&self.sink_coeff, |&g| g > 0.0).is_some();
+        let anchored =
+            anchored_wall || any_fixed || position_first(&self.sink_coeff, |&g| g > 0.0).is_some();
         if !anchored {
             return err(
                 "problem",
