@@ -13,7 +13,8 @@ use super::hierarchy::{
     YS,
 };
 use super::parallel::{
-    axpy, dot, each, each_mut, for_row_blocks2, for_rows, threads, FOLD_BLOCK, MIN_PARALLEL_CELLS,
+    axpy, dot, each, each_mut, for_chunks2, for_row_blocks2, for_rows, threads, FOLD_BLOCK,
+    MIN_PARALLEL_CELLS,
 };
 use super::system::{Faces, Norms, Operator, Quality, System, OFFSETS};
 use super::{
@@ -630,9 +631,8 @@ fn direction(
 /// `x += alpha p`, `r -= alpha q` and the sums of [`Quality::from_sums`] over the new (r, x), in
 /// one pass (blocks of fixed size, so the sums do not depend on the threads).
 fn step(alpha: f64, p: &[f64], q: &[f64], x: &mut [f64], r: &mut [f64]) -> [f64; 4] {
-    use rayon::prelude::*;
-    type Block<'a> = ((&'a mut [f64], &'a mut [f64]), (&'a [f64], &'a [f64]));
-    let block = |((x, r), (p, q)): Block| {
+    let block = |k: usize, x: &mut [f64], r: &mut [f64]| {
+        let (p, q) = (&p[k * FOLD_BLOCK..], &q[k * FOLD_BLOCK..]);
         let (mut bad, mut r_inf, mut r_two, mut x_inf) = (false, 0.0f64, 0.0f64, 0.0f64);
         for k in 0..x.len() {
             x[k] += alpha * p[k];
@@ -645,19 +645,7 @@ fn step(alpha: f64, p: &[f64], q: &[f64], x: &mut [f64], r: &mut [f64]) -> [f64;
         }
         [if bad { 1.0 } else { 0.0 }, r_inf, r_two, x_inf]
     };
-    let parts: Vec<[f64; 4]> = if x.len() < MIN_PARALLEL_CELLS || threads() == 1 {
-        x.chunks_mut(FOLD_BLOCK)
-            .zip(r.chunks_mut(FOLD_BLOCK))
-            .zip(p.chunks(FOLD_BLOCK).zip(q.chunks(FOLD_BLOCK)))
-            .map(block)
-            .collect()
-    } else {
-        x.par_chunks_mut(FOLD_BLOCK)
-            .zip(r.par_chunks_mut(FOLD_BLOCK))
-            .zip(p.par_chunks(FOLD_BLOCK).zip(q.par_chunks(FOLD_BLOCK)))
-            .map(block)
-            .collect()
-    };
+    let parts = for_chunks2(x, r, FOLD_BLOCK, block);
     parts.into_iter().fold([0.0; 4], Quality::combine)
 }
 
