@@ -111,14 +111,8 @@ impl Stencil9 {
 
     /// `sum_d c_d (u_P - u_d)` over row j into `out`; interior points skip the neighbour tests.
     pub fn row_fluxes(&self, u: &[f64], j: usize, out: &mut [f64]) {
-        let (nx, row) = (self.nx, j * self.nx);
-        let south = if j > 0 { &u[row - nx..row] } else { &[][..] };
-        let north = if j + 1 < self.ny {
-            &u[row + nx..row + 2 * nx]
-        } else {
-            &[][..]
-        };
-        self.row_fluxes_of(j, [south, &u[row..row + nx], north], out);
+        let rows = super::system::rows_around(u, j, self.nx, self.ny);
+        self.row_fluxes_of(j, rows, out);
     }
 
     /// [`Stencil9::row_fluxes`] from the values of rows j - 1, j and j + 1 (`rows`; the first or

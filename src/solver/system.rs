@@ -108,14 +108,7 @@ impl Operator {
     /// `sum_N c_PN (u_P - u_N)` over row j into `out` (a row of nx values). Interior cells take
     /// a path without neighbour tests: this is most of a residual's time.
     pub fn row_fluxes(&self, u: &[f64], j: usize, out: &mut [f64]) {
-        let (nx, row) = (self.nx, j * self.nx);
-        let south = if j > 0 { &u[row - nx..row] } else { &[][..] };
-        let north = if j + 1 < self.ny {
-            &u[row + nx..row + 2 * nx]
-        } else {
-            &[][..]
-        };
-        self.row_fluxes_of(j, [south, &u[row..row + nx], north], out);
+        self.row_fluxes_of(j, rows_around(u, j, self.nx, self.ny), out);
     }
 
     /// [`Operator::row_fluxes`] from the values of rows j - 1, j and j + 1 (`rows`; the first
@@ -124,24 +117,7 @@ impl Operator {
         let (nx, ny) = (self.nx, self.ny);
         let row = j * nx;
         let [south, mid, north] = rows;
-        let edge = |i: usize| -> f64 {
-            let c = self.couplings4_ij(i, j);
-            let v = mid[i];
-            let mut flux = 0.0;
-            if i > 0 {
-                flux += c[W] * (v - mid[i - 1]);
-            }
-            if i + 1 < nx {
-                flux += c[E] * (v - mid[i + 1]);
-            }
-            if j > 0 {
-                flux += c[S] * (v - south[i]);
-            }
-            if j + 1 < ny {
-                flux += c[N] * (v - north[i]);
-            }
-            flux
-        };
+        let edge = |i: usize| self.flux_in_rows(i, j, rows);
         if j == 0 || j + 1 == ny || nx < 3 {
             for (i, o) in out.iter_mut().enumerate() {
                 *o = edge(i);
@@ -184,22 +160,28 @@ impl Operator {
     /// [`Operator::flux_out`] at cell (i, j).
     #[inline]
     pub fn flux_out_ij(&self, u: &[f64], i: usize, j: usize) -> f64 {
+        self.flux_in_rows(i, j, rows_around(u, j, self.nx, self.ny))
+    }
+
+    /// [`Operator::flux_out_ij`] from the rows of values around row j (as
+    /// [`Operator::row_fluxes_of`] takes them), each neighbour tested against the grid's edge.
+    #[inline]
+    fn flux_in_rows(&self, i: usize, j: usize, [south, mid, north]: [&[f64]; 3]) -> f64 {
         let (nx, ny) = (self.nx, self.ny);
-        let p = j * nx + i;
         let c = self.couplings4_ij(i, j);
-        let up = u[p];
+        let v = mid[i];
         let mut flux = 0.0;
         if i > 0 {
-            flux += c[W] * (up - u[p - 1]);
+            flux += c[W] * (v - mid[i - 1]);
         }
         if i + 1 < nx {
-            flux += c[E] * (up - u[p + 1]);
+            flux += c[E] * (v - mid[i + 1]);
         }
         if j > 0 {
-            flux += c[S] * (up - u[p - nx]);
+            flux += c[S] * (v - south[i]);
         }
         if j + 1 < ny {
-            flux += c[N] * (up - u[p + nx]);
+            flux += c[N] * (v - north[i]);
         }
         flux
     }
@@ -234,6 +216,21 @@ impl Operator {
             }
         });
     }
+}
+
+/// Row j of a grid `nx` wide stored in `u`, with the rows either side of it (empty beyond the
+/// grid's `ny` rows): what `row_fluxes_of` reads.
+pub fn rows_around(u: &[f64], j: usize, nx: usize, ny: usize) -> [&[f64]; 3] {
+    let row = j * nx;
+    [
+        if j > 0 { &u[row - nx..row] } else { &[] },
+        &u[row..row + nx],
+        if j + 1 < ny {
+            &u[row + nx..row + 2 * nx]
+        } else {
+            &[]
+        },
+    ]
 }
 
 /// A wall link: cell `cell` is tied to side `side`'s value with conductance `c`.
