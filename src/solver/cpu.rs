@@ -1914,6 +1914,13 @@ mod tests {
     /// far as the blocks are tall enough for the wavefront) and grids that coarsen on one axis.
     #[test]
     fn fused_transfer_passes_equal_the_separate_steps() {
+        let same = |at: &str, what: &str, fused: &[f64], plain: &[f64]| {
+            let (diff, scale) = gap(fused, plain);
+            assert!(
+                diff <= 1e-14 * scale,
+                "{at}: fused {what} differs by {diff:e} (scale {scale:e})"
+            );
+        };
         for (nx, ny) in [
             (200, 200),
             (181, 203),
@@ -1952,20 +1959,15 @@ mod tests {
                     smooth5(&op, &mut plain, 2);
                     residual5(&op, &mut plain);
                     restrict(w0, &plain.r, nx, &mut plain_s);
-                    for (what, a, b) in [
-                        ("u", &fused.u, &plain.u),
-                        ("restricted residual", &fused_s, &plain_s),
-                    ] {
-                        let (diff, scale) = gap(a, b);
-                        assert!(diff <= 1e-14 * scale, "{nx} x {ny}, {blocks} blocks: fused {what} differs by {diff:e} (scale {scale:e})");
-                    }
+                    let at = format!("{nx} x {ny}, {blocks} blocks");
+                    same(&at, "u", &fused.u, &plain.u);
+                    same(&at, "restricted residual", &fused_s, &plain_s);
                     // finest: post-pass
                     let (mut fused, mut plain) = (copy(&start), copy(&start));
                     post_pass(&op, &mut fused, w0, &e1, blocks);
                     prolong_add(w0, &e1, nx, &mut plain.u);
                     smooth5(&op, &mut plain, 2);
-                    let (diff, scale) = gap(&fused.u, &plain.u);
-                    assert!(diff <= 1e-14 * scale, "{nx} x {ny}, {blocks} blocks: fused correction and pair differ by {diff:e}");
+                    same(&at, "correction and pair", &fused.u, &plain.u);
                     let (moved, _) = gap(&fused.u, &start.u);
                     assert!(moved > 1e-3, "the post-pass changed nothing");
                 }
@@ -1976,19 +1978,14 @@ mod tests {
                     smooth9_plain(level1, &mut plain, 2, 1);
                     residual9(level1, &mut plain);
                     restrict(w1, &plain.r, level1.nx, &mut plain_s);
-                    for (what, a, b) in [
-                        ("u", &fused.u, &plain.u),
-                        ("restricted residual", &fused_s, &plain_s),
-                    ] {
-                        let (diff, scale) = gap(a, b);
-                        assert!(diff <= 1e-14 * scale, "level 1 of {nx} x {ny}, {blocks} blocks: fused {what} differs by {diff:e}");
-                    }
+                    let at = format!("level 1 of {nx} x {ny}, {blocks} blocks");
+                    same(&at, "u", &fused.u, &plain.u);
+                    same(&at, "restricted residual", &fused_s, &plain_s);
                     let (mut fused, mut plain) = (copy(&coarse_start), copy(&coarse_start));
                     post_pass9(level1, &mut fused, w1, &e2, blocks);
                     prolong_add(w1, &e2, level1.nx, &mut plain.u);
                     smooth9_plain(level1, &mut plain, 2, 1);
-                    let (diff, scale) = gap(&fused.u, &plain.u);
-                    assert!(diff <= 1e-14 * scale, "level 1 of {nx} x {ny}, {blocks} blocks: fused post-pass differs by {diff:e}");
+                    same(&at, "post-pass", &fused.u, &plain.u);
                 }
             }
         }

@@ -92,23 +92,6 @@ impl Stencil9 {
         self.nx * self.ny
     }
 
-    /// `sum_d c_d (u_P - u_d)` at (i, j).
-    #[inline]
-    pub fn flux_out(&self, u: &[f64], i: usize, j: usize) -> f64 {
-        let (nx, ny) = (self.nx as isize, self.ny as isize);
-        let p = j * self.nx + i;
-        let c = &self.c[p];
-        let up = u[p];
-        let mut flux = 0.0;
-        for (d, &(di, dj)) in OFFSETS.iter().enumerate() {
-            let (x, y) = (i as isize + di, j as isize + dj);
-            if c[d] != 0.0 && x >= 0 && y >= 0 && x < nx && y < ny {
-                flux += c[d] * (up - u[(y * nx + x) as usize]);
-            }
-        }
-        flux
-    }
-
     /// `sum_d c_d (u_P - u_d)` over row j into `out`; interior points skip the neighbour tests.
     pub fn row_fluxes(&self, u: &[f64], j: usize, out: &mut [f64]) {
         let rows = super::system::rows_around(u, j, self.nx, self.ny);

@@ -185,6 +185,13 @@ struct Chunks<T> {
 unsafe impl<T: Send> Sync for Chunks<T> {}
 
 impl<T> Chunks<T> {
+    fn of(items: &mut [T]) -> Self {
+        Chunks {
+            ptr: items.as_mut_ptr(),
+            len: items.len(),
+        }
+    }
+
     /// Items `from..to`.
     ///
     /// # Safety
@@ -200,10 +207,7 @@ impl<T> Chunks<T> {
 pub fn for_chunks<T: Send>(out: &mut [T], chunk: usize, f: impl Fn(usize, &mut [T]) + Sync) {
     let chunk = chunk.max(1);
     let (len, tasks) = (out.len(), out.len().div_ceil(chunk));
-    let shared = Chunks {
-        ptr: out.as_mut_ptr(),
-        len,
-    };
+    let shared = Chunks::of(out);
     run(tasks, &|k| {
         let from = k * chunk;
         // SAFETY: tasks are distinct chunks of `out`, which this call borrows mutably
@@ -221,16 +225,7 @@ pub fn for_chunks2<T: Send, U: Send, R: Send>(
 ) -> Vec<R> {
     assert_eq!(a.len(), b.len());
     let (chunk, len) = (chunk.max(1), a.len());
-    let (sa, sb) = (
-        Chunks {
-            ptr: a.as_mut_ptr(),
-            len: a.len(),
-        },
-        Chunks {
-            ptr: b.as_mut_ptr(),
-            len: b.len(),
-        },
-    );
+    let (sa, sb) = (Chunks::of(a), Chunks::of(b));
     map_tasks(a.len().div_ceil(chunk), |k| {
         let from = k * chunk;
         let to = (from + chunk).min(len);
@@ -250,6 +245,14 @@ pub fn map_tasks<R: Send>(tasks: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R>
     out
 }
 
+/// Rows per thread's block when a grid of `len` cells in rows of `nx` is split across the
+/// threads; `None` where it runs on the caller (small, or one thread).
+fn row_block(len: usize, nx: usize) -> Option<usize> {
+    let rows = len / nx.max(1);
+    let threads = threads().min(rows).max(1);
+    (threads > 1 && len >= MIN_PARALLEL_CELLS).then(|| rows.div_ceil(threads))
+}
+
 /// Calls `f(j, row)` for every row `j` of `out` (rows of `nx` values).
 pub fn for_rows(out: &mut [f64], nx: usize, f: impl Fn(usize, &mut [f64]) + Sync) {
     for_rows_of(out, nx, f)
@@ -257,15 +260,12 @@ pub fn for_rows(out: &mut [f64], nx: usize, f: impl Fn(usize, &mut [f64]) + Sync
 
 /// [`for_rows`] over rows of any element type.
 pub fn for_rows_of<T: Send>(out: &mut [T], nx: usize, f: impl Fn(usize, &mut [T]) + Sync) {
-    let rows = out.len() / nx.max(1);
-    let threads = threads().min(rows).max(1);
-    if threads == 1 || out.len() < MIN_PARALLEL_CELLS {
+    let Some(block) = row_block(out.len(), nx) else {
         for (j, row) in out.chunks_mut(nx).enumerate() {
             f(j, row);
         }
         return;
-    }
-    let block = rows.div_ceil(threads);
+    };
     for_chunks(out, block * nx, |b, chunk| {
         for (k, row) in chunk.chunks_mut(nx).enumerate() {
             f(b * block + k, row);
@@ -276,13 +276,9 @@ pub fn for_rows_of<T: Send>(out: &mut [T], nx: usize, f: impl Fn(usize, &mut [T]
 /// Calls `f(j0, rows)` once per thread with a contiguous block of whole rows of `out` starting
 /// at row `j0`, so each thread can keep its own work buffers across its rows.
 pub fn for_row_blocks<T: Send>(out: &mut [T], nx: usize, f: impl Fn(usize, &mut [T]) + Sync) {
-    let rows = out.len() / nx.max(1);
-    let threads = threads().min(rows).max(1);
-    if threads == 1 || out.len() < MIN_PARALLEL_CELLS {
-        f(0, out);
-        return;
-    }
-    let block = rows.div_ceil(threads);
+    let Some(block) = row_block(out.len(), nx) else {
+        return f(0, out);
+    };
     for_chunks(out, block * nx, |b, chunk| f(b * block, chunk));
 }
 
@@ -294,12 +290,9 @@ pub fn for_row_blocks2<T: Send, U: Send, R: Send>(
     nx: usize,
     f: impl Fn(usize, &mut [T], &mut [U]) -> R + Sync,
 ) -> Vec<R> {
-    let rows = a.len() / nx.max(1);
-    let threads = threads().min(rows).max(1);
-    if threads == 1 || a.len() < MIN_PARALLEL_CELLS {
+    let Some(block) = row_block(a.len(), nx) else {
         return vec![f(0, a, b)];
-    }
-    let block = rows.div_ceil(threads);
+    };
     for_chunks2(a, b, block * nx, |k, a, b| f(k * block, a, b))
 }
 

@@ -151,19 +151,7 @@ impl Operator {
         }
     }
 
-    /// `sum_N c_PN (u_P - u_N)` at cell p.
-    #[inline]
-    pub fn flux_out(&self, u: &[f64], p: usize) -> f64 {
-        self.flux_out_ij(u, p % self.nx, p / self.nx)
-    }
-
-    /// [`Operator::flux_out`] at cell (i, j).
-    #[inline]
-    pub fn flux_out_ij(&self, u: &[f64], i: usize, j: usize) -> f64 {
-        self.flux_in_rows(i, j, rows_around(u, j, self.nx, self.ny))
-    }
-
-    /// [`Operator::flux_out_ij`] from the rows of values around row j (as
+    /// `sum_N c_PN (u_P - u_N)` at cell (i, j) from the rows of values around row j (as
     /// [`Operator::row_fluxes_of`] takes them), each neighbour tested against the grid's edge.
     #[inline]
     fn flux_in_rows(&self, i: usize, j: usize, [south, mid, north]: [&[f64]; 3]) -> f64 {
