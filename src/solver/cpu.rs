@@ -1499,26 +1499,23 @@ fn smooth_lines(
         y: &y,
     };
     let threads = threads_for(nx * ny, ny.min(nx));
+    // blocks of rows of even length, so each block's rows of a parity are its own
+    let block = ny.div_ceil(threads).div_ceil(2) * 2;
+    let rows = |parity: usize| {
+        each(threads, |t| {
+            let (j0, j1) = ((t * block).min(ny), ((t + 1) * block).min(ny));
+            work.rows(op, &factors.x, j0 + parity, j1);
+        });
+    };
     for _ in 0..sweeps {
-        let order: [(bool, usize); 4] = if reverse {
-            [(false, 1), (false, 0), (true, 1), (true, 0)]
+        if reverse {
+            work.columns(op, &factors.y, 1, threads);
+            rows(1);
+            rows(0);
         } else {
-            [(true, 0), (true, 1), (false, 0), (false, 1)]
-        };
-        for (along_x, parity) in order {
-            let lines = if along_x { ny } else { nx };
-            // blocks of even length, so each block's lines of a parity are its own
-            let block = lines.div_ceil(threads).div_ceil(2) * 2;
-            let run = |l0: usize, l1: usize| {
-                if along_x {
-                    work.rows(op, &factors.x, l0 + parity, l1);
-                } else {
-                    work.columns(op, &factors.y, l0 + parity, l1);
-                }
-            };
-            each(threads, |t| {
-                run((t * block).min(lines), ((t + 1) * block).min(lines))
-            });
+            rows(0);
+            rows(1);
+            work.columns(op, &factors.y, 0, threads);
         }
     }
 }
@@ -1556,16 +1553,26 @@ impl LineFactors {
                 *f = [g, inv];
             }
         });
+        // even columns are eliminated from the south edge, odd ones from the north (see
+        // `LineWork::columns`)
         let mut y = vec![[0.0; 2]; nx * ny];
         for j in 0..ny {
-            let (done, rest) = y.split_at_mut(j * nx);
-            let below = done.get(done.len().saturating_sub(nx)..).unwrap_or(&[]);
-            for (i, f) in rest[..nx].iter_mut().enumerate() {
+            for i in (0..nx).step_by(2) {
                 let p = j * nx + i;
                 let (diag, prev, next) = line(op.couplings_ij(i, j), op.anchor(p), j, ny, (2, 3));
-                let g = if j > 0 { below[i][0] } else { 0.0 };
+                let g = if j > 0 { y[p - nx][0] } else { 0.0 };
                 let inv = 1.0 / (diag - prev * g);
-                *f = [next * inv, inv];
+                y[p] = [next * inv, inv];
+            }
+        }
+        for j in (0..ny).rev() {
+            for i in (1..nx).step_by(2) {
+                let p = j * nx + i;
+                let k = ny - 1 - j;
+                let (diag, prev, next) = line(op.couplings_ij(i, j), op.anchor(p), k, ny, (3, 2));
+                let g = if j + 1 < ny { y[p + nx][0] } else { 0.0 };
+                let inv = 1.0 / (diag - prev * g);
+                y[p] = [next * inv, inv];
             }
         }
         LineFactors { x, y }
@@ -1761,40 +1768,152 @@ impl LineWork<'_> {
         }
     }
 
-    /// Solves the columns i0, i0 + 2, .. below i1 along y, the columns between held: all of
-    /// them at once, row by row, so memory is walked along rows.
-    #[inline(never)]
-    fn columns(&self, op: &impl LineOp, f: &[[f64; 2]], i0: usize, i1: usize) {
+    /// The column half of an alternating sweep: the columns of parity `first` solved along y,
+    /// then the others, in `threads` blocks of columns (each of even width, so each block's
+    /// columns of a parity are its own). Memory is walked along rows.
+    ///
+    /// Even columns are eliminated from the south edge and substituted back from the north;
+    /// odd ones the other way (their factors are made so, [`LineFactors`]). So the second
+    /// parity's elimination runs in the direction of the first's back substitution and goes
+    /// in the same pass, one row behind it: three passes over memory instead of four. A
+    /// second-parity column next to another block's first-parity column waits for the
+    /// threads to join, then is eliminated alone.
+    fn columns(&self, op: &impl LineOp, f: &[[f64; 2]], first: usize, threads: usize) {
         let (nx, ny) = op.dims();
-        if i0 >= i1 {
-            return;
-        }
-        assert!(nx * ny <= f.len() && nx * ny <= self.y.len);
-        // SAFETY: this thread alone writes its columns (of u and y) in this phase; the columns
-        // it reads around them are of the other parity, which no thread writes now. The
-        // residual of row j reads u at rows j +- 1 of its own columns, still unchanged: u
-        // changes only in the back substitution, after every row's elimination.
-        unsafe {
-            for j in 0..ny {
-                let base = j * nx;
-                for i in (i0..i1).step_by(2) {
-                    let p = base + i;
-                    let [res, prev, _] = op.terms::<false>(self.cells, self.s, i, j);
-                    let below = if j > 0 { self.y.read(p - nx) } else { 0.0 };
-                    let [_, inv] = *f.get_unchecked(p);
-                    self.y.write(p, (res + prev * below) * inv);
+        assert!(nx * ny <= f.len() && nx * ny <= self.y.len && first < 2);
+        let second = 1 - first;
+        let block = nx.div_ceil(threads).div_ceil(2) * 2;
+        let bounds = |t: usize| ((t * block).min(nx), ((t + 1) * block).min(nx));
+        // rows in the order a parity's elimination takes them (its back substitution reverses)
+        let rows = |parity: usize, k: usize| if parity == 0 { k } else { ny - 1 - k };
+        // a block's second-parity columns that border only its own columns, and the one that
+        // borders the next (odd) or the previous (even) block
+        let own = |(b0, b1): (usize, usize)| -> (usize, usize) {
+            match second {
+                1 if b1 < nx => (b0 + 1, b1 - 1),
+                0 if b0 > 0 => (b0 + 2, b1),
+                _ => (b0 + second, b1),
+            }
+        };
+        let edge = |(b0, b1): (usize, usize)| -> Option<usize> {
+            match second {
+                1 if b1 < nx && b1 > b0 => Some(b1 - 1),
+                0 if b0 > 0 && b1 > b0 => Some(b0),
+                _ => None,
+            }
+        };
+        // SAFETY (each pass): a thread writes u and y only in its own block's columns of the
+        // parity being solved, and reads the other parity's columns of its own block only
+        // (rows a lagging elimination reads are final: substituted in this pass or before).
+        // The columns it reads in another block are read after the threads join. u of a
+        // column changes only in its back substitution, after its elimination.
+        each(threads, |t| {
+            let (b0, b1) = bounds(t);
+            for k in 0..ny {
+                unsafe { self.eliminate(op, f, (b0 + first, b1), rows(first, k), first) };
+            }
+        });
+        each(threads, |t| {
+            let (b0, b1) = bounds(t);
+            let lean = own((b0, b1));
+            for k in 0..=ny {
+                if k < ny {
+                    unsafe {
+                        self.substitute((nx, ny), f, (b0 + first, b1), rows(second, k), first)
+                    };
+                }
+                if k > 0 {
+                    unsafe { self.eliminate(op, f, lean, rows(second, k - 1), second) };
                 }
             }
-            for j in (0..ny).rev() {
-                let base = j * nx;
-                for i in (i0..i1).step_by(2) {
-                    let p = base + i;
-                    let above = if j + 1 < ny { self.y.read(p + nx) } else { 0.0 };
-                    let [g, _] = *f.get_unchecked(p);
-                    let delta = self.y.read(p) + g * above;
-                    self.y.write(p, delta);
-                    self.cells.write(p, self.cells.read(p) + delta);
-                }
+        });
+        let edges: Vec<usize> = (0..threads).filter_map(|t| edge(bounds(t))).collect();
+        each(edges.len(), |e| {
+            for k in 0..ny {
+                unsafe { self.eliminate(op, f, (edges[e], edges[e] + 1), rows(second, k), second) };
+            }
+        });
+        each(threads, |t| {
+            let (b0, b1) = bounds(t);
+            for k in 0..ny {
+                unsafe { self.substitute((nx, ny), f, (b0 + second, b1), rows(first, k), second) };
+            }
+        });
+    }
+
+    /// The elimination step of row j of the columns i0, i0 + 2, .. below i1, of `parity`.
+    ///
+    /// # Safety
+    /// No other thread writes these points (of u and y) or reads them now, nor writes their
+    /// neighbours in u; the row before j in the parity's elimination order is eliminated.
+    #[inline(always)]
+    unsafe fn eliminate(
+        &self,
+        op: &impl LineOp,
+        f: &[[f64; 2]],
+        (i0, i1): (usize, usize),
+        j: usize,
+        parity: usize,
+    ) {
+        let (nx, ny) = op.dims();
+        let base = j * nx;
+        for i in (i0..i1).step_by(2) {
+            let p = base + i;
+            // SAFETY: p and its neighbours are on the grid (every index below is tested)
+            unsafe {
+                let [res, south, north] = op.terms::<false>(self.cells, self.s, i, j);
+                let before = if parity == 0 {
+                    if j > 0 {
+                        south * self.y.read(p - nx)
+                    } else {
+                        0.0
+                    }
+                } else if j + 1 < ny {
+                    north * self.y.read(p + nx)
+                } else {
+                    0.0
+                };
+                let [_, inv] = *f.get_unchecked(p);
+                self.y.write(p, (res + before) * inv);
+            }
+        }
+    }
+
+    /// The back substitution step of row j of the columns i0, i0 + 2, .. below i1, of
+    /// `parity`: their increments made and added to u.
+    ///
+    /// # Safety
+    /// As [`LineWork::eliminate`]; the row after j in the parity's elimination order is
+    /// substituted.
+    #[inline(always)]
+    unsafe fn substitute(
+        &self,
+        (nx, ny): (usize, usize),
+        f: &[[f64; 2]],
+        (i0, i1): (usize, usize),
+        j: usize,
+        parity: usize,
+    ) {
+        let base = j * nx;
+        for i in (i0..i1).step_by(2) {
+            let p = base + i;
+            // SAFETY: p and the point after it are on the grid (tested)
+            unsafe {
+                let after = if parity == 0 {
+                    if j + 1 < ny {
+                        self.y.read(p + nx)
+                    } else {
+                        0.0
+                    }
+                } else if j > 0 {
+                    self.y.read(p - nx)
+                } else {
+                    0.0
+                };
+                let [g, _] = *f.get_unchecked(p);
+                let delta = self.y.read(p) + g * after;
+                self.y.write(p, delta);
+                self.cells.write(p, self.cells.read(p) + delta);
             }
         }
     }
@@ -1838,6 +1957,123 @@ mod tests {
             f.s[q] = noise(7 * q as u64 + 2) - 0.5;
         }
         (system.op, f)
+    }
+
+    /// The columns of parity `first`, then the others, each solved exactly along y with the
+    /// current values around it, one after another: what [`LineWork::columns`] must give.
+    fn columns_in_order(op: &impl Stencil, u: &mut [f64], s: &[f64], first: usize) {
+        let (nx, ny) = (op.nx(), op.ny());
+        for parity in [first, 1 - first] {
+            for i in (parity..nx).step_by(2) {
+                // residual and tridiagonal of column i, solved by Thomas's algorithm
+                let (mut r, mut d, mut lo, mut hi) =
+                    (vec![0.0; ny], vec![0.0; ny], vec![0.0; ny], vec![0.0; ny]);
+                for j in 0..ny {
+                    let p = j * nx + i;
+                    let c = op.couplings_ij(i, j);
+                    let mut flux = 0.0;
+                    for (k, &(di, dj)) in OFFSETS.iter().enumerate() {
+                        let (x, y) = (i as isize + di, j as isize + dj);
+                        if c[k] != 0.0 && x >= 0 && y >= 0 && x < nx as isize && y < ny as isize {
+                            flux += c[k] * (u[p] - u[y as usize * nx + x as usize]);
+                        }
+                    }
+                    r[j] = s[p] - flux - op.anchor(p) * u[p];
+                    d[j] = c.iter().sum::<f64>() + op.anchor(p);
+                    (lo[j], hi[j]) = (c[2], c[3]);
+                }
+                for j in 1..ny {
+                    let m = lo[j] / d[j - 1];
+                    d[j] -= m * hi[j - 1];
+                    r[j] += m * r[j - 1];
+                }
+                let mut delta = 0.0;
+                for j in (0..ny).rev() {
+                    delta = (r[j] + if j + 1 < ny { hi[j] * delta } else { 0.0 }) / d[j];
+                    u[j * nx + i] += delta;
+                }
+            }
+        }
+    }
+
+    /// The column half of a line sweep (two parities, the second eliminated in the first's
+    /// back-substitution pass) equals exact column solves in order: finest symmetric and
+    /// nonsymmetric operators and a coarse 9-point one, odd and even widths, either parity
+    /// first, 1 to 7 blocks of columns (the blocks' edge columns deferred).
+    #[test]
+    fn column_pair_equals_exact_column_solves_in_order() {
+        fn check(op: &impl Stencil, line: &impl LineOp, what: &str) {
+            let (nx, ny) = (op.nx(), op.ny());
+            let n = nx * ny;
+            let factors = LineFactors::new(op);
+            let u0: Vec<f64> = (0..n).map(|q| noise(5 * q as u64 + 3) - 0.5).collect();
+            let s: Vec<f64> = (0..n).map(|q| noise(5 * q as u64 + 4) - 0.5).collect();
+            for first in [0, 1] {
+                let mut expect = u0.clone();
+                columns_in_order(op, &mut expect, &s, first);
+                for blocks in [1, 2, 3, 7] {
+                    let (mut u, mut y) = (u0.clone(), vec![0.0; n]);
+                    let (cells, y) = (SharedCells::new(&mut u), SharedCells::new(&mut y));
+                    let work = LineWork {
+                        cells: &cells,
+                        s: &s,
+                        y: &y,
+                    };
+                    work.columns(line, &factors.y, first, blocks);
+                    let (diff, scale) = gap(&u, &expect);
+                    assert!(
+                        diff <= 1e-11 * scale,
+                        "{what} {nx} x {ny}, parity {first} first, {blocks} blocks: differs by \
+                         {diff:e} (scale {scale:e})"
+                    );
+                    let (moved, _) = gap(&u, &u0);
+                    assert!(moved > 1e-3, "{what}: the line solves changed nothing");
+                }
+            }
+        }
+        for (nx, ny) in [(40, 30), (37, 41), (9, 64)] {
+            let (op, _) = random_level(nx, ny);
+            let Faces::Symmetric { cx, cy } = &op.faces else {
+                panic!("a diffusion problem assembles symmetric");
+            };
+            let interior = SymInterior { cx, cy, nx };
+            check(
+                &op,
+                &Fine {
+                    op: &op,
+                    interior: &interior,
+                },
+                "finest symmetric",
+            );
+            let coarse = Hierarchy::build(&op).coarse.swap_remove(0).op;
+            check(&coarse, &coarse, "coarse");
+            // a nonsymmetric finest operator: the same conductivities with a flow along x
+            let mut p = Problem::new(nx, ny, 0.1);
+            for (q, k) in p.conductivity.iter_mut().enumerate() {
+                *k = 10f64.powf(3.0 * noise(q as u64));
+            }
+            p.set_boundary(Side::West, Boundary::Fixed { value: 0.0 });
+            let mut flow = crate::solver::problem::Advection::zeros(nx * ny);
+            for (q, f) in flow.flux_x.iter_mut().enumerate() {
+                if (q + 1) % nx != 0 {
+                    *f = 0.5;
+                }
+            }
+            for j in 0..ny {
+                flow.outflow[j * nx + nx - 1] = 0.5 / 0.01;
+                p.sink_coeff[j * nx] = 0.5 / 0.01;
+            }
+            p.advection = Some(flow);
+            let op = System::assemble(&p).op;
+            let Faces::General { c } = &op.faces else {
+                panic!("advection assembles general faces");
+            };
+            let line = Fine {
+                op: &op,
+                interior: &GenInterior { c },
+            };
+            check(&op, &line, "finest nonsymmetric");
+        }
     }
 
     /// Two sweeps in one pass give the two sweeps' result, on grids whose rows split into
