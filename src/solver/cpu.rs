@@ -1499,22 +1499,12 @@ fn smooth_lines(
         y: &y,
     };
     let threads = threads_for(nx * ny, ny.min(nx));
-    // blocks of rows of even length, so each block's rows of a parity are its own
-    let block = ny.div_ceil(threads).div_ceil(2) * 2;
-    let rows = |parity: usize| {
-        each(threads, |t| {
-            let (j0, j1) = ((t * block).min(ny), ((t + 1) * block).min(ny));
-            work.rows(op, &factors.x, j0 + parity, j1);
-        });
-    };
     for _ in 0..sweeps {
         if reverse {
             work.columns(op, &factors.y, 1, threads);
-            rows(1);
-            rows(0);
+            work.row_pair(op, &factors.x, 1, threads);
         } else {
-            rows(0);
-            rows(1);
+            work.row_pair(op, &factors.x, 0, threads);
             work.columns(op, &factors.y, 0, threads);
         }
     }
@@ -1717,10 +1707,11 @@ impl LineWork<'_> {
     #[inline(never)]
     fn rows(&self, op: &impl LineOp, f: &[[f64; 2]], j0: usize, j1: usize) {
         let nx = op.dims().0;
-        let rows: Vec<usize> = (j0..j1).step_by(2).collect();
-        assert!(rows
-            .iter()
-            .all(|&j| (j + 1) * nx <= f.len() && (j + 1) * nx <= self.y.len));
+        if j0 >= j1 {
+            return;
+        }
+        let last = j0 + (j1 - 1 - j0) / 2 * 2;
+        assert!((last + 1) * nx <= f.len() && (last + 1) * nx <= self.y.len);
         // SAFETY: this thread alone writes these rows (of u and y) in this phase, and the rows
         // it reads around them are of the other parity, which no thread writes now; u changes
         // only in the back substitution, after the row's residuals are all taken. Every index
@@ -1738,34 +1729,83 @@ impl LineWork<'_> {
             self.cells.write(p, self.cells.read(p) + delta);
             delta
         };
-        for group in rows.chunks(ROW_GROUP) {
-            if let [a, b, c, d] = *group {
-                // four recurrences side by side: none waits on its own last point
-                let mut y = [0.0; 4];
-                for i in 0..nx {
-                    y = [
-                        forward(a, i, y[0]),
-                        forward(b, i, y[1]),
-                        forward(c, i, y[2]),
-                        forward(d, i, y[3]),
-                    ];
-                }
-                let mut delta = [0.0; 4];
-                for i in (0..nx).rev() {
-                    delta = [
-                        back(a, i, delta[0]),
-                        back(b, i, delta[1]),
-                        back(c, i, delta[2]),
-                        back(d, i, delta[3]),
-                    ];
-                }
-            } else {
-                for &j in group {
+        for g in (j0..j1).step_by(2 * ROW_GROUP) {
+            let [a, b, c, d] = [g, g + 2, g + 4, g + 6];
+            if d > last {
+                for j in (g..j1).step_by(2) {
                     (0..nx).fold(0.0, |y, i| forward(j, i, y));
                     (0..nx).rev().fold(0.0, |delta, i| back(j, i, delta));
                 }
+                continue;
+            }
+            // four recurrences side by side: none waits on its own last point
+            let mut y = [0.0; 4];
+            for i in 0..nx {
+                y = [
+                    forward(a, i, y[0]),
+                    forward(b, i, y[1]),
+                    forward(c, i, y[2]),
+                    forward(d, i, y[3]),
+                ];
+            }
+            let mut delta = [0.0; 4];
+            for i in (0..nx).rev() {
+                delta = [
+                    back(a, i, delta[0]),
+                    back(b, i, delta[1]),
+                    back(c, i, delta[2]),
+                    back(d, i, delta[3]),
+                ];
             }
         }
+    }
+
+    /// The row half of an alternating sweep: the rows of parity `first` solved along x, then
+    /// the others, in `threads` blocks of rows (each of even length, so each block's rows of
+    /// a parity are its own), in one pass: each group of first-parity rows is followed by the
+    /// second-parity rows it completes. A block's second-parity row next to another block's
+    /// rows waits for the threads to join.
+    fn row_pair(&self, op: &impl LineOp, f: &[[f64; 2]], first: usize, threads: usize) {
+        let ny = op.dims().1;
+        let second = 1 - first;
+        let block = ny.div_ceil(threads).div_ceil(2) * 2;
+        let bounds = |t: usize| ((t * block).min(ny), ((t + 1) * block).min(ny));
+        // a block's second-parity rows that border only its own rows (from, below), and the
+        // one that borders the next (odd) or the previous (even) block
+        let own = |(b0, b1): (usize, usize)| -> (usize, usize) {
+            match second {
+                1 if b1 < ny => (b0 + 1, b1 - 1),
+                0 if b0 > 0 => (b0 + 2, b1),
+                _ => (b0 + second, b1),
+            }
+        };
+        let edge = |(b0, b1): (usize, usize)| -> Option<usize> {
+            match second {
+                1 if b1 < ny && b1 > b0 => Some(b1 - 1),
+                0 if b0 > 0 && b1 > b0 => Some(b0),
+                _ => None,
+            }
+        };
+        // each thread writes only its own block's rows; a second-parity row is solved once
+        // both first-parity rows around it are (the rows it reads are final or not written now)
+        each(threads, |t| {
+            let (b0, b1) = bounds(t);
+            let (mut next, until) = own((b0, b1));
+            for g in (b0 + first..b1).step_by(2 * ROW_GROUP) {
+                let end = (g + 2 * ROW_GROUP).min(b1);
+                self.rows(op, f, g, end);
+                // the second-parity rows below the group's last row are complete
+                let done = g + (end - 1 - g) / 2 * 2;
+                let ready = if end >= b1 { until } else { done.min(until) };
+                if ready > next {
+                    self.rows(op, f, next, ready);
+                    next += (ready - next).div_ceil(2) * 2;
+                }
+            }
+            self.rows(op, f, next, until);
+        });
+        let edges: Vec<usize> = (0..threads).filter_map(|t| edge(bounds(t))).collect();
+        each(edges.len(), |e| self.rows(op, f, edges[e], edges[e] + 1));
     }
 
     /// The column half of an alternating sweep: the columns of parity `first` solved along y,
@@ -1959,58 +1999,64 @@ mod tests {
         (system.op, f)
     }
 
-    /// The columns of parity `first`, then the others, each solved exactly along y with the
-    /// current values around it, one after another: what [`LineWork::columns`] must give.
-    fn columns_in_order(op: &impl Stencil, u: &mut [f64], s: &[f64], first: usize) {
+    /// The lines (rows along x, or columns along y) of parity `first`, then the others, each
+    /// solved exactly with the current values around it, one after another: what
+    /// [`LineWork::row_pair`] and [`LineWork::columns`] must give.
+    fn lines_in_order(op: &impl Stencil, u: &mut [f64], s: &[f64], first: usize, along_x: bool) {
         let (nx, ny) = (op.nx(), op.ny());
+        let (lines, len) = if along_x { (ny, nx) } else { (nx, ny) };
+        let at = |l: usize, k: usize| if along_x { (k, l) } else { (l, k) };
         for parity in [first, 1 - first] {
-            for i in (parity..nx).step_by(2) {
-                // residual and tridiagonal of column i, solved by Thomas's algorithm
-                let (mut r, mut d, mut lo, mut hi) =
-                    (vec![0.0; ny], vec![0.0; ny], vec![0.0; ny], vec![0.0; ny]);
-                for j in 0..ny {
+            for l in (parity..lines).step_by(2) {
+                // residual and tridiagonal of line l, solved by Thomas's algorithm
+                let (mut r, mut d) = (vec![0.0; len], vec![0.0; len]);
+                let (mut lo, mut hi) = (vec![0.0; len], vec![0.0; len]);
+                for k in 0..len {
+                    let (i, j) = at(l, k);
                     let p = j * nx + i;
                     let c = op.couplings_ij(i, j);
                     let mut flux = 0.0;
-                    for (k, &(di, dj)) in OFFSETS.iter().enumerate() {
+                    for (e, &(di, dj)) in OFFSETS.iter().enumerate() {
                         let (x, y) = (i as isize + di, j as isize + dj);
-                        if c[k] != 0.0 && x >= 0 && y >= 0 && x < nx as isize && y < ny as isize {
-                            flux += c[k] * (u[p] - u[y as usize * nx + x as usize]);
+                        if c[e] != 0.0 && x >= 0 && y >= 0 && x < nx as isize && y < ny as isize {
+                            flux += c[e] * (u[p] - u[y as usize * nx + x as usize]);
                         }
                     }
-                    r[j] = s[p] - flux - op.anchor(p) * u[p];
-                    d[j] = c.iter().sum::<f64>() + op.anchor(p);
-                    (lo[j], hi[j]) = (c[2], c[3]);
+                    r[k] = s[p] - flux - op.anchor(p) * u[p];
+                    d[k] = c.iter().sum::<f64>() + op.anchor(p);
+                    (lo[k], hi[k]) = if along_x { (c[0], c[1]) } else { (c[2], c[3]) };
                 }
-                for j in 1..ny {
-                    let m = lo[j] / d[j - 1];
-                    d[j] -= m * hi[j - 1];
-                    r[j] += m * r[j - 1];
+                for k in 1..len {
+                    let m = lo[k] / d[k - 1];
+                    d[k] -= m * hi[k - 1];
+                    r[k] += m * r[k - 1];
                 }
                 let mut delta = 0.0;
-                for j in (0..ny).rev() {
-                    delta = (r[j] + if j + 1 < ny { hi[j] * delta } else { 0.0 }) / d[j];
+                for k in (0..len).rev() {
+                    delta = (r[k] + if k + 1 < len { hi[k] * delta } else { 0.0 }) / d[k];
+                    let (i, j) = at(l, k);
                     u[j * nx + i] += delta;
                 }
             }
         }
     }
 
-    /// The column half of a line sweep (two parities, the second eliminated in the first's
-    /// back-substitution pass) equals exact column solves in order: finest symmetric and
-    /// nonsymmetric operators and a coarse 9-point one, odd and even widths, either parity
-    /// first, 1 to 7 blocks of columns (the blocks' edge columns deferred).
+    /// Each half of a line sweep — the rows of both parities in one pass, the columns of both
+    /// in three (the second eliminated in the first's back-substitution pass) — equals exact
+    /// line solves in order: finest symmetric and nonsymmetric operators and a coarse 9-point
+    /// one, odd and even sizes, either parity first, 1 to 7 blocks (their edge lines
+    /// deferred).
     #[test]
-    fn column_pair_equals_exact_column_solves_in_order() {
+    fn line_halves_equal_exact_line_solves_in_order() {
         fn check(op: &impl Stencil, line: &impl LineOp, what: &str) {
             let (nx, ny) = (op.nx(), op.ny());
             let n = nx * ny;
             let factors = LineFactors::new(op);
             let u0: Vec<f64> = (0..n).map(|q| noise(5 * q as u64 + 3) - 0.5).collect();
             let s: Vec<f64> = (0..n).map(|q| noise(5 * q as u64 + 4) - 0.5).collect();
-            for first in [0, 1] {
+            for (first, along_x) in [(0, true), (1, true), (0, false), (1, false)] {
                 let mut expect = u0.clone();
-                columns_in_order(op, &mut expect, &s, first);
+                lines_in_order(op, &mut expect, &s, first, along_x);
                 for blocks in [1, 2, 3, 7] {
                     let (mut u, mut y) = (u0.clone(), vec![0.0; n]);
                     let (cells, y) = (SharedCells::new(&mut u), SharedCells::new(&mut y));
@@ -2019,19 +2065,24 @@ mod tests {
                         s: &s,
                         y: &y,
                     };
-                    work.columns(line, &factors.y, first, blocks);
+                    if along_x {
+                        work.row_pair(line, &factors.x, first, blocks);
+                    } else {
+                        work.columns(line, &factors.y, first, blocks);
+                    }
                     let (diff, scale) = gap(&u, &expect);
+                    let half = if along_x { "rows" } else { "columns" };
                     assert!(
                         diff <= 1e-11 * scale,
-                        "{what} {nx} x {ny}, parity {first} first, {blocks} blocks: differs by \
-                         {diff:e} (scale {scale:e})"
+                        "{what} {nx} x {ny}, {half}, parity {first} first, {blocks} blocks: \
+                         differs by {diff:e} (scale {scale:e})"
                     );
                     let (moved, _) = gap(&u, &u0);
                     assert!(moved > 1e-3, "{what}: the line solves changed nothing");
                 }
             }
         }
-        for (nx, ny) in [(40, 30), (37, 41), (9, 64)] {
+        for (nx, ny) in [(40, 30), (37, 41), (9, 64), (64, 9), (50, 23)] {
             let (op, _) = random_level(nx, ny);
             let Faces::Symmetric { cx, cy } = &op.faces else {
                 panic!("a diffusion problem assembles symmetric");
