@@ -224,14 +224,8 @@ impl LevelBuffers {
                 vec![zeros("u0")]
             };
             let interp = spec.next.map(|w| {
-                let a: Vec<f32> =
-                    w.w.iter()
-                        .flat_map(|w| [w[0], w[1], w[2], w[3]].map(|v| v as f32))
-                        .collect();
-                let b: Vec<f32> =
-                    w.w.iter()
-                        .flat_map(|w| [w[4], w[5], w[6], w[7]].map(|v| v as f32))
-                        .collect();
+                let a: Vec<f32> = w.w.iter().flat_map(|w| [w[0], w[1], w[2], w[3]]).collect();
+                let b: Vec<f32> = w.w.iter().flat_map(|w| [w[4], w[5], w[6], w[7]]).collect();
                 [
                     init("w_a", bytemuck::cast_slice(&a), U::STORAGE),
                     init("w_b", bytemuck::cast_slice(&b), U::STORAGE),

@@ -1415,7 +1415,7 @@ pub fn restrict_row(w: &Weights, rows: [&[f64]; 3], fine_nx: usize, cj: usize, o
             continue;
         }
         let (fi, [dn, mid, up]) = (2 * ci, rows);
-        let c = |x: usize, y: usize| &w.w[y * cnx + x];
+        let c = |x: usize, y: usize| w.w[y * cnx + x].map(f64::from);
         let (own, west, south, sw) = (c(ci, cj), c(ci - 1, cj), c(ci, cj - 1), c(ci - 1, cj - 1));
         *out = mid[fi]
             + own[XW] * mid[fi + 1]
@@ -1446,7 +1446,7 @@ fn prolong_row(w: &Weights, e: &[f64], j: usize, row: &mut [f64]) {
         for (i, u) in row.iter_mut().enumerate() {
             let ci = i / 2;
             let ci1 = (ci + 1).min(cnx - 1);
-            let k = &wr[ci];
+            let k = wr[ci].map(f64::from);
             *u += match (i % 2 == 1, odd_row) {
                 (false, false) => e0[ci],
                 (true, false) => k[XW] * e0[ci] + k[XE] * e0[ci1],

@@ -168,7 +168,10 @@ pub struct Weights {
     pub cny: usize,
     pub rx: usize,
     pub ry: usize,
-    pub w: Vec<[f64; 8]>,
+    /// Kept in single precision: interpolation needs no more (the weights lie in [0, 1]), the
+    /// coarse operators are made from these rounded weights, so they stay exactly Galerkin,
+    /// and each V-cycle reads half the bytes.
+    pub w: Vec<[f32; 8]>,
 }
 
 /// Indices into a [`Weights`] entry.
@@ -200,7 +203,7 @@ impl Weights {
         } else {
             (j, 0)
         };
-        let w = &self.w[oy * self.cnx + ox];
+        let w = self.w[oy * self.cnx + ox].map(f64::from);
         let l = match (ax, ay) {
             (0, 0) => [1.0, 0.0, 0.0, 0.0],
             (1, 0) => [w[XW], w[XE], 0.0, 0.0],
@@ -369,12 +372,14 @@ pub fn interpolation(fine: &impl Stencil, cnx: usize, cny: usize, rx: usize, ry:
     };
     // the centre points read the edge weights of the coarse points east and north, which are
     // recomputed there rather than stored (cheaper than a pass over another array)
-    let mut w = vec![[0.0f64; 8]; cnx * cny];
+    let mut w = vec![[0.0f32; 8]; cnx * cny];
     super::parallel::for_rows_of(&mut w, cnx, |cj, row| {
         let mut own = edges(0, cj);
         for (ci, out) in row.iter_mut().enumerate() {
             let east = edges(ci + 1, cj);
-            out[..4].copy_from_slice(&own);
+            for (o, &v) in out[..4].iter_mut().zip(&own) {
+                *o = v as f32;
+            }
             let (i, j) = (2 * ci + 1, 2 * cj + 1);
             if rx == 2 && ry == 2 && i < nx && j < ny {
                 // centre points: the point's own row, with the edge points' interpolations
@@ -389,10 +394,10 @@ pub fn interpolation(fine: &impl Stencil, cnx: usize, cny: usize, rx: usize, ry:
                 let se = k[SE] + k[E] * east[YS] + k[S] * own[XE];
                 let nw = k[NW] + k[W] * own[YN] + k[N] * north[XW];
                 let ne = k[NE] + k[E] * east[YN] + k[N] * north[XE];
-                out[CSW] = ratio(sw, whole);
-                out[CSE] = ratio(se, whole);
-                out[CNW] = ratio(nw, whole);
-                out[CNE] = ratio(ne, whole);
+                out[CSW] = ratio(sw, whole) as f32;
+                out[CSE] = ratio(se, whole) as f32;
+                out[CNW] = ratio(nw, whole) as f32;
+                out[CNE] = ratio(ne, whole) as f32;
             }
             own = east;
         }
