@@ -199,13 +199,9 @@ impl LevelBuffers {
                 }
                 LevelData::Coarse(op) => {
                     let axis: Vec<f32> =
-                        op.c.iter()
-                            .flat_map(|c| [c[0], c[1], c[2], c[3]].map(|v| v as f32))
-                            .collect();
+                        op.c.iter().flat_map(|c| [c[0], c[1], c[2], c[3]]).collect();
                     let diag: Vec<f32> =
-                        op.c.iter()
-                            .flat_map(|c| [c[4], c[5], c[6], c[7]].map(|v| v as f32))
-                            .collect();
+                        op.c.iter().flat_map(|c| [c[4], c[5], c[6], c[7]]).collect();
                     let anchor: Vec<f32> = op.anchor.iter().map(|&v| v as f32).collect();
                     (
                         Couplings::Coarse {

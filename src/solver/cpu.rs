@@ -1295,7 +1295,7 @@ fn relax_row9(op: &Stencil9, s: &[f64], u: &SharedCells, j: usize) {
 unsafe fn relax_interior9(op: &Stencil9, s: &[f64], u: &SharedCells, p: usize) {
     let nx = op.nx;
     unsafe {
-        let k = op.c.get_unchecked(p);
+        let k = op.c.get_unchecked(p).map(f64::from);
         let a = *op.anchor.get_unchecked(p);
         let v = u.read(p);
         let flux = k[0] * (v - u.read(p - 1))
@@ -1314,7 +1314,7 @@ unsafe fn relax_interior9(op: &Stencil9, s: &[f64], u: &SharedCells, p: usize) {
 fn relax_cell9(op: &Stencil9, s: &[f64], u: &SharedCells, i: usize, j: usize) {
     let (nx, ny) = (op.nx as isize, op.ny as isize);
     let p = j * op.nx + i;
-    let c = &op.c[p];
+    let c = op.c[p].map(f64::from);
     // SAFETY: neighbour indices are checked against the grid; see `SharedCells`.
     unsafe {
         let up = u.read(p);
@@ -1663,7 +1663,7 @@ impl LineOp for Stencil9 {
         let p = j * nx + i;
         // SAFETY: interior points have all eight neighbours; edge points test each one
         unsafe {
-            let k = self.c.get_unchecked(p);
+            let k = self.c.get_unchecked(p).map(f64::from);
             let a = *self.anchor.get_unchecked(p);
             let v = u.read(p);
             let flux = if i > 0 && j > 0 && i + 1 < nx && j + 1 < ny {

@@ -60,11 +60,16 @@ impl Stencil for Operator {
 }
 
 /// A coarse level's operator: nine couplings per point and an anchor.
+///
+/// The couplings are kept in single precision (the anchors, which can be many orders below
+/// them, in double): a coarse level only has to correct the finest level's error, whose
+/// residual stays in double, and a relative change of 1e-7 in its operator changes that
+/// correction by as little. Smoothing and residuals read half the bytes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stencil9 {
     pub nx: usize,
     pub ny: usize,
-    pub c: Vec<[f64; 8]>,
+    pub c: Vec<[f32; 8]>,
     pub anchor: Vec<f64>,
 }
 
@@ -76,14 +81,14 @@ impl Stencil for Stencil9 {
         self.ny
     }
     fn couplings(&self, p: usize) -> [f64; 8] {
-        self.c[p]
+        self.c[p].map(f64::from)
     }
     fn anchor(&self, p: usize) -> f64 {
         self.anchor[p]
     }
     #[inline]
     fn couplings_ij(&self, i: usize, j: usize) -> [f64; 8] {
-        self.c[j * self.nx + i]
+        self.c[j * self.nx + i].map(f64::from)
     }
 }
 
@@ -105,7 +110,7 @@ impl Stencil9 {
         let row = j * nx;
         let [dn, mid, up] = rows;
         let edge = |i: usize| -> f64 {
-            let c = &self.c[row + i];
+            let c = self.c[row + i].map(f64::from);
             let v = mid[i];
             let mut flux = 0.0;
             for (d, &(di, dj)) in OFFSETS.iter().enumerate() {
@@ -128,7 +133,7 @@ impl Stencil9 {
         out[nx - 1] = edge(nx - 1);
         let c = &self.c[row..row + nx];
         for i in 1..nx - 1 {
-            let (v, k) = (mid[i], &c[i]);
+            let (v, k) = (mid[i], c[i].map(f64::from));
             out[i] = k[W] * (v - mid[i - 1])
                 + k[E] * (v - mid[i + 1])
                 + k[S] * (v - dn[i])
@@ -142,12 +147,12 @@ impl Stencil9 {
 
     /// Sum of the couplings of point p.
     pub fn face_sum(&self, p: usize) -> f64 {
-        self.c[p].iter().sum()
+        self.c[p].iter().map(|&c| f64::from(c)).sum()
     }
 
     pub fn norm_inf(&self) -> f64 {
         (0..self.cells()).fold(0.0f64, |m, p| {
-            let off: f64 = self.c[p].iter().map(|c| c.abs()).sum();
+            let off: f64 = self.c[p].iter().map(|&c| f64::from(c).abs()).sum();
             m.max(off + (self.face_sum(p) + self.anchor[p]).abs())
         })
     }
@@ -498,7 +503,7 @@ pub fn galerkin(fine: &impl Stencil, p: &Weights) -> Stencil9 {
         }
     };
     let slot = [[SW, S, SE], [W, usize::MAX, E], [NW, N, NE]];
-    let mut c = vec![[0.0f64; 8]; cnx * cny];
+    let mut c = vec![[0.0f32; 8]; cnx * cny];
     let mut anchor = vec![0.0; cnx * cny];
     super::parallel::for_row_blocks2(&mut c, &mut anchor, cnx, |cj0, c_block, a_block| {
         // interpolation weights of fine rows by row mod 5 (a coarse row's A P rows read five
@@ -540,7 +545,8 @@ pub fn galerkin(fine: &impl Stencil, p: &Weights) -> Stencil9 {
                         &locals[(2 * cj) % 5].1[..],
                         &locals[(2 * cj + 1) % 5].1[..],
                     ];
-                    (*out, *a_out) = restrict_full(&lines, &weights, 2 * ci);
+                    let (row, a) = restrict_full(&lines, &weights, 2 * ci);
+                    (*out, *a_out) = (row.map(|v| v as f32), a);
                     continue;
                 }
                 let mut acc = [[0.0f64; 4]; 4];
@@ -570,7 +576,7 @@ pub fn galerkin(fine: &impl Stencil, p: &Weights) -> Stencil9 {
                     for dx in 0..3 {
                         let d = slot[dy][dx];
                         if d != usize::MAX {
-                            out[d] = -acc[dy + 1][dx + 1];
+                            out[d] = -acc[dy + 1][dx + 1] as f32;
                         }
                     }
                 }
@@ -824,7 +830,10 @@ mod tests {
                 } else {
                     0.0
                 };
-                let got = coarse.c[ci][d];
+                // couplings are stored in single precision: the product's error plus one
+                // rounding
+                let got = f64::from(coarse.c[ci][d]);
+                let tol = tol + f64::from(f32::EPSILON) * want.abs();
                 assert!((got - want).abs() <= tol, "{nx}x{ny} -> {cnx}x{cny}: coupling {d} of ({i}, {j}) is {got}, P^T A P gives {want}");
             }
             for (k, &v) in row.iter().enumerate() {
