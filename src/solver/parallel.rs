@@ -358,14 +358,22 @@ pub fn fold_blocks<T: Send>(
 
 /// The first index of `v` where `bad` holds, searched in parallel.
 pub fn position_first<T: Sync>(v: &[T], bad: impl Fn(&T) -> bool + Sync + Send) -> Option<usize> {
-    if v.len() < MIN_PARALLEL_CELLS || threads() == 1 {
-        return v.iter().position(bad);
-    }
-    // each block searched by a plain loop, the first block with a hit wins
+    // each block scanned in short runs without an exit per element (a loop the compiler can
+    // vectorise), the run with a hit searched again for its first; the first block with a hit
+    // wins
     let part = |range: std::ops::Range<usize>| {
-        let start = range.start;
-        v[range].iter().position(&bad).map(|q| start + q)
+        let mut start = range.start;
+        for run in v[range].chunks(256) {
+            if run.iter().fold(false, |hit, x| hit | bad(x)) {
+                return run.iter().position(&bad).map(|q| start + q);
+            }
+            start += run.len();
+        }
+        None
     };
+    if v.len() < MIN_PARALLEL_CELLS || threads() == 1 {
+        return part(0..v.len());
+    }
     fold_blocks(v.len(), None, part, |a, b| a.or(b))
 }
 

@@ -235,15 +235,16 @@ impl Problem {
             ("sink_value", &self.sink_value, None),
             ("source", &self.source, None),
         ] {
-            // every accepted value v has lo < v (strictly positive) or lo <= v: one comparison
-            // with a bound fixed per field (-inf where any finite number will do)
-            let (lo, strict) = match rule {
-                Some("> 0") => (0.0, true),
-                Some(_) => (0.0, false),
-                None => (f64::NEG_INFINITY, false),
+            // every accepted value is finite and at least `lo` (the least positive double for
+            // a strictly positive field, -inf where any finite number will do): two
+            // comparisons without branches, so the scan runs at memory speed
+            let lo = match rule {
+                Some("> 0") => f64::from_bits(1),
+                Some(_) => 0.0,
+                None => f64::NEG_INFINITY,
             };
-            let bad = |v: f64| if strict { v <= lo } else { v < lo };
-            let Some(first) = position_first(field, |&v| !v.is_finite() || bad(v)) else {
+            let Some(first) = position_first(field, |&v| !((v.abs() < f64::INFINITY) & (v >= lo)))
+            else {
                 continue;
             };
             let p = if field[first].is_finite() {
@@ -273,11 +274,15 @@ impl Problem {
             |range| {
                 let start = range.start;
                 let part = &self.fixed[range];
-                let bad = part
-                    .iter()
-                    .position(|v| v.is_some_and(|x| !x.is_finite()))
-                    .map(|q| start + q);
-                (bad, part.iter().any(Option::is_some))
+                let not_finite = |v: &Option<f64>| v.is_some_and(|x| !x.is_finite());
+                // one pass without exits; the block searched again only when it has a bad one
+                let (bad, any) = part.iter().fold((false, false), |(bad, any), v| {
+                    (bad | not_finite(v), any | v.is_some())
+                });
+                let bad = bad
+                    .then(|| part.iter().position(not_finite).map(|q| start + q))
+                    .flatten();
+                (bad, any)
             },
             |a: (Option<usize>, bool), b| (a.0.or(b.0), a.1 || b.1),
         );
@@ -428,5 +433,57 @@ impl Problem {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A valid problem of nx × ny (a fixed wall anchors it).
+    fn valid(nx: usize, ny: usize) -> Problem {
+        let mut p = Problem::new(nx, ny, 0.1);
+        p.set_boundary(Side::West, Boundary::Fixed { value: 0.0 });
+        p
+    }
+
+    fn field_of(p: &Problem) -> String {
+        p.validate().expect_err("rejected").field
+    }
+
+    /// The field checks name the first bad cell, on a small grid (one serial scan) and a large
+    /// one (blocks scanned in parallel, bad cells in different blocks and runs).
+    #[test]
+    fn validate_names_the_first_bad_cell_of_each_field() {
+        for (nx, ny) in [(7, 5), (300, 300)] {
+            let n = nx * ny;
+            let (early, late) = (n / 3 + 17, n - 5);
+            let mut p = valid(nx, ny);
+            p.conductivity[1] = f64::from_bits(1); // the least positive double is accepted
+            p.sink_coeff[2] = -0.0; // >= 0 holds for negative zero
+            assert!(p.validate().is_ok(), "{nx} x {ny}: valid problem rejected");
+            for bad in [0.0, -0.0, -1.0, f64::NAN, f64::INFINITY] {
+                let mut p = valid(nx, ny);
+                p.conductivity[late] = bad;
+                p.conductivity[early] = bad;
+                assert_eq!(field_of(&p), format!("conductivity[{early}]"), "{bad}");
+            }
+            let mut p = valid(nx, ny);
+            p.sink_coeff[late] = -1e-300;
+            assert_eq!(field_of(&p), format!("sink_coeff[{late}]"));
+            // a non-finite value is reported before an earlier value out of range
+            p.sink_coeff[early] = -1.0;
+            p.sink_coeff[late] = f64::NAN;
+            let e = p.validate().expect_err("rejected");
+            assert_eq!(e.field, format!("sink_coeff[{late}]"));
+            assert!(e.reason.contains("finite"), "{}", e.reason);
+            let mut p = valid(nx, ny);
+            p.source[late] = f64::NEG_INFINITY;
+            assert_eq!(field_of(&p), format!("source[{late}]"));
+            let mut p = valid(nx, ny);
+            p.fixed[late] = Some(f64::NAN);
+            p.fixed[early] = Some(1.0);
+            assert_eq!(field_of(&p), format!("fixed[{late}]"));
+        }
     }
 }
