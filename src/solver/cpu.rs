@@ -101,7 +101,10 @@ impl Solver for CpuMultigrid {
 
     fn prepare(&self, problem: &Problem) -> Result<Box<dyn Prepared>, SolveError> {
         problem.validate()?;
-        Ok(Box::new(CpuPrepared::new(System::assemble(problem))))
+        // the right-hand side comes with each solve
+        Ok(Box::new(CpuPrepared::new(System::assemble_operator(
+            problem,
+        ))))
     }
 }
 
@@ -221,6 +224,7 @@ impl Prepared for CpuPrepared {
 
     fn time_smoother(&mut self, sweeps: usize) -> Result<f64, SolveError> {
         let f = &mut self.fields[0];
+        // the last solve's right-hand side (zeros before any: the work is the same)
         f.s.clone_from(&self.system.rhs);
         f.u.fill(0.0);
         let start = Instant::now();

@@ -274,8 +274,17 @@ fn harmonic(a: f64, b: f64) -> f64 {
 }
 
 impl System {
-    /// Assembles a problem the caller has validated (see [`Problem::validate`]).
+    /// Assembles a problem the caller has validated (see [`Problem::validate`]): its operator
+    /// and its right-hand side.
     pub fn assemble(problem: &Problem) -> System {
+        let mut system = Self::assemble_operator(problem);
+        system.fill_rhs(problem_rhs(problem));
+        system
+    }
+
+    /// [`System::assemble`] without the right-hand side (zero until [`System::set_rhs`]): for
+    /// an operator that is prepared once and given its right-hand sides one by one.
+    pub fn assemble_operator(problem: &Problem) -> System {
         if problem.symmetric() {
             return Self::assemble_symmetric(problem);
         }
@@ -409,7 +418,7 @@ impl System {
         } else {
             Faces::General { c }
         };
-        let mut system = System {
+        System {
             op: Operator {
                 nx,
                 ny,
@@ -425,9 +434,7 @@ impl System {
             },
             anchor_value: vec![0.0; n],
             rhs: vec![0.0; n],
-        };
-        system.fill_rhs(problem_rhs(problem));
-        system
+        }
     }
 
     /// [`System::assemble`] of a symmetric problem, building the face conductances directly
@@ -533,7 +540,7 @@ impl System {
             let d = diag + wall_of_fixed[f] + sink_area[q];
             anchor[q] = if d > 0.0 { d } else { 1.0 };
         }
-        let mut system = System {
+        System {
             op: Operator {
                 nx,
                 ny,
@@ -549,9 +556,7 @@ impl System {
             },
             anchor_value: vec![0.0; n],
             rhs: vec![0.0; n],
-        };
-        system.fill_rhs(problem_rhs(problem));
-        system
+        }
     }
 
     /// Replaces the right-hand side: sources, sink values, fixed values and wall values.
