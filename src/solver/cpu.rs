@@ -1730,6 +1730,59 @@ struct LineWork<'a> {
     y: &'a SharedCells,
 }
 
+/// A level's lines (rows or columns) in thread blocks of even length, so each block's lines of
+/// a parity are its own; the parity solved second in a sweep, `1 - first`, has in each block
+/// the lines between the block's own lines of the first parity, and at most one that reads
+/// another block's line: the block's last odd line (before the next block) or its first even
+/// line (after the previous one).
+struct LineBlocks {
+    lines: usize,
+    block: usize,
+    threads: usize,
+    second: usize,
+}
+
+impl LineBlocks {
+    fn new(lines: usize, threads: usize, first: usize) -> Self {
+        LineBlocks {
+            lines,
+            block: lines.div_ceil(threads).div_ceil(2) * 2,
+            threads,
+            second: 1 - first,
+        }
+    }
+
+    /// Block t's lines, from and below.
+    fn bounds(&self, t: usize) -> (usize, usize) {
+        let n = self.lines;
+        ((t * self.block).min(n), ((t + 1) * self.block).min(n))
+    }
+
+    /// Block t's second-parity lines that read only its own lines (from, below; step 2).
+    fn own(&self, t: usize) -> (usize, usize) {
+        let (b0, b1) = self.bounds(t);
+        match self.second {
+            1 if b1 < self.lines => (b0 + 1, b1 - 1),
+            0 if b0 > 0 => (b0 + 2, b1),
+            _ => (b0 + self.second, b1),
+        }
+    }
+
+    /// Every block's second-parity line that reads another block's line.
+    fn edges(&self) -> Vec<usize> {
+        (0..self.threads)
+            .filter_map(|t| {
+                let (b0, b1) = self.bounds(t);
+                match self.second {
+                    1 if b1 < self.lines && b1 > b0 => Some(b1 - 1),
+                    0 if b0 > 0 && b1 > b0 => Some(b0),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+}
+
 /// Rows relaxed together, their recurrences interleaved.
 const ROW_GROUP: usize = 4;
 
@@ -1797,31 +1850,12 @@ impl LineWork<'_> {
     /// second-parity rows it completes. A block's second-parity row next to another block's
     /// rows waits for the threads to join.
     fn row_pair(&self, op: &impl LineOp, f: &[[f32; 2]], first: usize, threads: usize) {
-        let ny = op.dims().1;
-        let second = 1 - first;
-        let block = ny.div_ceil(threads).div_ceil(2) * 2;
-        let bounds = |t: usize| ((t * block).min(ny), ((t + 1) * block).min(ny));
-        // a block's second-parity rows that border only its own rows (from, below), and the
-        // one that borders the next (odd) or the previous (even) block
-        let own = |(b0, b1): (usize, usize)| -> (usize, usize) {
-            match second {
-                1 if b1 < ny => (b0 + 1, b1 - 1),
-                0 if b0 > 0 => (b0 + 2, b1),
-                _ => (b0 + second, b1),
-            }
-        };
-        let edge = |(b0, b1): (usize, usize)| -> Option<usize> {
-            match second {
-                1 if b1 < ny && b1 > b0 => Some(b1 - 1),
-                0 if b0 > 0 && b1 > b0 => Some(b0),
-                _ => None,
-            }
-        };
+        let blocks = LineBlocks::new(op.dims().1, threads, first);
         // each thread writes only its own block's rows; a second-parity row is solved once
         // both first-parity rows around it are (the rows it reads are final or not written now)
         each(threads, |t| {
-            let (b0, b1) = bounds(t);
-            let (mut next, until) = own((b0, b1));
+            let (b0, b1) = blocks.bounds(t);
+            let (mut next, until) = blocks.own(t);
             for g in (b0 + first..b1).step_by(2 * ROW_GROUP) {
                 let end = (g + 2 * ROW_GROUP).min(b1);
                 self.rows(op, f, g, end);
@@ -1835,7 +1869,7 @@ impl LineWork<'_> {
             }
             self.rows(op, f, next, until);
         });
-        let edges: Vec<usize> = (0..threads).filter_map(|t| edge(bounds(t))).collect();
+        let edges = blocks.edges();
         each(edges.len(), |e| self.rows(op, f, edges[e], edges[e] + 1));
     }
 
@@ -1853,26 +1887,10 @@ impl LineWork<'_> {
         let (nx, ny) = op.dims();
         assert!(nx * ny <= f.len() && nx * ny <= self.y.len && first < 2);
         let second = 1 - first;
-        let block = nx.div_ceil(threads).div_ceil(2) * 2;
-        let bounds = |t: usize| ((t * block).min(nx), ((t + 1) * block).min(nx));
+        let blocks = LineBlocks::new(nx, threads, first);
+        let bounds = |t: usize| blocks.bounds(t);
         // rows in the order a parity's elimination takes them (its back substitution reverses)
         let rows = |parity: usize, k: usize| if parity == 0 { k } else { ny - 1 - k };
-        // a block's second-parity columns that border only its own columns, and the one that
-        // borders the next (odd) or the previous (even) block
-        let own = |(b0, b1): (usize, usize)| -> (usize, usize) {
-            match second {
-                1 if b1 < nx => (b0 + 1, b1 - 1),
-                0 if b0 > 0 => (b0 + 2, b1),
-                _ => (b0 + second, b1),
-            }
-        };
-        let edge = |(b0, b1): (usize, usize)| -> Option<usize> {
-            match second {
-                1 if b1 < nx && b1 > b0 => Some(b1 - 1),
-                0 if b0 > 0 && b1 > b0 => Some(b0),
-                _ => None,
-            }
-        };
         // SAFETY (each pass): a thread writes u and y only in its own block's columns of the
         // parity being solved, and reads the other parity's columns of its own block only
         // (rows a lagging elimination reads are final: substituted in this pass or before).
@@ -1886,7 +1904,7 @@ impl LineWork<'_> {
         });
         each(threads, |t| {
             let (b0, b1) = bounds(t);
-            let lean = own((b0, b1));
+            let lean = blocks.own(t);
             for k in 0..=ny {
                 if k < ny {
                     unsafe {
@@ -1898,7 +1916,7 @@ impl LineWork<'_> {
                 }
             }
         });
-        let edges: Vec<usize> = (0..threads).filter_map(|t| edge(bounds(t))).collect();
+        let edges = blocks.edges();
         each(edges.len(), |e| {
             for k in 0..ny {
                 unsafe { self.eliminate(op, f, (edges[e], edges[e] + 1), rows(second, k), second) };
