@@ -285,17 +285,13 @@ impl Smoothing {
 
 /// Whether a cell's couplings differ by more than [`LINE_CONTRAST`].
 fn contrasted(c: [f64; 4]) -> bool {
-    {
-        {
-            let max = c.iter().copied().fold(0.0f64, f64::max);
-            let min = c
-                .iter()
-                .copied()
-                .filter(|&v| v > 0.0)
-                .fold(f64::INFINITY, f64::min);
-            max > LINE_CONTRAST * min
-        }
-    }
+    let max = c.iter().copied().fold(0.0f64, f64::max);
+    let min = c
+        .iter()
+        .copied()
+        .filter(|&v| v > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    max > LINE_CONTRAST * min
 }
 
 #[derive(Clone, Debug)]
