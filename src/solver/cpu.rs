@@ -1796,10 +1796,10 @@ impl LineWork<'_> {
         }
         let last = j0 + (j1 - 1 - j0) / 2 * 2;
         assert!((last + 1) * nx <= f.len() && (last + 1) * nx <= self.y.len);
-        // SAFETY: this thread alone writes these rows (of u and y) in this phase, and the rows
-        // it reads around them are of the other parity, which no thread writes now; u changes
-        // only in the back substitution, after the row's residuals are all taken. Every index
-        // is in a row asserted above.
+        // SAFETY: this thread alone writes these rows (of u and y), and no thread writes the
+        // rows of the other parity it reads around them while it runs (`row_pair` defers the
+        // rows next to another block's); u changes only in the back substitution, after the
+        // row's residuals are all taken. Every index is in a row asserted above.
         let forward = |j: usize, i: usize, y: f64| unsafe {
             let p = j * nx + i;
             let [res, prev, _] = op.terms::<true>(self.cells, self.s, i, j);
@@ -1867,6 +1867,7 @@ impl LineWork<'_> {
                     next += (ready - next).div_ceil(2) * 2;
                 }
             }
+            // what is left (all of them where the block has no first-parity rows)
             self.rows(op, f, next, until);
         });
         let edges = blocks.edges();
@@ -1888,7 +1889,6 @@ impl LineWork<'_> {
         assert!(nx * ny <= f.len() && nx * ny <= self.y.len && first < 2);
         let second = 1 - first;
         let blocks = LineBlocks::new(nx, threads, first);
-        let bounds = |t: usize| blocks.bounds(t);
         // rows in the order a parity's elimination takes them (its back substitution reverses)
         let rows = |parity: usize, k: usize| if parity == 0 { k } else { ny - 1 - k };
         // SAFETY (each pass): a thread writes u and y only in its own block's columns of the
@@ -1897,13 +1897,13 @@ impl LineWork<'_> {
         // The columns it reads in another block are read after the threads join. u of a
         // column changes only in its back substitution, after its elimination.
         each(threads, |t| {
-            let (b0, b1) = bounds(t);
+            let (b0, b1) = blocks.bounds(t);
             for k in 0..ny {
                 unsafe { self.eliminate(op, f, (b0 + first, b1), rows(first, k), first) };
             }
         });
         each(threads, |t| {
-            let (b0, b1) = bounds(t);
+            let (b0, b1) = blocks.bounds(t);
             let lean = blocks.own(t);
             for k in 0..=ny {
                 if k < ny {
@@ -1923,7 +1923,7 @@ impl LineWork<'_> {
             }
         });
         each(threads, |t| {
-            let (b0, b1) = bounds(t);
+            let (b0, b1) = blocks.bounds(t);
             for k in 0..ny {
                 unsafe { self.substitute((nx, ny), f, (b0 + second, b1), rows(first, k), second) };
             }
