@@ -537,21 +537,29 @@ impl Multigrid<'_> {
         let (mut p, mut v) = (vec![0.0; n], vec![0.0; n]);
         let (mut s, mut t) = (vec![0.0; n], vec![0.0; n]);
         let (mut rho_old, mut alpha, mut omega) = (1.0f64, 1.0f64, 1.0f64);
+        // p and v are zero (at the start and after a restart), so the next p is r: set without
+        // reading them (fresh vectors' pages read before they are written cost a second fault
+        // and a TLB shootdown each when written, see `direction`)
+        let mut restarted = true;
         while !self.options.tolerance.met(&quality) && stats.cycles < self.options.max_cycles {
             let mut rho = dot(&rhat, r);
             if rho.abs() < 1e-300 {
                 // breakdown: restart with the current residual as the shadow
                 rhat.copy_from_slice(r);
                 rho = dot(&rhat, r);
-                p.fill(0.0);
-                v.fill(0.0);
+                restarted = true;
                 (rho_old, alpha, omega) = (1.0, 1.0, 1.0);
                 if rho <= 0.0 {
                     break;
                 }
             }
             let beta = (rho / rho_old) * (alpha / omega);
-            each_mut(&mut p, |k, p| *p = r[k] + beta * (*p - omega * v[k]));
+            if restarted {
+                each_mut(&mut p, |k, p| *p = r[k]);
+                restarted = false;
+            } else {
+                each_mut(&mut p, |k, p| *p = r[k] + beta * (*p - omega * v[k]));
+            }
             self.precondition(&mut p, fields);
             std::mem::swap(&mut phat, &mut fields[0].u);
             op.apply(&phat, &mut v);
@@ -576,8 +584,7 @@ impl Multigrid<'_> {
             if omega == 0.0 {
                 // stagnation: restart from the true residual
                 rhat.copy_from_slice(r);
-                p.fill(0.0);
-                v.fill(0.0);
+                restarted = true;
                 (rho_old, alpha, omega) = (1.0, 1.0, 1.0);
             }
         }
