@@ -13,8 +13,8 @@ use super::hierarchy::{
     YS,
 };
 use super::parallel::{
-    axpy, dot, each, each_mut, for_chunks2, for_row_blocks2, for_rows, threads, FOLD_BLOCK,
-    MIN_PARALLEL_CELLS,
+    axpy, dot, each, each_mut, for_chunks2, for_row_blocks2, for_rows, threads, threads_for_len,
+    FOLD_BLOCK,
 };
 use super::system::{Faces, Norms, Operator, Quality, System, OFFSETS};
 use super::{
@@ -776,11 +776,7 @@ impl SharedCells {
 
 /// Threads for a level of `cells` cells and `rows` rows.
 fn threads_for(cells: usize, rows: usize) -> usize {
-    if cells < MIN_PARALLEL_CELLS {
-        1
-    } else {
-        threads().min(rows / 4).max(1)
-    }
+    threads_for_len(cells).min(rows / 4).max(1)
 }
 
 /// Interior couplings of the finest level, read without bounds checks.
