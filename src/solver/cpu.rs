@@ -1787,7 +1787,7 @@ struct LineWork<'a> {
     y: &'a SharedCells,
 }
 
-/// A level's lines (rows or columns) in thread blocks of even length, so each block's lines of
+/// A level's rows (lines along x) in thread blocks of even length, so each block's lines of
 /// a parity are its own; the parity solved second in a sweep, `1 - first`, has in each block
 /// the lines between the block's own lines of the first parity, and at most one that reads
 /// another block's line: the block's last odd line (before the next block) or its first even
