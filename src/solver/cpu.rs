@@ -1948,46 +1948,47 @@ impl LineWork<'_> {
         let width = nx.div_ceil(bands).div_ceil(2) * 2;
         // task t: band t / 2, the south half (t even) or the north half; one task: all
         let tasks = if threads > 1 { 2 * bands } else { 1 };
-        let halves_of = |t: usize, tasks: usize| -> &'static [bool] {
-            match (tasks, t % 2) {
-                (1, _) => &[false, true],
-                (_, 0) => &[false],
-                _ => &[true],
-            }
+        // runs `pass(columns, north)` on every task's band and half(s)
+        let by_halves = |pass: &(dyn Fn((usize, usize), bool) + Sync)| {
+            each(tasks, |t| {
+                let (i0, i1) = ((t / 2 * width).min(nx), ((t / 2 + 1) * width).min(nx));
+                let halves: &[bool] = match (tasks, t % 2) {
+                    (1, _) => &[false, true],
+                    (_, 0) => &[false],
+                    _ => &[true],
+                };
+                for &north in halves {
+                    pass((i0, i1), north);
+                }
+            })
         };
         for parity in [first, 1 - first] {
             // SAFETY (each pass): a task writes u and y only in its own half's rows and band's
             // columns of this parity; it reads u in the other parity's columns (not written in
             // this pass) and y in its own points and row m (written before the pass)
-            each(tasks, |t| {
-                let (i0, i1) = ((t / 2 * width).min(nx), ((t / 2 + 1) * width).min(nx));
-                for &north in halves_of(t, tasks) {
-                    let cols = (i0 + parity, i1);
-                    if north {
-                        for j in (m + 1..ny).rev() {
-                            unsafe { self.eliminate(op, f, cols, j, true) };
-                        }
-                    } else {
-                        for j in 0..m {
-                            unsafe { self.eliminate(op, f, cols, j, false) };
-                        }
+            by_halves(&|(i0, i1), north| {
+                let cols = (i0 + parity, i1);
+                if north {
+                    for j in (m + 1..ny).rev() {
+                        unsafe { self.eliminate(op, f, cols, j, true) };
+                    }
+                } else {
+                    for j in 0..m {
+                        unsafe { self.eliminate(op, f, cols, j, false) };
                     }
                 }
             });
             // SAFETY: the threads have joined; row m reads the rows beside it, now eliminated
             unsafe { self.pivot(op, f, (parity, nx), m) };
-            each(tasks, |t| {
-                let (i0, i1) = ((t / 2 * width).min(nx), ((t / 2 + 1) * width).min(nx));
-                for &north in halves_of(t, tasks) {
-                    let cols = (i0 + parity, i1);
-                    if north {
-                        for j in m + 1..ny {
-                            unsafe { self.substitute((nx, ny), f, cols, j, true) };
-                        }
-                    } else {
-                        for j in (0..m).rev() {
-                            unsafe { self.substitute((nx, ny), f, cols, j, false) };
-                        }
+            by_halves(&|(i0, i1), north| {
+                let cols = (i0 + parity, i1);
+                if north {
+                    for j in m + 1..ny {
+                        unsafe { self.substitute((nx, ny), f, cols, j, true) };
+                    }
+                } else {
+                    for j in (0..m).rev() {
+                        unsafe { self.substitute((nx, ny), f, cols, j, false) };
                     }
                 }
             });
